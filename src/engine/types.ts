@@ -23,7 +23,7 @@ export interface InputSpec {
   std: [number, number, number];
 }
 
-export type PresetName = 'torchvision' | 'inception' | 'identity';
+export type PresetName = 'torchvision' | 'inception' | 'inception-tf' | 'identity';
 
 export interface ClassLabel {
   index: number;
