@@ -203,7 +203,11 @@ function migration(rawName) {
   for (const [p, d, provider] of [[SQLITE, lite, 'sqlite'], [PG, pg, 'postgresql']]) {
     const target = path.join(p.migrations, dir);
     mkdirSync(target, { recursive: true });
-    writeFileSync(path.join(target, 'migration.sql'), d.sql);
+    // The offline PostgreSQL diff (stub adapter) always emits
+    // `CREATE SCHEMA IF NOT EXISTS "public"`, which needs CREATE privilege on the
+    // database even when the schema exists; our databases always have it.
+    const sql = p === PG ? d.sql.replace(/^-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/m, '') : d.sql;
+    writeFileSync(path.join(target, 'migration.sql'), sql);
     const lock = path.join(p.migrations, 'migration_lock.toml');
     if (!existsSync(lock)) writeFileSync(lock, lockFile(provider));
     console.log(`db: created ${target}/migration.sql${d.empty ? ' (empty for this provider)' : ''}`);
