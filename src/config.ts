@@ -1,0 +1,84 @@
+// Service configuration from environment variables, validated once at start.
+import { resolve } from 'node:path';
+
+export type AuthMode = 'open' | 'required';
+
+export interface Limits {
+  maxImageBytes: number;
+  maxModelBytes: number;
+  maxImagePixels: number;
+  maxDepth: number;
+  maxCost: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxTopK: number;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  dataDir: string;
+  /** Only ONNX files inside this directory may be registered by path. */
+  modelsDir: string;
+  auth: AuthMode;
+  /** When set, an admin key with this secret is ensured at start (bootstrap for headless installs). */
+  adminKey: string | null;
+  graphiql: boolean;
+  seedDemo: boolean;
+  limits: Limits;
+  /** One onnxruntime intra-op thread pool size for every session (0 = runtime default). */
+  intraOpThreads: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || host.startsWith('127.');
+}
+
+export class ConfigError extends Error {}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+  return Math.floor(n);
+}
+
+const MB = 1024 * 1024;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = resolve(env.XAI_DATA_DIR || 'data');
+  const auth = (env.XAI_AUTH || (isLoopback(host) ? 'open' : 'required')) as AuthMode;
+  if (auth !== 'open' && auth !== 'required') throw new ConfigError(`XAI_AUTH must be "open" or "required", got "${auth}"`);
+  // An ONNX file is trusted input for the runtime, so an open service must not be reachable from the network.
+  if (auth === 'open' && !isLoopback(host)) {
+    throw new ConfigError(`XAI_AUTH=open is only allowed when bound to localhost (HOST=${host}); use API keys instead`);
+  }
+  return {
+    host,
+    port: int(env, 'PORT', 4000),
+    databaseUrl: env.DATABASE_URL || `file:${resolve(dataDir, 'xai-lab.db')}`,
+    dataDir,
+    modelsDir: resolve(env.XAI_MODELS_DIR || resolve(dataDir, 'import')),
+    auth,
+    adminKey: env.XAI_ADMIN_KEY || null,
+    graphiql: env.NODE_ENV !== 'production',
+    seedDemo: env.XAI_SEED_DEMO !== '0',
+    intraOpThreads: int(env, 'XAI_ORT_THREADS', 0),
+    limits: {
+      maxImageBytes: int(env, 'XAI_MAX_IMAGE_BYTES', 25 * MB),
+      maxModelBytes: int(env, 'XAI_MAX_MODEL_BYTES', 2048 * MB),
+      // Above PIL's default bomb threshold (89 Mpx) is rejected before decoding.
+      maxImagePixels: int(env, 'XAI_MAX_IMAGE_PIXELS', 90_000_000),
+      maxDepth: int(env, 'XAI_MAX_QUERY_DEPTH', 10),
+      maxCost: int(env, 'XAI_MAX_QUERY_COST', 5000),
+      maxAliases: int(env, 'XAI_MAX_ALIASES', 15),
+      maxTokens: int(env, 'XAI_MAX_TOKENS', 2000),
+      maxTopK: 100,
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Expected failures of the service. The GraphQL schema exposes each class as a typed union member.
+import { EngineError } from './engine/errors.js';
+
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_IMAGE'
+  | 'IMAGE_TOO_LARGE'
+  | 'UPLOAD_TOO_LARGE'
+  | 'INVALID_MODEL'
+  | 'UNSUPPORTED_MODEL'
+  | 'INVALID_LABELS'
+  | 'LABELS_MISMATCH'
+  | 'PATH_NOT_ALLOWED'
+  | 'CONFLICT'
+  | 'NOT_DIFFERENTIABLE'
+  | 'UNSUPPORTED_OPERATOR';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(
+    readonly typename: string,
+    readonly id: string,
+  ) {
+    super('NOT_FOUND', `${typename} ${id} does not exist`);
+  }
+}
+
+export class InvalidArgumentError extends AppError {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super('INVALID_ARGUMENT', message);
+  }
+}
+
+export class InvalidImageError extends AppError {}
+export class InvalidModelError extends AppError {}
+export class ConflictError extends AppError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+/** The method cannot run on this model (e.g. gradients of a quantized model). */
+export class UnsupportedMethodError extends AppError {}
+
+const IMAGE_CODES = new Set(['INVALID_IMAGE', 'IMAGE_TOO_LARGE']);
+const MODEL_CODES = new Set(['INVALID_MODEL', 'UNSUPPORTED_MODEL', 'INVALID_LABELS', 'LABELS_MISMATCH']);
+const METHOD_CODES = new Set(['NOT_DIFFERENTIABLE', 'UNSUPPORTED_OPERATOR']);
+
+/** Maps an engine failure onto the API's typed errors; anything else is rethrown as unexpected. */
+export function fromEngineError(err: unknown, field = 'input'): never {
+  if (err instanceof EngineError) {
+    const code = err.code as ErrorCode;
+    if (IMAGE_CODES.has(code)) throw new InvalidImageError(code, err.message);
+    if (MODEL_CODES.has(code)) throw new InvalidModelError(code, err.message);
+    if (METHOD_CODES.has(code)) throw new UnsupportedMethodError(code, err.message);
+    if (code === 'INVALID_ARGUMENT') throw new InvalidArgumentError(field, err.message);
+  }
+  throw err;
+}

@@ -1,0 +1,34 @@
+// Entry point: `npm start`. Creates/migrates the database, seeds the demo model, serves on one port.
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { startServer } from './server.js';
+import { seedDemo } from './services/demo.js';
+import { ensureAdminKey } from './services/keys.js';
+
+async function main() {
+  const config = loadConfig();
+  const app = await createApp(config);
+  if (config.adminKey) await ensureAdminKey(app, config.adminKey);
+  if (config.seedDemo) await seedDemo(app);
+  const server = await startServer(app);
+  console.log(`xai-lab listening on ${server.url}/graphql (HTTP and websocket), database: ${app.db.provider}`);
+  if (config.auth === 'open') {
+    console.log(`WARNING: authentication is OFF (open mode, bound to ${config.host} only). Every local client acts as admin.`);
+    console.log('         Set XAI_AUTH=required and XAI_ADMIN_KEY=<secret> to require API keys.');
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+import type { Context } from '../context.js';
+import type { Method } from '../engine/methods.js';
+import { requestExplanation as request } from '../services/explanations.js';
+
+type Id = { id: string };
+
+interface RequestArgs {
+  input: {
+    image: Id;
+    model: Id;
+    method: Method;
+    target?: { topK?: number | null; classIndices?: number[] | null } | null;
+    parameters?: Record<string, Record<string, unknown> | null | undefined> | null;
+    seed?: number | null;
+    priority?: number | null;
+    force?: boolean | null;
+  };
+}
+
+/** GraphQL lists arrive as plain arrays; the engine wants fixed RGB triples and plain ids. */
+function toEngineParameters(p: RequestArgs['input']['parameters']): Record<string, object | null | undefined> {
+  if (!p) return {};
+  const out: Record<string, object | null | undefined> = { ...p };
+  const g = p.gradient as { baselineImages?: Id[] | null } | null | undefined;
+  if (g?.baselineImages) {
+    const { baselineImages, ...rest } = g;
+    out.gradient = { ...rest, baselineImageIds: baselineImages.map((b) => b.id) };
+  }
+  return out;
+}
+
+export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: Context) {
+  return request(ctx.app, {
+    imageId: input.image.id,
+    modelId: input.model.id,
+    method: input.method,
+    target: input.target ?? null,
+    parameters: toEngineParameters(input.parameters),
+    seed: input.seed ?? null,
+    priority: input.priority ?? 0,
+    force: input.force ?? false,
+  });
+}

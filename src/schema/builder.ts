@@ -1,0 +1,47 @@
+// The Pothos builder: Relay ids/connections, typed error unions and role-based scopes.
+import SchemaBuilder from '@pothos/core';
+import RelayPlugin from '@pothos/plugin-relay';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { GraphQLError } from 'graphql';
+import { hasRole } from '../auth.js';
+import type { Context } from '../context.js';
+
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: { viewer: boolean; researcher: boolean; admin: boolean };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+    File: { Input: File; Output: never };
+  };
+  DefaultFieldNullability: false;
+}>({
+  defaultFieldNullability: false,
+  // Relay before scope-auth so scope checks see parsed global ids.
+  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin],
+  relay: { cursorType: 'String', clientMutationId: 'omit' },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({
+      viewer: hasRole(ctx.principal, 'VIEWER'),
+      researcher: hasRole(ctx.principal, 'RESEARCHER'),
+      admin: hasRole(ctx.principal, 'ADMIN'),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      new GraphQLError(`the ${ctx.principal.role.toLowerCase()} role may not use ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+      }),
+  },
+  errors: {
+    defaultTypes: [],
+    defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
+    defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Result` },
+  },
+});
+
+builder.queryType({ authScopes: { viewer: true } });
+builder.mutationType({ authScopes: { researcher: true } });
+builder.subscriptionType({ authScopes: { viewer: true } });

@@ -1,0 +1,49 @@
+// Expected failures as GraphQL types: every mutation returns `Success | <these>` unions.
+import { AppError, ConflictError, InvalidArgumentError, InvalidImageError, InvalidModelError, NotFoundError, UnsupportedMethodError } from '../../errors.js';
+import { builder } from '../builder.js';
+
+export const ErrorCodeEnum = builder.enumType('ErrorCode', {
+  values: [
+    'NOT_FOUND',
+    'INVALID_ARGUMENT',
+    'INVALID_IMAGE',
+    'IMAGE_TOO_LARGE',
+    'UPLOAD_TOO_LARGE',
+    'INVALID_MODEL',
+    'UNSUPPORTED_MODEL',
+    'INVALID_LABELS',
+    'LABELS_MISMATCH',
+    'PATH_NOT_ALLOWED',
+    'CONFLICT',
+    'NOT_DIFFERENTIABLE',
+    'UNSUPPORTED_OPERATOR',
+  ] as const,
+});
+
+export const ErrorInterface = builder.interfaceRef<AppError>('Error').implement({
+  description: 'An expected failure: the request was understood but cannot be carried out as given',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.field({ type: ErrorCodeEnum, resolve: (e) => e.code }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: 'NotFoundError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ id: t.exposeString('id'), typename: t.exposeString('typename') }),
+});
+builder.objectType(InvalidArgumentError, {
+  name: 'InvalidArgumentError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ field: t.exposeString('field') }),
+});
+builder.objectType(InvalidImageError, { name: 'InvalidImageError', interfaces: [ErrorInterface], fields: () => ({}) });
+builder.objectType(InvalidModelError, { name: 'InvalidModelError', interfaces: [ErrorInterface], fields: () => ({}) });
+builder.objectType(ConflictError, { name: 'ConflictError', interfaces: [ErrorInterface], fields: () => ({}) });
+builder.objectType(UnsupportedMethodError, { name: 'UnsupportedMethodError', interfaces: [ErrorInterface], fields: () => ({}) });
+
+export const COMMON_ERRORS = [NotFoundError, InvalidArgumentError];
+export const IMAGE_ERRORS = [InvalidImageError, InvalidArgumentError];
+export const MODEL_ERRORS = [InvalidModelError, InvalidArgumentError, ConflictError];
+export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError];

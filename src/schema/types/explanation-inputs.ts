@@ -1,0 +1,112 @@
+// Inputs of requestExplanation: one optional parameter block per method family. Omitted fields take
+// the reference implementations' defaults (see src/engine/methods.ts).
+import { builder } from '../builder.js';
+import { ExplanationMethodEnum } from './enums.js';
+import { ImageRef, ModelRef } from './nodes.js';
+
+const TargetInput = builder.inputType('TargetInput', {
+  description: 'Which class(es) to explain. Default: the top-1 prediction.',
+  fields: (t) => ({
+    topK: t.int({ description: 'Explain the k most probable classes' }),
+    classIndices: t.intList({ description: 'Explain these class indices' }),
+  }),
+});
+
+const SegmentationAlgorithm = builder.enumType('SegmentationAlgorithm', { values: ['QUICKSHIFT', 'SLIC', 'FELZENSZWALB'] as const });
+const SegmentationInput = builder.inputType('SegmentationInput', {
+  description: "Superpixels. Parameters follow scikit-image's semantics; unused ones for the chosen algorithm are ignored",
+  fields: (t) => ({
+    algorithm: t.field({ type: SegmentationAlgorithm, required: true }),
+    kernelSize: t.float(),
+    maxDist: t.float(),
+    ratio: t.float(),
+    nSegments: t.int(),
+    compactness: t.float(),
+    scale: t.float(),
+    minSize: t.int(),
+    sigma: t.float(),
+  }),
+});
+
+const HideKind = builder.enumType('HideKind', { values: ['MEAN', 'COLOR', 'BLUR'] as const });
+const HideInput = builder.inputType('HideInput', {
+  description: 'How hidden superpixels are filled: segment mean (LIME default), a fixed color, or a blurred copy',
+  fields: (t) => ({ kind: t.field({ type: HideKind, required: true }), rgb: t.intList(), radius: t.float() }),
+});
+
+const MaskerKind = builder.enumType('MaskerKind', { values: ['BLUR', 'INPAINT_TELEA', 'INPAINT_NS', 'COLOR'] as const });
+const MaskerInput = builder.inputType('MaskerInput', {
+  fields: (t) => ({ kind: t.field({ type: MaskerKind, required: true }), kernel: t.int(), rgb: t.intList() }),
+});
+
+const CamInput = builder.inputType('CamParametersInput', {
+  fields: (t) => ({
+    targetLayer: t.string({ description: 'Layer (node output) name; default: the last spatial activation before the head' }),
+    augSmooth: t.boolean(),
+    eigenSmooth: t.boolean(),
+    batchSize: t.int(),
+  }),
+});
+const BaselineKind = builder.enumType('BaselineKind', { values: ['BLACK', 'BLURRED', 'UNIFORM_NOISE'] as const });
+const GradientInput = builder.inputType('GradientParametersInput', {
+  fields: (t) => ({
+    samples: t.int({ description: 'SmoothGrad noise samples / Gradient SHAP samples' }),
+    noiseLevel: t.float(),
+    steps: t.int({ description: 'Integrated Gradients steps' }),
+    baseline: t.field({ type: BaselineKind }),
+    baselineImages: t.globalIDList({ for: ImageRef, description: 'Gradient SHAP baseline distribution (default: a black image)' }),
+    batchSize: t.int(),
+  }),
+});
+const FeatureSelection = builder.enumType('FeatureSelection', {
+  values: ['AUTO', 'FORWARD_SELECTION', 'HIGHEST_WEIGHTS', 'LASSO_PATH', 'NONE'] as const,
+});
+const LimeInput = builder.inputType('LimeParametersInput', {
+  fields: (t) => ({
+    numSamples: t.int(),
+    numFeatures: t.int(),
+    topLabels: t.int(),
+    kernelWidth: t.float(),
+    featureSelection: t.field({ type: FeatureSelection }),
+    hide: t.field({ type: HideInput }),
+    segmentation: t.field({ type: SegmentationInput }),
+    batchSize: t.int(),
+    adaptive: t.boolean({ description: 'Stop sampling once the top-k ranking is stable under bootstrap' }),
+  }),
+});
+const KernelShapInput = builder.inputType('KernelShapParametersInput', {
+  fields: (t) => ({
+    nsamples: t.int({ description: 'Default: 2 × segments + 2048, as the reference' }),
+    hide: t.field({ type: HideInput }),
+    segmentation: t.field({ type: SegmentationInput }),
+    batchSize: t.int(),
+    adaptive: t.boolean(),
+  }),
+});
+const PartitionShapInput = builder.inputType('PartitionShapParametersInput', {
+  fields: (t) => ({ maxEvals: t.int(), masker: t.field({ type: MaskerInput }), batchSize: t.int() }),
+});
+
+const ParametersInput = builder.inputType('ExplanationParametersInput', {
+  description: "Give only the block of the requested method's family",
+  fields: (t) => ({
+    cam: t.field({ type: CamInput }),
+    gradient: t.field({ type: GradientInput }),
+    lime: t.field({ type: LimeInput }),
+    kernelShap: t.field({ type: KernelShapInput }),
+    partitionShap: t.field({ type: PartitionShapInput }),
+  }),
+});
+
+export const RequestExplanationInput = builder.inputType('RequestExplanationInput', {
+  fields: (t) => ({
+    image: t.globalID({ for: ImageRef, required: true }),
+    model: t.globalID({ for: ModelRef, required: true }),
+    method: t.field({ type: ExplanationMethodEnum, required: true }),
+    target: t.field({ type: TargetInput }),
+    parameters: t.field({ type: ParametersInput }),
+    seed: t.int({ description: 'Seeds every random choice; the same seed reproduces a result bit for bit' }),
+    priority: t.int({ defaultValue: 0, description: 'Higher runs first' }),
+    force: t.boolean({ defaultValue: false, description: 'Run again even if an identical request already succeeded' }),
+  }),
+});

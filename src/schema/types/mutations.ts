@@ -1,0 +1,78 @@
+// Write side. Every mutation returns a union of its success payload and the typed errors it can raise.
+import * as explanations from '../../resolvers/explanations.js';
+import * as images from '../../resolvers/images.js';
+import * as keys from '../../resolvers/keys.js';
+import * as models from '../../resolvers/models.js';
+import * as predictions from '../../resolvers/predictions.js';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS } from './errors.js';
+import { OutputKindEnum, PresetEnum, RoleEnum } from './enums.js';
+import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
+import { ExplanationRef } from './nodes.js';
+import { RequestExplanationInput } from './explanation-inputs.js';
+
+const RegisterModelInput = builder.inputType('RegisterModelInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    version: t.string({ description: 'Defaults to "1"' }),
+    description: t.string(),
+    file: t.field({ type: 'File', description: 'The ONNX file, uploaded (multipart)' }),
+    path: t.string({ description: 'Or: a path inside the allow-listed models directory (XAI_MODELS_DIR)' }),
+    labelsFile: t.field({ type: 'File', description: 'imagenet_class_index.json, a JSON array, or one label per line' }),
+    labelsPath: t.string({ description: 'Or: a labels file inside the models directory' }),
+    preset: t.field({ type: PresetEnum, description: 'Preprocessing; inferred from the input size when omitted' }),
+    outputKind: t.field({ type: OutputKindEnum, description: 'Inferred (a final Softmax means PROBABILITIES) when omitted' }),
+  }),
+});
+
+const PredictInput = builder.inputType('PredictInput', {
+  fields: (t) => ({
+    image: t.globalID({ for: ImageRef, required: true }),
+    model: t.globalID({ for: ModelRef, required: true }),
+    topK: t.int({ defaultValue: 5 }),
+  }),
+});
+
+const ApiKeyCreatedRef = builder.objectRef<{ secret: string; id: string; name: string; role: string }>('ApiKeyCreated').implement({
+  fields: (t) => ({
+    secret: t.exposeString('secret', { description: 'Shown only once; store it now' }),
+    id: t.exposeString('id'),
+    name: t.exposeString('name'),
+    role: t.field({ type: RoleEnum, resolve: (k) => k.role as never }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  uploadImage: t.field({
+    type: ImageRef,
+    errors: { types: IMAGE_ERRORS },
+    args: { file: t.arg({ type: 'File', required: true }) },
+    resolve: images.uploadImage,
+  }),
+  registerModel: t.field({
+    type: ModelRef,
+    authScopes: { admin: true },
+    errors: { types: MODEL_ERRORS },
+    args: { input: t.arg({ type: RegisterModelInput, required: true }) },
+    resolve: models.registerModel,
+  }),
+  predict: t.field({
+    type: PredictionRef,
+    errors: { types: COMMON_ERRORS },
+    args: { input: t.arg({ type: PredictInput, required: true }) },
+    resolve: predictions.predict,
+  }),
+  requestExplanation: t.field({
+    type: ExplanationRef,
+    errors: { types: EXPLAIN_ERRORS },
+    args: { input: t.arg({ type: RequestExplanationInput, required: true }) },
+    resolve: explanations.requestExplanation,
+  }),
+  createApiKey: t.field({
+    type: ApiKeyCreatedRef,
+    authScopes: { admin: true },
+    errors: { types: COMMON_ERRORS },
+    args: { name: t.arg.string({ required: true }), role: t.arg({ type: RoleEnum, required: true }) },
+    resolve: keys.createKey,
+  }),
+}));

@@ -1,0 +1,165 @@
+// Relay node types over the persisted entities. Field resolvers only map rows; loading goes through Prisma.
+import type { Artifact, Explanation, Image, Model, Prediction } from '../../generated/sqlite/client.js';
+import type { ClassLabel, ClassScore } from '../../engine/types.js';
+import { artifactUrl, imageUrl } from '../../http/urls.js';
+import { keysetConnection } from '../../resolvers/pagination.js';
+import { builder } from '../builder.js';
+import { ExplanationMethodEnum, ExplanationStatusEnum } from './enums.js';
+
+export const ImageRef = builder.objectRef<Image>('Image');
+export const ModelRef = builder.objectRef<Model>('Model');
+export const PredictionRef = builder.objectRef<Prediction>('Prediction');
+export const ExplanationRef = builder.objectRef<Explanation>('Explanation');
+export const ArtifactRef = builder.objectRef<Artifact>('Artifact');
+
+const ClassLabelRef = builder.objectRef<ClassLabel>('ClassLabel').implement({
+  fields: (t) => ({
+    index: t.exposeInt('index'),
+    label: t.exposeString('label'),
+    synset: t.exposeString('synset', { nullable: true }),
+  }),
+});
+
+const ClassScoreRef = builder.objectRef<ClassScore>('ClassScore').implement({
+  fields: (t) => ({
+    index: t.exposeInt('index'),
+    label: t.exposeString('label'),
+    synset: t.exposeString('synset', { nullable: true }),
+    probability: t.exposeFloat('probability'),
+    logit: t.exposeFloat('logit', { nullable: true, description: 'Null when the model outputs probabilities' }),
+  }),
+});
+
+builder.node(ImageRef, {
+  id: { resolve: (i) => i.id },
+  loadOne: (id, ctx) => ctx.app.prisma.image.findUnique({ where: { id } }),
+  fields: (t) => ({
+    sha256: t.exposeString('sha256'),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+    format: t.exposeString('format'),
+    originalName: t.exposeString('originalName', { nullable: true }),
+    byteSize: t.exposeInt('byteSize'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    url: t.string({ description: 'The original upload, served with immutable caching', resolve: (i) => imageUrl(i) }),
+    predictions: t.connection({
+      type: PredictionRef,
+      args: { model: t.arg.globalID({ for: ModelRef }) },
+      resolve: (img, args, ctx) =>
+        keysetConnection(args, { imageId: img.id, ...(args.model ? { modelId: args.model.id } : {}) }, (q) => ctx.app.prisma.prediction.findMany(q)),
+    }),
+    explanations: t.connection({
+      type: ExplanationRef,
+      args: { model: t.arg.globalID({ for: ModelRef }) },
+      resolve: (img, args, ctx) =>
+        keysetConnection(args, { imageId: img.id, ...(args.model ? { modelId: args.model.id } : {}) }, (q) => ctx.app.prisma.explanation.findMany(q)),
+    }),
+  }),
+});
+
+const ModelInputRef = builder.objectRef<Model>('ModelInput').implement({
+  description: 'How images are turned into the model input tensor',
+  fields: (t) => ({
+    name: t.exposeString('inputName'),
+    layout: t.exposeString('layout'),
+    channelOrder: t.exposeString('channelOrder'),
+    width: t.exposeInt('inputWidth'),
+    height: t.exposeInt('inputHeight'),
+    resizeShorter: t.exposeInt('resizeShorter'),
+    scale: t.exposeFloat('scale'),
+    mean: t.floatList({ resolve: (m) => m.mean as number[] }),
+    std: t.floatList({ resolve: (m) => m.std as number[] }),
+  }),
+});
+
+builder.node(ModelRef, {
+  id: { resolve: (m) => m.id },
+  loadOne: (id, ctx) => ctx.app.prisma.model.findUnique({ where: { id } }),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    version: t.exposeString('version'),
+    description: t.exposeString('description', { nullable: true }),
+    builtin: t.exposeBoolean('builtin'),
+    quantized: t.exposeBoolean('quantized', { description: 'Quantized models support perturbation methods only' }),
+    sha256: t.exposeString('sha256'),
+    byteSize: t.float({ resolve: (m) => m.byteSize }),
+    input: t.field({ type: ModelInputRef, resolve: (m) => m }),
+    outputName: t.exposeString('outputName'),
+    outputKind: t.exposeString('outputKind'),
+    numClasses: t.exposeInt('numClasses'),
+    labels: t.field({
+      type: [ClassLabelRef],
+      args: { offset: t.arg.int({ defaultValue: 0 }), limit: t.arg.int({ defaultValue: 1000 }) },
+      resolve: (m, { offset, limit }) => (m.labels as unknown as ClassLabel[]).slice(Math.max(0, offset ?? 0), Math.max(0, offset ?? 0) + Math.max(0, limit ?? 1000)),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.node(PredictionRef, {
+  id: { resolve: (p) => p.id },
+  loadOne: (id, ctx) => ctx.app.prisma.prediction.findUnique({ where: { id } }),
+  fields: (t) => ({
+    image: t.field({ type: ImageRef, resolve: (p, _a, ctx) => ctx.app.prisma.image.findUniqueOrThrow({ where: { id: p.imageId } }) }),
+    model: t.field({ type: ModelRef, resolve: (p, _a, ctx) => ctx.app.prisma.model.findUniqueOrThrow({ where: { id: p.modelId } }) }),
+    topK: t.exposeInt('topK'),
+    classes: t.field({ type: [ClassScoreRef], resolve: (p) => p.classes as unknown as ClassScore[] }),
+    top1: t.field({ type: ClassScoreRef, resolve: (p) => (p.classes as unknown as ClassScore[])[0] }),
+    latencyMs: t.exposeFloat('latencyMs', { description: 'Preprocessing plus inference time' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.objectType(ArtifactRef, {
+  description: 'A binary result (heatmap, overlay, mask, raw float map) served over HTTP',
+  fields: (t) => ({
+    kind: t.exposeString('kind'),
+    name: t.exposeString('name'),
+    mediaType: t.exposeString('mediaType'),
+    byteSize: t.exposeInt('byteSize'),
+    width: t.exposeInt('width', { nullable: true }),
+    height: t.exposeInt('height', { nullable: true }),
+    shape: t.intList({ nullable: true, resolve: (a) => (a.shape as number[] | null) ?? null }),
+    url: t.string({ resolve: (a) => artifactUrl(a) }),
+  }),
+});
+
+const ExplanationErrorRef = builder.objectRef<{ code: string; message: string }>('ExplanationError').implement({
+  fields: (t) => ({ code: t.exposeString('code'), message: t.exposeString('message') }),
+});
+
+builder.node(ExplanationRef, {
+  id: { resolve: (e) => e.id },
+  loadOne: (id, ctx) => ctx.app.prisma.explanation.findUnique({ where: { id } }),
+  fields: (t) => ({
+    image: t.field({ type: ImageRef, resolve: (e, _a, ctx) => ctx.app.prisma.image.findUniqueOrThrow({ where: { id: e.imageId } }) }),
+    model: t.field({ type: ModelRef, resolve: (e, _a, ctx) => ctx.app.prisma.model.findUniqueOrThrow({ where: { id: e.modelId } }) }),
+    method: t.field({ type: ExplanationMethodEnum, resolve: (e) => e.method as never }),
+    parameters: t.field({ type: 'JSON', description: 'Normalised parameters, defaults filled in', resolve: (e) => e.parameters }),
+    seed: t.exposeInt('seed', { nullable: true }),
+    targetClasses: t.intList({ resolve: (e) => e.targetClasses as number[] }),
+    status: t.field({ type: ExplanationStatusEnum, resolve: (e) => e.status as never }),
+    priority: t.exposeInt('priority'),
+    progress: t.exposeFloat('progress'),
+    stage: t.exposeString('stage', { nullable: true }),
+    samplesDone: t.exposeInt('samplesDone', { nullable: true }),
+    samplesTotal: t.exposeInt('samplesTotal', { nullable: true }),
+    etaSeconds: t.exposeFloat('etaSeconds', { nullable: true }),
+    attempts: t.exposeInt('attempts'),
+    caption: t.exposeString('caption', { nullable: true }),
+    result: t.field({ type: 'JSON', nullable: true, resolve: (e) => e.result }),
+    error: t.field({
+      type: ExplanationErrorRef,
+      nullable: true,
+      resolve: (e) => (e.errorCode ? { code: e.errorCode, message: e.errorMessage ?? '' } : null),
+    }),
+    artifacts: t.field({
+      type: [ArtifactRef],
+      resolve: (e, _a, ctx) => ctx.app.prisma.artifact.findMany({ where: { explanationId: e.id }, orderBy: { name: 'asc' } }),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    durationMs: t.exposeFloat('durationMs', { nullable: true }),
+  }),
+});

@@ -1,0 +1,82 @@
+// Read side: lists are Relay connections, newest first, with simple filters.
+import { keysetConnection } from '../../resolvers/pagination.js';
+import { builder } from '../builder.js';
+import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
+import { ExplanationRef, ImageRef, ModelRef, PredictionRef } from './nodes.js';
+
+const ViewerRef = builder.objectRef<{ role: string; name: string; open: boolean }>('Viewer').implement({
+  fields: (t) => ({
+    role: t.field({ type: RoleEnum, resolve: (v) => v.role as never }),
+    name: t.exposeString('name'),
+    open: t.exposeBoolean('open', { description: 'True when the service runs without authentication (localhost only)' }),
+  }),
+});
+
+const ImageFilter = builder.inputType('ImageFilter', {
+  fields: (t) => ({ sha256: t.string(), format: t.string() }),
+});
+const ModelFilter = builder.inputType('ModelFilter', {
+  fields: (t) => ({ name: t.string(), builtin: t.boolean() }),
+});
+const PredictionFilter = builder.inputType('PredictionFilter', {
+  fields: (t) => ({ image: t.globalID({ for: ImageRef }), model: t.globalID({ for: ModelRef }) }),
+});
+const ExplanationFilter = builder.inputType('ExplanationFilter', {
+  fields: (t) => ({
+    image: t.globalID({ for: ImageRef }),
+    model: t.globalID({ for: ModelRef }),
+    method: t.field({ type: ExplanationMethodEnum }),
+    status: t.field({ type: [ExplanationStatusEnum] }),
+  }),
+});
+
+/** Drops null/undefined so Prisma never sees `field: null` as "IS NULL". */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
+}
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: ViewerRef,
+    resolve: (_r, _a, ctx) => ({ role: ctx.principal.role, name: ctx.principal.name, open: ctx.principal.keyId === null }),
+  }),
+  images: t.connection({
+    type: ImageRef,
+    args: { filter: t.arg({ type: ImageFilter }) },
+    resolve: (_r, args, ctx) => keysetConnection(args, defined({ ...args.filter }), (q) => ctx.app.prisma.image.findMany(q)),
+  }),
+  models: t.connection({
+    type: ModelRef,
+    args: { filter: t.arg({ type: ModelFilter }) },
+    resolve: (_r, args, ctx) => keysetConnection(args, defined({ ...args.filter }), (q) => ctx.app.prisma.model.findMany(q)),
+  }),
+  modelByName: t.field({
+    type: ModelRef,
+    nullable: true,
+    args: { name: t.arg.string({ required: true }), version: t.arg.string() },
+    resolve: (_r, { name, version }, ctx) =>
+      ctx.app.prisma.model.findFirst({ where: { name, ...(version ? { version } : {}) }, orderBy: { createdAt: 'desc' } }),
+  }),
+  predictions: t.connection({
+    type: PredictionRef,
+    args: { filter: t.arg({ type: PredictionFilter }) },
+    resolve: (_r, args, ctx) =>
+      keysetConnection(args, defined({ imageId: args.filter?.image?.id, modelId: args.filter?.model?.id }), (q) =>
+        ctx.app.prisma.prediction.findMany(q),
+      ),
+  }),
+  explanations: t.connection({
+    type: ExplanationRef,
+    args: { filter: t.arg({ type: ExplanationFilter }) },
+    resolve: (_r, args, ctx) => {
+      const f = args.filter;
+      const where = defined({
+        imageId: f?.image?.id,
+        modelId: f?.model?.id,
+        method: f?.method,
+        status: f?.status?.length ? { in: f.status } : undefined,
+      });
+      return keysetConnection(args, where, (q) => ctx.app.prisma.explanation.findMany(q));
+    },
+  }),
+}));

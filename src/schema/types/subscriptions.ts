@@ -1,0 +1,45 @@
+// Live explanation state. A subscriber first receives the current state, so connecting late is safe.
+import { Repeater } from 'graphql-yoga';
+import { builder } from '../builder.js';
+import { ExplanationStatusEnum } from './enums.js';
+import { ExplanationRef, ModelRef } from './nodes.js';
+import type { Explanation } from '../../generated/sqlite/client.js';
+
+builder.subscriptionFields((t) => ({
+  explanationUpdated: t.field({
+    type: ExplanationRef,
+    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    subscribe: (_r, { id }, ctx) =>
+      new Repeater<Explanation>(async (push, stop) => {
+        const it = ctx.app.events.pubsub.subscribe('explanation', id.id)[Symbol.asyncIterator]();
+        stop.then(() => it.return?.());
+        const current = await ctx.app.prisma.explanation.findUnique({ where: { id: id.id } });
+        if (!current) {
+          stop(new Error(`Explanation ${id.id} does not exist`));
+          return;
+        }
+        await push(current);
+        for (let r = await it.next(); !r.done; r = await it.next()) await push(r.value);
+      }),
+    resolve: (e) => e,
+  }),
+  explanationsUpdated: t.field({
+    type: ExplanationRef,
+    description: 'Every change of every explanation matching the filter (for dashboards)',
+    args: {
+      model: t.arg.globalID({ for: ModelRef }),
+      status: t.arg({ type: [ExplanationStatusEnum] }),
+    },
+    subscribe: (_r, args, ctx) => {
+      const it = ctx.app.events.pubsub.subscribe('explanations');
+      return (async function* () {
+        for await (const e of it) {
+          if (args.model && e.modelId !== args.model.id) continue;
+          if (args.status?.length && !args.status.includes(e.status as never)) continue;
+          yield e;
+        }
+      })();
+    },
+    resolve: (e) => e,
+  }),
+}));

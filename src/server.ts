@@ -1,0 +1,155 @@
+// One HTTP port for everything: GraphQL over HTTP (yoga, incl. multipart uploads and SSE),
+// GraphQL over websocket (graphql-ws), stored files, and a health check.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { App } from './app.js';
+import type { Principal } from './auth.js';
+import type { Context } from './context.js';
+import { serveFile } from './http/files.js';
+import { FILES_PREFIX } from './http/urls.js';
+import { schema } from './schema/index.js';
+import { authenticate, AuthenticationError } from './services/keys.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+function jsonError(status: number, code: string, message: string) {
+  return {
+    status,
+    body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  };
+}
+
+export function createYogaFor(app: App) {
+  const principals = new WeakMap<Request, Principal>();
+  const { limits } = app.config;
+
+  // Authenticates before parsing, so an unauthenticated upload is refused without reading it.
+  const auth: Plugin = {
+    async onRequest({ request, endResponse, fetchAPI }) {
+      const isGraphiQL = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
+      if (isGraphiQL) return;
+      try {
+        principals.set(request, await authenticate(app, request.headers.get('authorization')));
+      } catch (e) {
+        if (!(e instanceof AuthenticationError)) throw e;
+        const r = jsonError(401, 'UNAUTHENTICATED', e.message);
+        endResponse(new fetchAPI.Response(r.body, { status: r.status, headers: { ...r.headers, 'www-authenticate': 'Bearer' } }));
+      }
+    },
+  };
+
+  return createYoga<{ principal?: Principal }, Context>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    graphiql: app.config.graphiql ? { title: 'xai-lab', subscriptionsProtocol: 'WS' } : false,
+    landingPage: false,
+    logging: 'warn',
+    plugins: [
+      auth,
+      EnvelopArmorPlugin({
+        maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
+        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+        maxAliases: { n: limits.maxAliases },
+        maxTokens: { n: limits.maxTokens },
+        maxDirectives: { n: 20 },
+        blockFieldSuggestion: { enabled: !app.config.graphiql },
+      }),
+    ],
+    context: ({ request, principal }) => ({
+      app,
+      principal: principal ?? principals.get(request) ?? { role: 'VIEWER', keyId: null, name: 'anonymous' },
+    }),
+  });
+}
+
+export async function startServer(app: App, opts: { host?: string; port?: number } = {}): Promise<RunningServer> {
+  const yoga = createYogaFor(app);
+  const maxBody = Math.max(app.config.limits.maxImageBytes, app.config.limits.maxModelBytes) + 1024 * 1024;
+
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path.startsWith(FILES_PREFIX)) {
+      serveFile(app.blobs, req, res).catch(() => res.destroy());
+      return;
+    }
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, database: app.db.provider }));
+      return;
+    }
+    if (req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('multipart/')) {
+      // Refuse oversized uploads before reading them; without a length the size cannot be bounded.
+      const length = Number(req.headers['content-length']);
+      if (!Number.isFinite(length)) return send(res, jsonError(411, 'LENGTH_REQUIRED', 'uploads need a Content-Length header'));
+      if (length > maxBody) return send(res, jsonError(413, 'UPLOAD_TOO_LARGE', `the request is ${length} bytes; the limit is ${maxBody}`));
+    }
+    yoga(req, res);
+  };
+
+  const server = createServer(handler);
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const ws = useServer<Record<string, unknown>, { principal: Principal }>(
+    {
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = (params.authorization ?? params.Authorization ?? (params.apiKey ? `Bearer ${params.apiKey}` : undefined)) as string | undefined;
+        try {
+          ctx.extra.principal = await authenticate(app, raw);
+          return true;
+        } catch (e) {
+          if (e instanceof AuthenticationError) return false;
+          throw e;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({ principal: ctx.extra.principal, request: undefined as never, params: payload });
+        const document = enveloped.parse(payload.query);
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length) return errors;
+        return {
+          schema: enveloped.schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+      },
+      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? app.config.port, opts.host ?? app.config.host, () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      await ws.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(res: ServerResponse, r: ReturnType<typeof jsonError>) {
+  // Connection: close so the client stops sending the rejected body.
+  res.writeHead(r.status, { ...r.headers, connection: 'close' }).end(r.body);
+}

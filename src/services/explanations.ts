@@ -1,0 +1,83 @@
+// Explanation requests: validate against the model, normalise parameters, and queue idempotently.
+import { createHash } from 'node:crypto';
+import type { App } from '../app.js';
+import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
+import { fromEngineError, NotFoundError, UnsupportedMethodError } from '../errors.js';
+import type { Explanation } from '../generated/sqlite/client.js';
+
+export interface ExplanationRequest {
+  imageId: string;
+  modelId: string;
+  method: Method;
+  target: { topK?: number | null; classIndices?: number[] | null } | null;
+  parameters: Record<string, object | null | undefined>;
+  seed: number | null;
+  priority: number;
+  force: boolean;
+}
+
+/** Canonical JSON (sorted keys) so equal parameters always hash equally. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function requestKeyOf(imageId: string, modelId: string, method: Method, params: MethodParameters, seed: number | null): string {
+  return createHash('sha256').update(canonical({ imageId, modelId, method, params, seed })).digest('hex');
+}
+
+export async function requestExplanation(app: App, r: ExplanationRequest): Promise<Explanation> {
+  const [image, model] = await Promise.all([
+    app.prisma.image.findUnique({ where: { id: r.imageId } }),
+    app.prisma.model.findUnique({ where: { id: r.modelId } }),
+  ]);
+  if (!image) throw new NotFoundError('Image', r.imageId);
+  if (!model) throw new NotFoundError('Model', r.modelId);
+  if (model.quantized && needsGradients(r.method)) {
+    throw new UnsupportedMethodError(
+      'NOT_DIFFERENTIABLE',
+      `${r.method} needs gradients, but ${model.name} is a quantized model; use LIME, KERNEL_SHAP, PARTITION_SHAP, SCORE_CAM or EIGEN_CAM`,
+    );
+  }
+  const target = r.target?.classIndices?.length
+    ? { kind: 'CLASSES' as const, classes: r.target.classIndices }
+    : r.target?.topK
+      ? { kind: 'TOP' as const, k: r.target.topK }
+      : null;
+  let params: MethodParameters;
+  try {
+    params = normalizeParameters(r.method, { ...r.parameters, target }, model.numClasses);
+  } catch (e) {
+    return fromEngineError(e, 'input.parameters');
+  }
+  const requestKey = requestKeyOf(image.id, model.id, r.method, params, r.seed);
+  if (!r.force) {
+    // Idempotency: an identical request that succeeded, or is still on its way, is returned as is.
+    const existing = await app.prisma.explanation.findFirst({
+      where: { requestKey, status: { in: ['SUCCEEDED', 'QUEUED', 'RUNNING'] } },
+      orderBy: { createdAt: 'desc' },
+    });
+    if (existing) return existing;
+  }
+  const created = await app.prisma.explanation.create({
+    data: {
+      imageId: image.id,
+      modelId: model.id,
+      method: r.method,
+      parameters: params as object,
+      requestKey,
+      seed: r.seed,
+      targetClasses: params.target.kind === 'CLASSES' ? params.target.classes : [],
+      priority: r.priority,
+      caption: null,
+    },
+  });
+  app.events.explanationChanged(created);
+  return created;
+}
