@@ -7,10 +7,12 @@
 //
 // Migrations are applied IN-PROCESS, not by spawning `prisma migrate deploy`:
 //   * measured here (Node 20, local disk): `prisma migrate deploy` as a child
-//     process takes ~1.0 s for SQLite (CLI start-up + wasm schema engine) on every
-//     start, even when there is nothing to do; the in-process migrator takes a
-//     few ms on an up-to-date database and ~10-20 ms to create a fresh one
-//     (see test/db/database.test.ts output for the current numbers);
+//     process takes ~1.0 s for SQLite (CLI start-up + wasm schema engine) on
+//     every start, also when there is nothing to do. openDatabase() on a fresh
+//     SQLite file: ~8-25 ms, ~75 ms for the first open in a process (which also
+//     loads the client's wasm query compiler); on an up-to-date file ~10-15 ms.
+//     PostgreSQL (local server): ~140 ms fresh, ~30 ms up to date.
+//     (test/db/database.test.ts prints the current numbers);
 //   * `prisma migrate deploy` with @prisma/adapter-pg 6.19 does not work at all
 //     on PostgreSQL ("Column type 'name' could not be deserialized").
 // The migrator applies prisma/<provider>/migrations/*/migration.sql in name
