@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../../src/engine/errors.ts';
-import { DataType, decodeModel, encodeModel, tensorToFloat32, type ModelProto } from '../../src/engine/onnx/proto.ts';
+import { DataType, decodeModel, encodeModel, tensorToFloat32, tensorToNumbers, type ModelProto } from '../../src/engine/onnx/proto.ts';
 import {
   attrInt,
   attrInts,
@@ -17,9 +17,10 @@ import {
 } from '../../src/engine/onnx/graph.ts';
 import { inspectModel } from '../../src/engine/onnx/inspect.ts';
 
-const MODELS = resolve(process.cwd(), '../shared/models');
-const FLOAT_MODEL = resolve(MODELS, 'mobilenetv2-float.onnx');
-const INT8_MODEL = resolve(MODELS, 'mobilenetv2-12-int8.onnx');
+// ../shared sits next to the repository root (test/engine → ../../..).
+const MODELS = new URL('../../../shared/models/', import.meta.url);
+const FLOAT_MODEL = fileURLToPath(new URL('mobilenetv2-float.onnx', MODELS));
+const INT8_MODEL = fileURLToPath(new URL('mobilenetv2-12-int8.onnx', MODELS));
 const skipFloat = existsSync(FLOAT_MODEL) ? false : `../shared/models/mobilenetv2-float.onnx is absent`;
 const skipInt8 = existsSync(INT8_MODEL) ? false : `../shared/models/mobilenetv2-12-int8.onnx is absent`;
 
@@ -179,6 +180,11 @@ test('int64 edge values, packed/unpacked fields, unknown fields round-trip', () 
   const fd = decoded.graph!.initializer.find((t) => t.name === 'fd')!;
   assert.deepEqual(Array.from(tensorToFloat32(fd)), [1.5, -2, 3]);
   assert.deepEqual(Array.from(tensorToFloat32(decoded.graph!.initializer[0])), [1, -1, 0.5, 2]);
+  const shape = decoded.graph!.initializer.find((t) => t.name === 'shape')!;
+  assert.deepEqual(tensorToNumbers(shape), [-1, 8]);
+  assert.deepEqual(tensorToNumbers({ ...shape, rawData: undefined, int64Data: [-1, 8] }), [-1, 8]);
+  assert.deepEqual(tensorToNumbers(fd), [1.5, -2, 3]);
+  assert.throws(() => tensorToFloat32(shape), isEngineError('UNSUPPORTED_MODEL'));
 
   // Hand-written bytes: unpacked `ints` (field 8, varint) and an unknown field 99 must survive.
   const attr = [0x0a, 0x01, 0x61, 0x40, 0x03, 0x40, 0x05, 0xa0, 0x01, 0x07]; // name='a', ints 3, 5, type=INTS

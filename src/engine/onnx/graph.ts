@@ -11,6 +11,7 @@ import {
 } from './proto.ts';
 
 const utf8 = new TextEncoder();
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function attribute(name: string, type: number, fields: Partial<AttributeProto>): AttributeProto {
   return { name, type, floats: [], ints: [], strings: [], tensors: [], graphs: [], ...fields };
@@ -62,9 +63,13 @@ function checkCount(name: string, dims: readonly number[], length: number): void
 export function floatTensor(name: string, dims: readonly number[], data: ArrayLike<number>): TensorProto {
   checkCount(name, dims, data.length);
   const values = Float32Array.from(data);
-  const raw = new Uint8Array(values.length * 4);
-  const dv = new DataView(raw.buffer);
-  for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
+  let raw: Uint8Array;
+  if (LITTLE_ENDIAN) raw = new Uint8Array(values.buffer);
+  else {
+    raw = new Uint8Array(values.length * 4);
+    const dv = new DataView(raw.buffer);
+    for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
+  }
   return { ...emptyTensor(name, dims, DataType.FLOAT), rawData: raw };
 }
 

@@ -859,9 +859,51 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   return out;
 }
 
-function unsupportedType(t: TensorProto): EngineError {
+/**
+ * Values of any numeric tensor (float, int, bool types) as plain numbers, e.g. Reshape shapes or
+ * Slice bounds. int64 follows the codec's number convention (exact up to 2^53).
+ */
+export function tensorToNumbers(t: TensorProto): number[] {
+  const dt = t.dataType ?? DataType.UNDEFINED;
+  if (dt === DataType.FLOAT || dt === DataType.DOUBLE || dt === DataType.FLOAT16) return Array.from(tensorToFloat32(t));
+  const n = tensorElementCount(t);
+  let out: number[];
+  if (t.rawData && t.rawData.length > 0) {
+    const raw = t.rawData;
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const read: Partial<Record<number, [number, (o: number) => number]>> = {
+      [DataType.INT64]: [8, (o) => Number(dv.getBigInt64(o, true))],
+      [DataType.UINT64]: [8, (o) => Number(dv.getBigUint64(o, true))],
+      [DataType.INT32]: [4, (o) => dv.getInt32(o, true)],
+      [DataType.UINT32]: [4, (o) => dv.getUint32(o, true)],
+      [DataType.INT16]: [2, (o) => dv.getInt16(o, true)],
+      [DataType.UINT16]: [2, (o) => dv.getUint16(o, true)],
+      [DataType.INT8]: [1, (o) => dv.getInt8(o)],
+      [DataType.UINT8]: [1, (o) => dv.getUint8(o)],
+      [DataType.BOOL]: [1, (o) => dv.getUint8(o)],
+    };
+    const r = read[dt];
+    if (!r) throw unsupportedType(t, 'a numeric tensor');
+    const [width, get] = r;
+    if (raw.length !== n * width) {
+      throw invalid(`tensor '${t.name ?? ''}' has ${raw.length} bytes of raw_data, expected ${n * width}`);
+    }
+    out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = get(i * width);
+  } else if (dt === DataType.INT64) out = [...t.int64Data];
+  else if (dt === DataType.UINT64 || dt === DataType.UINT32) out = [...t.uint64Data];
+  else if ([DataType.INT32, DataType.INT16, DataType.UINT16, DataType.INT8, DataType.UINT8, DataType.BOOL].includes(dt as never)) {
+    out = Array.from(t.int32Data ?? []);
+  } else throw unsupportedType(t, 'a numeric tensor');
+  if (out.length !== n) {
+    throw invalid(`tensor '${t.name ?? ''}' has ${out.length} values, expected ${n} for dims [${t.dims.join(', ')}]`);
+  }
+  return out;
+}
+
+function unsupportedType(t: TensorProto, expected = 'a floating-point tensor'): EngineError {
   return new EngineError(
     'UNSUPPORTED_MODEL',
-    `tensor '${t.name ?? ''}' has element type ${dataTypeName(t.dataType ?? 0)}; expected a floating-point tensor`,
+    `tensor '${t.name ?? ''}' has element type ${dataTypeName(t.dataType ?? 0)}; expected ${expected}`,
   );
 }
