@@ -54,7 +54,7 @@ test('topK returns the largest values in order, ties by index', () => {
   assert.deepEqual(topK(big, 10), sorted.slice(0, 10));
 });
 
-test('session cache: concurrent gets share one load; failed loads are INVALID_MODEL and not cached', { skip: skipShared }, async () => {
+test('session cache: concurrent gets of one key create one session', { skip: skipShared }, async () => {
   let loads = 0;
   const source = () => {
     loads++;
@@ -66,7 +66,11 @@ test('session cache: concurrent gets share one load; failed loads are INVALID_MO
   assert.ok(a === b && b === c);
   await local.evict('m');
   assert.equal(local.has('m'), false);
+  await local.close();
+});
 
+test('session cache: a non-ONNX file is INVALID_MODEL with ORT\'s message, and is not cached', async () => {
+  const local = new SessionCache({ intraOpNumThreads: 1 });
   const bogus = path.join(os.tmpdir(), `not-a-model-${process.pid}.onnx`);
   fs.writeFileSync(bogus, 'this is not an ONNX file\n');
   try {
