@@ -1,0 +1,33 @@
+// Small ONNX models built in code for the bad-input tests.
+import { DataType, encodeModel } from '../../src/engine/onnx/proto.js';
+import { attrInt, attrInts, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/graph.js';
+
+/** A classifier whose only input is a feature vector [N, 10]: not an image model. */
+export function vectorModel(): Uint8Array {
+  const w = new Float32Array(10 * 3).fill(0.1);
+  return encodeModel(
+    model({
+      graph: graph({
+        name: 'vector',
+        nodes: [node('Gemm', ['x', 'w'], ['logits'], [], 'fc')],
+        inputs: [valueInfo('x', DataType.FLOAT, ['batch', 10])],
+        outputs: [valueInfo('logits', DataType.FLOAT, ['batch', 3])],
+        initializers: [floatTensor('w', [10, 3], w)],
+      }),
+    }),
+  );
+}
+
+/** Rank-3 input [N, 3, 224]: image-like channels but the wrong rank. */
+export function rank3Model(): Uint8Array {
+  return encodeModel(
+    model({
+      graph: graph({
+        name: 'rank3',
+        nodes: [node('ReduceMean', ['x'], ['logits'], [attrInts('axes', [2]), attrInt('keepdims', 0)], 'mean')],
+        inputs: [valueInfo('x', DataType.FLOAT, ['batch', 3, 224])],
+        outputs: [valueInfo('logits', DataType.FLOAT, ['batch', 3])],
+      }),
+    }),
+  );
+}
