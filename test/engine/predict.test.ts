@@ -114,7 +114,8 @@ test('MobileNetV2 float reproduces the PyTorch reference on all manifest images'
     `manifest: ${n}/${n} top-1 match; largest |logit - reference| over reference top-5 = ${worst.toFixed(4)} (${worstFile}); ` +
       `preprocess ${(run.preprocessMs / n).toFixed(1)} ms/img, inference ${(run.latencyMs / n).toFixed(1)} ms/img (batch ${n}, cold)`,
   );
-  assert.ok(worst < 2.0, `largest logit difference ${worst}`);
+  // Measured 0.198 with torchvision-exact resize/crop arithmetic; a crop off by one pixel gives ~1.4.
+  assert.ok(worst < 0.5, `largest logit difference ${worst}`);
   // probabilities are a proper distribution and the labels are attached
   const sum = run.results[0].reduce((s, c) => s + c.probability, 0);
   assert.ok(Math.abs(sum - 1) < 1e-9);

@@ -83,7 +83,7 @@ export async function startTestService(
       });
       form.append('operations', JSON.stringify({ query, variables: vars }));
       form.append('map', JSON.stringify(map));
-      Object.entries(files).forEach(([, f], i) => form.append(String(i), new Blob([f.bytes], { type: f.type ?? 'application/octet-stream' }), f.name));
+      Object.entries(files).forEach(([, f], i) => form.append(String(i), new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type ?? 'application/octet-stream' }), f.name));
       const res = await fetch(endpoint, { method: 'POST', headers: headers(o.key), body: form });
       return parse(res);
     },
