@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { SessionCache } from './engine/session.js';
+import { TensorCache } from './engine/tensor-cache.js';
 import { createEvents, type Events } from './events.js';
+import type { Image, Model } from './generated/sqlite/client.js';
+import { RowCache } from './services/rows.js';
 import { BlobStore } from './storage/blobs.js';
 
 export interface App {
@@ -13,7 +16,11 @@ export interface App {
   prisma: Database['prisma'];
   blobs: BlobStore;
   sessions: SessionCache;
+  /** Preprocessed input tensors by (image hash, input spec). */
+  tensors: TensorCache;
   events: Events;
+  /** Immutable rows (images, models) cached in memory. */
+  rows: { images: RowCache<Image>; models: RowCache<Model> };
   close(): Promise<void>;
 }
 
@@ -27,7 +34,9 @@ export async function createApp(config: Config): Promise<App> {
     prisma: db.prisma,
     blobs: new BlobStore(join(config.dataDir, 'blobs')),
     sessions,
+    tensors: new TensorCache(config.tensorCacheBytes),
     events: createEvents(),
+    rows: { images: new RowCache(), models: new RowCache() },
     async close() {
       await sessions.close();
       await db.close();

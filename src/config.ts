@@ -29,6 +29,7 @@ export interface Config {
   limits: Limits;
   /** One onnxruntime intra-op thread pool size for every session (0 = runtime default). */
   intraOpThreads: number;
+  tensorCacheBytes: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -69,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: env.NODE_ENV !== 'production',
     seedDemo: env.XAI_SEED_DEMO !== '0',
     intraOpThreads: int(env, 'XAI_ORT_THREADS', 0),
+    tensorCacheBytes: int(env, 'XAI_TENSOR_CACHE_MB', 256) * MB,
     limits: {
       maxImageBytes: int(env, 'XAI_MAX_IMAGE_BYTES', 25 * MB),
       maxModelBytes: int(env, 'XAI_MAX_MODEL_BYTES', 2048 * MB),

@@ -3,7 +3,7 @@ import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from './errors.ts';
 import type { ImageSource } from './image.ts';
 import { checkLabelCount } from './labels.ts';
-import { preprocessBatch } from './preprocess.ts';
+import { preprocessInto } from './preprocess.ts';
 import type { Session } from './session.ts';
 import type { ClassLabel, ClassScore, InputSpec, OutputKind, RunControl } from './types.ts';
 
@@ -69,7 +69,7 @@ function fixedDim(list: readonly ort.InferenceSession.ValueMetadata[], name: str
 export async function predict(
   session: Session,
   spec: InputSpec,
-  images: readonly ImageSource[],
+  images: readonly (ImageSource | Float32Array)[],
   opts: PredictOptions,
 ): Promise<PredictResult> {
   if (!Number.isInteger(opts.topK) || opts.topK < 1) {
@@ -98,7 +98,12 @@ export async function predict(
     const t0 = performance.now();
     const rows = fixed ?? chunk.length;
     const target = new Float32Array(rows * per);
-    await preprocessBatch(chunk, spec, { maxPixels: opts.maxPixels, target });
+    // Already-preprocessed tensors (from a cache) are copied in; images are decoded in place.
+    await Promise.all(
+      chunk.map((c, i) =>
+        c instanceof Float32Array ? target.set(c, i * per) : preprocessInto(c, spec, target, i * per, { maxPixels: opts.maxPixels }),
+      ),
+    );
     preprocessMs += performance.now() - t0;
     throwIfAborted(opts.signal);
 

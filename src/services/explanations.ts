@@ -1,6 +1,7 @@
 // Explanation requests: validate against the model, normalise parameters, and queue idempotently.
 import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
+import { findImage, findModel } from './rows.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
 import { fromEngineError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import type { Explanation } from '../generated/sqlite/client.js';
@@ -34,8 +35,8 @@ export function requestKeyOf(imageId: string, modelId: string, method: Method, p
 
 export async function requestExplanation(app: App, r: ExplanationRequest): Promise<Explanation> {
   const [image, model] = await Promise.all([
-    app.prisma.image.findUnique({ where: { id: r.imageId } }),
-    app.prisma.model.findUnique({ where: { id: r.modelId } }),
+    findImage(app, r.imageId),
+    findModel(app, r.modelId),
   ]);
   if (!image) throw new NotFoundError('Image', r.imageId);
   if (!model) throw new NotFoundError('Model', r.modelId);

@@ -1,0 +1,11 @@
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))];
+}
+
+export const median = (xs: readonly number[]) => percentile(xs, 0.5);
+
+export function report(title: string, rows: [string, number][]): void {
+  console.log(`\n${title}`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(44)} ${v.toFixed(2)}`);
+}
