@@ -182,8 +182,12 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
       assert.ok(wrongType.errors?.length, 'an Image id of the wrong type is rejected');
       const garbage = await svc.gql(`{ node(id: "%%%") { id } }`);
       assert.ok(garbage.errors?.length || garbage.data?.node === null);
-      const missing = await svc.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: encodeGlobalID('Image', 'nope') });
+      const missing = await svc.gql(`query($id: ID!) { node(id: $id) { id } image(id: $id) { id } }`, { id: encodeGlobalID('Image', 'nope') });
       assert.equal(missing.data.node, null);
+      assert.equal(missing.data.image, null);
+      const byId = await svc.gql(`query($id: ID!) { image(id: $id) { id } node(id: $id) { ... on Image { width } } }`, { id: img });
+      assert.equal(byId.data.image.id, img);
+      assert.ok(byId.data.node.width > 0);
     });
 
     test('explanation requests are queued, validated and idempotent', async (t) => {

@@ -1,5 +1,6 @@
 // Read side: lists are Relay connections, newest first, with simple filters.
 import { keysetConnection } from '../../resolvers/pagination.js';
+import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
 import { ExplanationRef, ImageRef, ModelRef, PredictionRef } from './nodes.js';
@@ -39,6 +40,30 @@ builder.queryFields((t) => ({
   viewer: t.field({
     type: ViewerRef,
     resolve: (_r, _a, ctx) => ({ role: ctx.principal.role, name: ctx.principal.name, open: ctx.principal.keyId === null }),
+  }),
+  image: t.field({
+    type: ImageRef,
+    nullable: true,
+    args: { id: t.arg.globalID({ for: ImageRef, required: true }) },
+    resolve: (_r, { id }, ctx) => findImage(ctx.app, id.id),
+  }),
+  model: t.field({
+    type: ModelRef,
+    nullable: true,
+    args: { id: t.arg.globalID({ for: ModelRef, required: true }) },
+    resolve: (_r, { id }, ctx) => findModel(ctx.app, id.id),
+  }),
+  prediction: t.field({
+    type: PredictionRef,
+    nullable: true,
+    args: { id: t.arg.globalID({ for: PredictionRef, required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.app.prisma.prediction.findUnique({ where: { id: id.id } }),
+  }),
+  explanation: t.field({
+    type: ExplanationRef,
+    nullable: true,
+    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    resolve: (_r, { id }, ctx) => ctx.app.prisma.explanation.findUnique({ where: { id: id.id } }),
   }),
   images: t.connection({
     type: ImageRef,
