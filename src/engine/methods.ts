@@ -143,7 +143,7 @@ function completeSegmentation(s: Partial<Segmentation>): Segmentation {
 
 function checkSegmentation(s: Segmentation): void {
   if (s.algorithm === 'QUICKSHIFT') {
-    checkRange('segmentation.kernelSize', s.kernelSize, 0.5, 50, false);
+    checkRange('segmentation.kernelSize', s.kernelSize, 1, 50, false);
     checkRange('segmentation.maxDist', s.maxDist, 1, 10000, false);
     checkRange('segmentation.ratio', s.ratio, 0, 1, false);
   } else if (s.algorithm === 'SLIC') {
