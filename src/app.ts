@@ -9,6 +9,8 @@ import { createEvents, type Events } from './events.js';
 import type { Image, Model } from './generated/sqlite/client.js';
 import { RowCache } from './services/rows.js';
 import { BlobStore } from './storage/blobs.js';
+import type { JobQueue } from './jobs/queue.js';
+import { redisConnection } from './jobs/bull.js';
 
 export interface App {
   config: Config;
@@ -21,25 +23,32 @@ export interface App {
   events: Events;
   /** Immutable rows (images, models) cached in memory. */
   rows: { images: RowCache<Image>; models: RowCache<Model> };
+  /** Null until a job runner is attached (main.ts, or tests that run jobs). */
+  jobs: JobQueue | null;
   close(): Promise<void>;
 }
 
 export async function createApp(config: Config): Promise<App> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase(config.databaseUrl);
+  const redis = config.redisUrl ? { publish: redisConnection(config.redisUrl), subscribe: redisConnection(config.redisUrl) } : undefined;
   const sessions = new SessionCache(config.intraOpThreads > 0 ? { intraOpNumThreads: config.intraOpThreads } : {});
-  return {
+  const app: App = {
     config,
     db,
     prisma: db.prisma,
     blobs: new BlobStore(join(config.dataDir, 'blobs')),
     sessions,
     tensors: new TensorCache(config.tensorCacheBytes),
-    events: createEvents(),
+    events: createEvents(redis),
     rows: { images: new RowCache(), models: new RowCache() },
+    jobs: null,
     async close() {
+      await app.jobs?.close();
       await sessions.close();
       await db.close();
+      if (redis) await Promise.all([redis.publish.quit(), redis.subscribe.quit()]);
     },
   };
+  return app;
 }

@@ -1,4 +1,5 @@
 // Service configuration from environment variables, validated once at start.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export type AuthMode = 'open' | 'required';
@@ -30,6 +31,9 @@ export interface Config {
   /** One onnxruntime intra-op thread pool size for every session (0 = runtime default). */
   intraOpThreads: number;
   tensorCacheBytes: number;
+  jobs: { concurrency: number; maxAttempts: number };
+  /** With Redis, jobs go through BullMQ to `npm run worker` processes and events cross nodes. */
+  redisUrl: string | null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -71,6 +75,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: env.XAI_SEED_DEMO !== '0',
     intraOpThreads: int(env, 'XAI_ORT_THREADS', 0),
     tensorCacheBytes: int(env, 'XAI_TENSOR_CACHE_MB', 256) * MB,
+    redisUrl: env.REDIS_URL || null,
+    jobs: {
+      // One running job per two cores: each job's inference already uses several cores.
+      concurrency: Math.max(1, int(env, 'XAI_JOB_CONCURRENCY', Math.floor(availableParallelism() / 2))),
+      maxAttempts: Math.max(1, int(env, 'XAI_JOB_MAX_ATTEMPTS', 3)),
+    },
     limits: {
       maxImageBytes: int(env, 'XAI_MAX_IMAGE_BYTES', 25 * MB),
       maxModelBytes: int(env, 'XAI_MAX_MODEL_BYTES', 2048 * MB),

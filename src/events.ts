@@ -1,16 +1,38 @@
-// In-process change feed for explanations; the subscription resolvers read from it.
+// Change feed for explanations. In-process by default; with Redis, every API node and worker shares
+// it, so a subscriber on one node sees progress published by a worker on another.
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
 import type { Explanation } from './generated/sqlite/client.js';
 
-export type ExplanationEvent = Explanation;
+type Topics = {
+  explanation: [id: string, payload: Explanation];
+  explanations: [payload: Explanation];
+  /** Cancellation requests, so the worker holding a job can stop it. */
+  cancel: [id: string];
+};
 
-export function createEvents() {
-  const pubsub = createPubSub<{ explanation: [id: string, payload: ExplanationEvent]; explanations: [payload: ExplanationEvent] }>();
+const DATE_FIELDS = ['createdAt', 'queuedAt', 'startedAt', 'finishedAt', 'updatedAt'] as const;
+
+/** Events that crossed Redis arrive as JSON; turn the timestamps back into Dates. */
+export function reviveExplanation(e: Explanation): Explanation {
+  const out = { ...e } as Record<string, unknown>;
+  for (const f of DATE_FIELDS) if (typeof out[f] === 'string') out[f] = new Date(out[f] as string);
+  return out as unknown as Explanation;
+}
+
+export function createEvents(redis?: { publish: Redis; subscribe: Redis }) {
+  const pubsub = createPubSub<Topics>(
+    redis ? { eventTarget: createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) } : undefined,
+  );
   return {
     pubsub,
     explanationChanged(e: Explanation) {
       pubsub.publish('explanation', e.id, e);
       pubsub.publish('explanations', e);
+    },
+    requestCancel(id: string) {
+      pubsub.publish('cancel', id);
     },
   };
 }

@@ -10,6 +10,7 @@ export type EngineErrorCode =
   | 'UNSUPPORTED_OPERATOR' // gradient methods: an operator without a backward rule
   | 'NOT_DIFFERENTIABLE' // gradient methods on quantized models
   | 'INVALID_ARGUMENT'
+  | 'NOT_IMPLEMENTED' // a method whose explainer is not in this build
   | 'ABORTED';
 
 export class EngineError extends Error {

@@ -1,6 +1,6 @@
 import type { Context } from '../context.js';
 import type { Method } from '../engine/methods.js';
-import { requestExplanation as request } from '../services/explanations.js';
+import { cancelExplanation as cancel, requestExplanation as request, retryExplanation as retry } from '../services/explanations.js';
 
 type Id = { id: string };
 
@@ -40,4 +40,12 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
     priority: input.priority ?? 0,
     force: input.force ?? false,
   });
+}
+
+export function cancelExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
+  return cancel(ctx.app, args.id.id);
+}
+
+export function retryExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
+  return retry(ctx.app, args.id.id);
 }

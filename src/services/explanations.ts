@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
 import { findImage, findModel } from './rows.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
-import { fromEngineError, NotFoundError, UnsupportedMethodError } from '../errors.js';
+import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
+import { markCancelled, requeue } from '../jobs/lifecycle.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 
 export interface ExplanationRequest {
@@ -40,6 +41,9 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
   ]);
   if (!image) throw new NotFoundError('Image', r.imageId);
   if (!model) throw new NotFoundError('Model', r.modelId);
+  if (!Number.isInteger(r.priority) || Math.abs(r.priority) > 1000) {
+    throw new InvalidArgumentError('input.priority', `priority must be an integer between -1000 and 1000, got ${r.priority}`);
+  }
   if (model.quantized && needsGradients(r.method)) {
     throw new UnsupportedMethodError(
       'NOT_DIFFERENTIABLE',
@@ -80,5 +84,25 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
     },
   });
   app.events.explanationChanged(created);
+  await app.jobs?.enqueued(created);
   return created;
+}
+
+export async function cancelExplanation(app: App, id: string): Promise<Explanation> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('Explanation', id);
+  if (row.status !== 'QUEUED' && row.status !== 'RUNNING') return row;
+  // Without a runner attached (API-only node) the database transition is the whole cancellation.
+  return (await (app.jobs ? app.jobs.cancel(id) : markCancelled(app, id))) ?? row;
+}
+
+export async function retryExplanation(app: App, id: string): Promise<Explanation> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('Explanation', id);
+  if (row.status !== 'FAILED' && row.status !== 'CANCELLED') {
+    throw new InvalidArgumentError('id', `only FAILED or CANCELLED explanations can be retried; this one is ${row.status}`);
+  }
+  const queued = (await requeue(app, id)) ?? row;
+  await app.jobs?.enqueued(queued);
+  return queued;
 }

@@ -68,6 +68,20 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RequestExplanationInput, required: true }) },
     resolve: explanations.requestExplanation,
   }),
+  cancelExplanation: t.field({
+    type: ExplanationRef,
+    description: 'Cancels a queued or running explanation; running inference stops within one batch',
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    resolve: explanations.cancelExplanation,
+  }),
+  retryExplanation: t.field({
+    type: ExplanationRef,
+    description: 'Queues a FAILED or CANCELLED explanation again',
+    errors: { types: COMMON_ERRORS },
+    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    resolve: explanations.retryExplanation,
+  }),
   createApiKey: t.field({
     type: ApiKeyCreatedRef,
     authScopes: { admin: true },

@@ -4,6 +4,7 @@ import { builder } from '../builder.js';
 import { ExplanationStatusEnum } from './enums.js';
 import { ExplanationRef, ModelRef } from './nodes.js';
 import type { Explanation } from '../../generated/sqlite/client.js';
+import { reviveExplanation } from '../../events.js';
 
 builder.subscriptionFields((t) => ({
   explanationUpdated: t.field({
@@ -19,7 +20,7 @@ builder.subscriptionFields((t) => ({
           return;
         }
         await push(current);
-        for (let r = await it.next(); !r.done; r = await it.next()) await push(r.value);
+        for (let r = await it.next(); !r.done; r = await it.next()) await push(reviveExplanation(r.value));
       }),
     resolve: (e) => e,
   }),
@@ -33,7 +34,8 @@ builder.subscriptionFields((t) => ({
     subscribe: (_r, args, ctx) => {
       const it = ctx.app.events.pubsub.subscribe('explanations');
       return (async function* () {
-        for await (const e of it) {
+        for await (const raw of it) {
+          const e = reviveExplanation(raw);
           if (args.model && e.modelId !== args.model.id) continue;
           if (args.status?.length && !args.status.includes(e.status as never)) continue;
           yield e;

@@ -1,0 +1,26 @@
+// Method → explainer dispatch. A method without an explainer in this build fails its job with a
+// clear NOT_IMPLEMENTED error rather than pretending to run.
+import { EngineError } from '../errors.js';
+import type { Method } from '../methods.js';
+import type { SessionCache } from '../session.js';
+import type { Explainer } from './types.js';
+
+/** What explainers share inside one process (or worker thread): loaded onnxruntime sessions. */
+export interface EngineContext {
+  sessions: SessionCache;
+}
+
+type Loader = (ctx: EngineContext) => Promise<Explainer>;
+
+// Explainer modules are imported on first use so a worker only loads what its jobs need.
+const LOADERS: Partial<Record<Method, Loader>> = {};
+
+export async function explainerFor(method: Method, ctx: EngineContext): Promise<Explainer> {
+  const load = LOADERS[method];
+  if (!load) throw new EngineError('NOT_IMPLEMENTED', `${method} is not available in this version of xai-lab yet`);
+  return load(ctx);
+}
+
+export function availableMethods(): Method[] {
+  return Object.keys(LOADERS) as Method[];
+}

@@ -1,0 +1,41 @@
+// One explanation end to end inside the engine: explain, then render every artifact.
+import { renderArtifacts, type RenderedArtifact } from '../render/artifacts.js';
+import { toRgbRaw } from '../preprocess.js';
+import type { RunControl } from '../types.js';
+import { explainerFor, type EngineContext } from './index.js';
+import type { ExplainRequest, ExplainResult } from './types.js';
+
+export interface ExplanationOutput {
+  summary: Record<string, unknown>;
+  /** Per explained class, as the seeds caption their figures: "grad_cam on n03445924 golfcart". */
+  caption: string;
+  targetClasses: number[];
+  artifacts: RenderedArtifact[];
+}
+
+export function captionOf(result: ExplainResult, labels: ExplainRequest['model']['labels']): string {
+  return result.attributions
+    .map((a) => {
+      const synset = labels[a.classIndex]?.synset;
+      return `${result.method.toLowerCase()} on ${synset ? `${synset} ` : ''}${a.label}`;
+    })
+    .join('; ');
+}
+
+export async function runExplanation(req: ExplainRequest, ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput> {
+  const explain = await explainerFor(req.method, ctx);
+  const result = await explain(req, ctl);
+  ctl.onProgress?.({ stage: 'render', done: 0, total: 1 });
+  const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
+  const artifacts = await renderArtifacts(result, req.image, new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), {});
+  ctl.onProgress?.({ stage: 'render', done: 1, total: 1 });
+  return {
+    summary: {
+      ...result.summary,
+      classes: result.attributions.map((a) => ({ index: a.classIndex, label: a.label, probability: a.probability, ...a.metrics })),
+    },
+    caption: captionOf(result, req.model.labels),
+    targetClasses: result.attributions.map((a) => a.classIndex),
+    artifacts,
+  };
+}

@@ -1,0 +1,110 @@
+// Scale-out: with REDIS_URL, jobs travel through BullMQ to `npm run worker` processes on any machine
+// that shares the database, Redis and the artifact store. The database stays the source of truth
+// for job state; BullMQ provides delivery, exclusivity and stalled-job recovery.
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { App } from '../app.js';
+import type { Explanation } from '../generated/sqlite/client.js';
+import { fail, markCancelled } from './lifecycle.js';
+import { WorkerPool } from './pool.js';
+import type { JobQueue } from './queue.js';
+import { runClaimedJob } from './runner.js';
+
+export const QUEUE_NAME = 'xai-explanations';
+
+export function redisConnection(url: string): Redis {
+  // BullMQ needs blocking commands to wait forever rather than fail after a retry count.
+  return new Redis(url, { maxRetriesPerRequest: null });
+}
+
+/** App priority (higher first) → BullMQ priority (lower first, 1…2 097 151). */
+function bullPriority(p: number): number {
+  return Math.min(2_097_151, Math.max(1, 1_000_000 - p));
+}
+
+export class BullJobQueue implements JobQueue {
+  private readonly queue: Queue;
+
+  constructor(
+    private readonly app: App,
+    connection: Redis,
+  ) {
+    this.queue = new Queue(QUEUE_NAME, { connection });
+  }
+
+  async enqueued(e: Explanation): Promise<void> {
+    // One BullMQ job per queuing of the explanation: a retry is a new delivery.
+    await this.queue.add(
+      'explain',
+      { id: e.id },
+      { jobId: `${e.id}-${e.queuedAt.getTime()}`, priority: bullPriority(e.priority), removeOnComplete: 1000, removeOnFail: 1000 },
+    );
+  }
+
+  async cancel(id: string): Promise<Explanation | null> {
+    const row = await markCancelled(this.app, id);
+    // The worker holding the job hears this over Redis and stops within one batch.
+    this.app.events.requestCancel(id);
+    return row;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+export interface BullWorkerOptions {
+  concurrency: number;
+  maxAttempts: number;
+  /** How long a worker's lock lives without renewal; a killed worker's job is re-delivered after it. */
+  lockDurationMs?: number;
+  progressIntervalMs?: number;
+}
+
+/** Claims a delivered job. A job already RUNNING was re-delivered after its worker died (BullMQ guarantees one holder). */
+async function claimDelivered(app: App, id: string, maxAttempts: number): Promise<Explanation | null> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return null;
+  if (row.attempts >= maxAttempts) {
+    await fail(app, id, 'ATTEMPTS_EXHAUSTED', `interrupted ${row.attempts} times (worker crashes)`);
+    return null;
+  }
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: row.status, attempts: row.attempts },
+    data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
+  });
+  if (!count) return null;
+  const claimed = await app.prisma.explanation.findUnique({ where: { id } });
+  if (claimed) app.events.explanationChanged(claimed);
+  return claimed;
+}
+
+export async function startBullWorker(app: App, connection: Redis, opts: BullWorkerOptions) {
+  const pool = new WorkerPool(opts.concurrency);
+  const cancels = app.events.pubsub.subscribe('cancel');
+  void (async () => {
+    for await (const id of cancels) pool.cancel(id);
+  })();
+  const worker = new Worker(
+    QUEUE_NAME,
+    async (job: Job<{ id: string }>) => {
+      const claimed = await claimDelivered(app, job.data.id, opts.maxAttempts);
+      if (claimed) await runClaimedJob(app, pool, claimed, opts.progressIntervalMs ?? 100);
+    },
+    {
+      connection,
+      concurrency: opts.concurrency,
+      lockDuration: opts.lockDurationMs ?? 10_000,
+      stalledInterval: Math.max(1000, Math.floor((opts.lockDurationMs ?? 10_000) / 2)),
+      maxStalledCount: opts.maxAttempts,
+    },
+  );
+  worker.on('error', (e) => console.error('worker: BullMQ error:', e.message));
+  return {
+    async close() {
+      await worker.close();
+      await cancels.return?.();
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+// Explanation state transitions in the database. Every transition publishes the new state; every
+// update is conditional on the current status so concurrent actors (cancel vs. finish) cannot clash.
+import type { App } from '../app.js';
+import type { ExplanationOutput } from '../engine/explain/run.js';
+import type { ExplainRequest, ModelHandle } from '../engine/explain/types.js';
+import type { MethodParameters, Method } from '../engine/methods.js';
+import type { ClassLabel, OutputKind, Progress } from '../engine/types.js';
+import type { Explanation } from '../generated/sqlite/client.js';
+import { specOf } from '../services/models.js';
+import { findImage, findModel } from '../services/rows.js';
+
+export type Status = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+async function publish(app: App, id: string): Promise<Explanation | null> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (row) app.events.explanationChanged(row);
+  return row;
+}
+
+/** QUEUED → RUNNING for the best queued job (priority, then FIFO); null when none is left. */
+export async function claimNext(app: App): Promise<Explanation | null> {
+  for (;;) {
+    const next = await app.prisma.explanation.findFirst({
+      where: { status: 'QUEUED' },
+      orderBy: [{ priority: 'desc' }, { queuedAt: 'asc' }, { id: 'asc' }],
+    });
+    if (!next) return null;
+    const claimed = await claim(app, next.id);
+    if (claimed) return claimed;
+  }
+}
+
+export async function claim(app: App, id: string): Promise<Explanation | null> {
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: 'QUEUED' },
+    data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
+  });
+  return count === 1 ? publish(app, id) : null;
+}
+
+export async function reportProgress(app: App, id: string, p: Progress, startedAt: Date | null): Promise<void> {
+  const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+  const elapsed = startedAt ? (Date.now() - startedAt.getTime()) / 1000 : 0;
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: 'RUNNING' },
+    data: {
+      progress: fraction,
+      stage: p.stage,
+      samplesDone: p.done,
+      samplesTotal: p.total,
+      etaSeconds: fraction > 0 && fraction < 1 ? (elapsed / fraction) * (1 - fraction) : null,
+    },
+  });
+  if (count) await publish(app, id);
+}
+
+export async function succeed(app: App, id: string, out: ExplanationOutput): Promise<void> {
+  // Blobs first: a row never points to an artifact that is not on disk.
+  const stored = await Promise.all(
+    out.artifacts.map(async (a) => {
+      const ext = a.mediaType === 'image/png' ? '.png' : a.name.endsWith('.npy') ? '.npy' : '.bin';
+      return { a, blob: await app.blobs.put('artifacts', a.bytes, ext) };
+    }),
+  );
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row || row.status !== 'RUNNING') return;
+  await app.prisma.$transaction([
+    app.prisma.artifact.deleteMany({ where: { explanationId: id } }),
+    app.prisma.artifact.createMany({
+      data: stored.map(({ a, blob }) => ({
+        explanationId: id,
+        kind: a.kind,
+        name: a.name,
+        mediaType: a.mediaType,
+        storageKey: blob.key,
+        sha256: blob.sha256,
+        byteSize: blob.byteSize,
+        width: a.width ?? null,
+        height: a.height ?? null,
+        shape: a.shape ?? undefined,
+      })),
+    }),
+    app.prisma.explanation.updateMany({
+      where: { id, status: 'RUNNING' },
+      data: {
+        status: 'SUCCEEDED',
+        progress: 1,
+        stage: 'done',
+        etaSeconds: 0,
+        result: out.summary as object,
+        caption: out.caption,
+        targetClasses: out.targetClasses,
+        finishedAt: new Date(),
+        durationMs: row.startedAt ? Date.now() - row.startedAt.getTime() : null,
+        errorCode: null,
+        errorMessage: null,
+      },
+    }),
+  ]);
+  await publish(app, id);
+}
+
+export async function fail(app: App, id: string, code: string, message: string): Promise<void> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: { in: ['RUNNING', 'QUEUED'] } },
+    data: {
+      status: 'FAILED',
+      errorCode: code,
+      errorMessage: message.slice(0, 2000),
+      finishedAt: new Date(),
+      durationMs: row?.startedAt ? Date.now() - row.startedAt.getTime() : null,
+      etaSeconds: null,
+    },
+  });
+  if (count) await publish(app, id);
+}
+
+/** Marks a job cancelled if it has not finished; returns the resulting row. */
+export async function markCancelled(app: App, id: string): Promise<Explanation | null> {
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+    data: { status: 'CANCELLED', finishedAt: new Date(), etaSeconds: null, stage: 'cancelled' },
+  });
+  return count ? publish(app, id) : app.prisma.explanation.findUnique({ where: { id } });
+}
+
+/** FAILED/CANCELLED → QUEUED again. */
+export async function requeue(app: App, id: string): Promise<Explanation | null> {
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: { in: ['FAILED', 'CANCELLED'] } },
+    data: { status: 'QUEUED', queuedAt: new Date(), progress: 0, stage: null, errorCode: null, errorMessage: null, finishedAt: null, durationMs: null },
+  });
+  return count ? publish(app, id) : app.prisma.explanation.findUnique({ where: { id } });
+}
+
+/**
+ * After a restart: jobs left RUNNING by a dead process are queued again, or failed once they have
+ * used their attempts, so none stays RUNNING forever.
+ */
+export async function recoverInterrupted(app: App, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
+  const failed = await app.prisma.explanation.updateMany({
+    where: { status: 'RUNNING', attempts: { gte: maxAttempts } },
+    data: { status: 'FAILED', errorCode: 'ATTEMPTS_EXHAUSTED', errorMessage: `interrupted ${maxAttempts} times (process restarts)`, finishedAt: new Date() },
+  });
+  const requeued = await app.prisma.explanation.updateMany({
+    where: { status: 'RUNNING' },
+    data: { status: 'QUEUED', stage: 'requeued after restart', progress: 0, etaSeconds: null },
+  });
+  return { requeued: requeued.count, failed: failed.count };
+}
+
+/** Everything a worker needs to run the job, read from the database and the blob store. */
+export async function buildRequest(app: App, e: Explanation): Promise<ExplainRequest> {
+  const [image, model] = await Promise.all([findImage(app, e.imageId), findModel(app, e.modelId)]);
+  if (!image || !model) throw new Error(`explanation ${e.id} refers to a missing image or model`);
+  const handle: ModelHandle = {
+    key: model.sha256,
+    path: app.blobs.path(model.fileKey),
+    spec: specOf(model),
+    numClasses: model.numClasses,
+    labels: model.labels as unknown as ClassLabel[],
+    outputKind: model.outputKind as OutputKind,
+    quantized: model.quantized,
+  };
+  return {
+    model: handle,
+    image: await app.blobs.read(image.storageKey),
+    method: e.method as Method,
+    params: e.parameters as unknown as MethodParameters,
+    seed: e.seed,
+    maxPixels: app.config.limits.maxImagePixels,
+  };
+}

@@ -1,0 +1,12 @@
+// Messages between the job layer (main thread) and engine worker threads.
+import type { ExplainRequest } from '../engine/explain/types.js';
+import type { ExplanationOutput } from '../engine/explain/run.js';
+import type { Progress } from '../engine/types.js';
+
+export type ToWorker = { type: 'run'; jobId: string; request: ExplainRequest } | { type: 'cancel'; jobId: string };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; jobId: string; progress: Progress }
+  | { type: 'done'; jobId: string; output: ExplanationOutput }
+  | { type: 'failed'; jobId: string; code: string; message: string };

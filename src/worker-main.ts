@@ -1,0 +1,29 @@
+// `npm run worker`: a job worker for scale-out. Needs REDIS_URL and a DATABASE_URL shared with the API
+// nodes (PostgreSQL), and the same artifact store (XAI_DATA_DIR on shared storage).
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { redisConnection, startBullWorker } from './jobs/bull.js';
+
+async function main() {
+  const config = loadConfig();
+  if (!config.redisUrl) throw new ConfigError('npm run worker needs REDIS_URL (without Redis, jobs run inside the service)');
+  const app = await createApp(config);
+  const worker = await startBullWorker(app, redisConnection(config.redisUrl), {
+    concurrency: config.jobs.concurrency,
+    maxAttempts: config.jobs.maxAttempts,
+    lockDurationMs: Number(process.env.XAI_JOB_LOCK_MS) || undefined,
+  });
+  console.log(`xai-lab worker ${process.pid}: ${config.jobs.concurrency} job(s) at a time, database: ${app.db.provider}`);
+  const stop = async () => {
+    await worker.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e);
+  process.exit(1);
+});
