@@ -201,10 +201,16 @@ const pow: Rule = (c, n, dy, need) => {
   return [unbroadcast(c, e.op('Mul', [g, e.op('Mul', [p, b])], [], 'pow_grad'), a, n.output[0])];
 };
 
-const relu: Rule = (c, n, dy) => {
+// Masks are built from the forward output with arithmetic only (Clip/Mul/Sub run vectorized and
+// multithreaded in onnxruntime; Greater/Where/Cast-from-bool are several times slower):
+// mask = min(max(v, 0) · 2^100, 1) is exactly 1 for v >= 2^-100 and exactly 0 for v <= 0.
+const BIG = 2 ** 100;
+function positiveMask(c: GradContext, v: string): string {
   const { e } = c;
-  return [where(c, e.op('Greater', [n.output[0], e.scalarF(0)]), dy0(n, dy), e.scalarF(0), 'relu_grad')];
-};
+  return e.op('Clip', [e.op('Mul', [v, e.scalarF(BIG)]), e.scalarF(0), e.scalarF(1)], [], 'mask');
+}
+
+const relu: Rule = (c, n, dy) => [c.e.op('Mul', [dy0(n, dy), positiveMask(c, n.output[0])], [], 'relu_grad')];
 
 const leakyRelu: Rule = (c, n, dy) => {
   const { e } = c;
@@ -224,19 +230,22 @@ const prelu: Rule = (c, n, dy, need) => {
 const clip: Rule = (c, n, dy, need) => {
   const { e } = c;
   if (need[1] || need[2]) throw unsupported(n, 'gradient with respect to the bounds');
-  const x = n.input[0];
   let lo = inputAt(n, 1);
   let hi = inputAt(n, 2);
   // Attribute form (opset < 11) when the graph was not upgraded.
   if (!lo && n.attribute.some((a) => a.name === 'min')) lo = e.scalarF(attrFloat(n, 'min', 0));
   if (!hi && n.attribute.some((a) => a.name === 'max')) hi = e.scalarF(attrFloat(n, 'max', 0));
-  const conds: string[] = [];
-  if (lo) conds.push(e.op('Greater', [x, lo]));
-  if (hi) conds.push(e.op('Less', [x, hi]));
   const g = dy0(n, dy);
-  if (conds.length === 0) return [g];
-  const cond = conds.length === 2 ? e.op('And', conds) : conds[0];
-  return [where(c, cond, g, e.scalarF(0), 'clip_grad')];
+  if (!lo && !hi) return [g];
+  // Gradient passes where lo < x < hi, i.e. where the output y is strictly inside the bounds
+  // (PyTorch's hardtanh/relu6 convention): (y - lo)·(hi - y) > 0.
+  const y = n.output[0];
+  const parts: string[] = [];
+  const loValue = lo ? numbersOf(c.consts.get(lo)) : undefined;
+  if (lo) parts.push(loValue?.length === 1 && loValue[0] === 0 ? y : e.op('Sub', [y, lo]));
+  if (hi) parts.push(e.op('Sub', [hi, y]));
+  const inside = parts.length === 2 ? e.op('Mul', parts) : parts[0];
+  return [e.op('Mul', [g, positiveMask(c, inside)], [], 'clip_grad')];
 };
 
 const sigmoid: Rule = (c, n, dy) => {

@@ -38,14 +38,19 @@ export function inputAt(n: NodeProto, i: number): string | undefined {
   return v ? v : undefined;
 }
 
-/** Constant tensors of a graph: initializers and Constant node outputs (value attribute forms). */
+/** Constant tensors of a graph: initializers, Constant node outputs, and Identity copies of those. */
 export function constantTensors(g: GraphProto): Map<string, TensorProto> {
   const out = new Map<string, TensorProto>();
   for (const t of g.initializer) if (t.name) out.set(t.name, t);
   for (const n of g.node) {
-    if (n.opType !== 'Constant' || (n.domain ?? '') !== '') continue;
-    const t = constantNodeTensor(n);
-    if (t) out.set(n.output[0], t);
+    if ((n.domain ?? '') !== '') continue;
+    if (n.opType === 'Constant') {
+      const t = constantNodeTensor(n);
+      if (t) out.set(n.output[0], t);
+    } else if (n.opType === 'Identity' && out.has(n.input[0])) {
+      // torch.onnx.export deduplicates equal initializers through Identity nodes.
+      out.set(n.output[0], out.get(n.input[0])!);
+    }
   }
   return out;
 }

@@ -155,3 +155,104 @@ export async function checkOp(c: OpCase): Promise<GradCheck> {
 }
 
 export { gradientName };
+
+/**
+ * The part of a model downstream of `target`, with `target` as its only input: for finite
+ * differences with respect to an intermediate activation.
+ */
+export function tailModel(m: ModelProto, target: string, output: string, targetShape: (number | string)[]): ModelProto {
+  const g = m.graph!;
+  const dep = new Set([target]);
+  const keep: NodeProto[] = [];
+  for (const n of g.node) {
+    if (n.input.some((i) => dep.has(i))) {
+      keep.push(n);
+      for (const o of n.output) dep.add(o);
+    }
+  }
+  // Pull in constant-only producers (Constant / Identity of initializers) the kept nodes use.
+  const producer = new Map<string, NodeProto>();
+  for (const n of g.node) for (const o of n.output) producer.set(o, n);
+  const inits = new Set(g.initializer.map((t) => t.name));
+  const extra = new Set<NodeProto>();
+  const need = keep.flatMap((n) => n.input).filter((i) => i && !dep.has(i) && !inits.has(i));
+  while (need.length) {
+    const t = need.pop()!;
+    const p = producer.get(t);
+    if (!p) throw new Error(`tail of '${target}' needs '${t}', which is not a constant`);
+    if (extra.has(p)) continue;
+    extra.add(p);
+    for (const i of p.input) if (i && !inits.has(i)) need.push(i);
+  }
+  const nodes = g.node.filter((n) => keep.includes(n) || extra.has(n));
+  return {
+    ...m,
+    graph: {
+      ...g,
+      node: nodes,
+      input: [valueInfo(target, DataType.FLOAT, targetShape)],
+      output: g.output.filter((o) => o.name === output),
+      valueInfo: [],
+    },
+  };
+}
+
+/** Gaussian-ish noise (sum of uniforms). */
+export function noise(r: () => number, n: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() + r() + r() - 1.5) * 2 * scale);
+}
+
+/**
+ * Directional derivative check: (f(a + h·v) − f(a − h·v)) / 2h against ⟨grad, v⟩, where
+ * f(a) = Σ seed ⊙ out(a), for a single sample `a` ([1, ...]). Networks with ReLU/ReLU6/MaxPool
+ * are only piecewise smooth, so a step can cross kinks; with several step sizes the best
+ * agreement is reported (a wrong rule disagrees at every step size). The error is relative to
+ * max(|⟨g, v⟩|, |g|·rms(v)), the typical size of a directional derivative.
+ */
+export async function directional(
+  fwd: ort.InferenceSession,
+  inputName: string,
+  outputName: string,
+  a: Float32Array,
+  dims: readonly number[],
+  grad: Float32Array,
+  seed: Float32Array,
+  v: Float32Array,
+  steps: number | number[],
+): Promise<{ numeric: number; analytic: number; relErr: number; h: number }> {
+  const hs = Array.isArray(steps) ? steps : [steps];
+  const batch = new Float32Array(2 * hs.length * a.length);
+  hs.forEach((h, k) => {
+    const p = 2 * k * a.length;
+    for (let i = 0; i < a.length; i++) {
+      batch[p + i] = a[i] + h * v[i];
+      batch[p + a.length + i] = a[i] - h * v[i];
+    }
+  });
+  const res = await fwd.run({ [inputName]: new ort.Tensor('float32', batch, [2 * hs.length, ...dims.slice(1)]) });
+  const out = res[outputName].data as Float32Array;
+  const c = seed.length;
+  let analytic = 0;
+  let gg = 0;
+  let vv = 0;
+  for (let i = 0; i < a.length; i++) {
+    analytic += grad[i] * v[i];
+    gg += grad[i] * grad[i];
+    vv += v[i] * v[i];
+  }
+  // Typical size of a directional derivative along a random direction: |g|·rms(v).
+  const scale = Math.max(Math.abs(analytic), Math.sqrt(gg) * Math.sqrt(vv / a.length), 1e-12);
+  let best = { numeric: NaN, analytic, relErr: Infinity, h: NaN };
+  hs.forEach((h, k) => {
+    let fp = 0;
+    let fm = 0;
+    for (let j = 0; j < c; j++) {
+      fp += seed[j] * out[2 * k * c + j];
+      fm += seed[j] * out[(2 * k + 1) * c + j];
+    }
+    const numeric = (fp - fm) / (2 * h);
+    const relErr = Math.abs(numeric - analytic) / scale;
+    if (relErr < best.relErr) best = { numeric, analytic, relErr, h };
+  });
+  return best;
+}
