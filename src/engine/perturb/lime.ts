@@ -1,0 +1,223 @@
+// LIME for images, as lime_image.LimeImageExplainer.explain_instance + lime_base.LimeBase:
+// segment the model's crop, hide segments with a fudged image, draw binary masks uniformly
+// (row 0 all ones), weight samples by an exponential kernel on the cosine distance to the all-ones
+// row, select features and fit a weighted Ridge(alpha=1) per explained class.
+import { EngineError, throwIfAborted } from '../errors.ts';
+import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
+import { DEFAULTS, type LimeParams } from '../methods.ts';
+import { normalizeInto } from '../preprocess.ts';
+import { mulberry32 } from '../random.ts';
+import { segment } from '../segment/index.ts';
+import type { SessionCache } from '../session.ts';
+import type { RunControl } from '../types.ts';
+import {
+  forwardSelection,
+  highestWeights,
+  lassoPathSelection,
+  ridgeFromStats,
+  weightedStatsMulti,
+  type WeightedStats,
+} from './linalg.ts';
+import { attribution, BOOTSTRAP_SALT, composeSegments, hiddenImage, prepare, segmentMap } from './prepare.ts';
+import { ADAPTIVE, bootstrapStability } from './stability.ts';
+
+/** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
+export function cosineDistanceToOnes(ones: number, features: number): number {
+  if (ones === 0) return 1; // sklearn normalizes a zero row to zero: similarity 0
+  const sim = ones / (Math.sqrt(ones) * Math.sqrt(features));
+  return Math.min(2, Math.max(0, 1 - sim));
+}
+
+/** lime_image's default kernel: sqrt(exp(-d² / width²)). */
+export function limeKernel(d: number, width: number): number {
+  return Math.sqrt(Math.exp(-(d * d) / (width * width)));
+}
+
+export type FeatureSelection = LimeParams['featureSelection'];
+
+/** lime_base.feature_selection. */
+export function selectFeatures(
+  method: FeatureSelection,
+  stats: WeightedStats,
+  data: { X: Uint8Array | Float64Array; n: number; y: ArrayLike<number>; w: ArrayLike<number> },
+  numFeatures: number,
+): number[] {
+  const p = stats.p;
+  switch (method) {
+    case 'NONE':
+      return Array.from({ length: p }, (_, j) => j);
+    case 'FORWARD_SELECTION':
+      return forwardSelection(stats, numFeatures);
+    case 'HIGHEST_WEIGHTS':
+      return highestWeights(stats, numFeatures);
+    case 'LASSO_PATH':
+      return lassoPathSelection(data.X, data.n, p, data.y, data.w, numFeatures);
+    case 'AUTO':
+      return selectFeatures(numFeatures <= 6 ? 'FORWARD_SELECTION' : 'HIGHEST_WEIGHTS', stats, data, numFeatures);
+    default:
+      throw new EngineError('INVALID_ARGUMENT', `unknown feature selection ${String(method)}`);
+  }
+}
+
+export interface LimeFit {
+  classIndex: number;
+  intercept: number;
+  score: number;
+  localPred: number;
+  /** (feature, weight) sorted by |weight| descending, as lime's local_exp. */
+  localExp: [number, number][];
+  /** Weight per segment (0 for unselected). */
+  weights: Float64Array;
+}
+
+/** lime_base.explain_instance_with_data for each column of Y (n × k probabilities). */
+export function fitLime(
+  X: Uint8Array,
+  n: number,
+  M: number,
+  Y: Float64Array,
+  classes: readonly number[],
+  kernelWidth: number,
+  featureSelection: FeatureSelection,
+  numFeatures: number,
+): LimeFit[] {
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let ones = 0;
+    for (let j = 0; j < M; j++) ones += X[i * M + j];
+    w[i] = limeKernel(cosineDistanceToOnes(ones, M), kernelWidth);
+  }
+  const k = classes.length;
+  const stats = weightedStatsMulti(X, n, M, Y, k, w);
+  return classes.map((classIndex, c) => {
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) y[i] = Y[i * k + c];
+    const used = selectFeatures(featureSelection, stats[c], { X, n, y, w }, numFeatures);
+    const fit = ridgeFromStats(stats[c], used, 1);
+    let localPred = fit.intercept;
+    for (let a = 0; a < used.length; a++) localPred += fit.coef[a] * X[used[a]]; // row 0
+    const weights = new Float64Array(M);
+    const localExp: [number, number][] = used.map((f, a) => [f, fit.coef[a]]);
+    for (const [f, v] of localExp) weights[f] = v;
+    localExp.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+    return { classIndex, intercept: fit.intercept, score: fit.score, localPred, localExp, weights };
+  });
+}
+
+/** Ridge(alpha=1) on all features with bootstrap multiplicities folded into the sample weights. */
+function bootstrapRefit(X: Uint8Array, n: number, M: number, Y: Float64Array, k: number, w: Float64Array, counts: Float64Array): Float64Array[] {
+  const wb = new Float64Array(n);
+  for (let i = 0; i < n; i++) wb[i] = w[i] * counts[i];
+  const all = Array.from({ length: M }, (_, j) => j);
+  return weightedStatsMulti(X, n, M, Y, k, wb).map((s) => ridgeFromStats(s, all, 1).coef);
+}
+
+export async function explainLimeWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
+  const p: LimeParams = { ...DEFAULTS.lime, ...(req.params.lime ?? {}) };
+  const t0 = performance.now();
+  const prep = await prepare(req, sessions, p.batchSize, ctl);
+  const { runner, rgb, width, height, spec, classes } = prep;
+
+  ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
+  const tSeg = performance.now();
+  const seg = segment(rgb, width, height, p.segmentation, prep.seed);
+  const segmentMs = performance.now() - tSeg;
+  ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
+  throwIfAborted(ctl.signal);
+
+  const M = seg.count;
+  const fudged = hiddenImage(rgb, seg.labels, M, width, height, p.hide);
+  const hidden = new Float32Array(prep.original.length);
+  normalizeInto(fudged, spec, hidden, 0);
+
+  // data = randint(0, 2, num_samples × M) drawn row-major, then row 0 set to ones; rows are drawn
+  // lazily in the same order so an adaptive run's samples are a prefix of the full run's.
+  const N = p.numSamples;
+  const rand = mulberry32(prep.seed);
+  const X = new Uint8Array(N * M);
+  let drawn = 0;
+  const drawRows = (upTo: number) => {
+    for (; drawn < upTo; drawn++) {
+      for (let j = 0; j < M; j++) X[drawn * M + j] = rand() < 0.5 ? 0 : 1;
+      if (drawn === 0) X.fill(1, 0, M);
+    }
+  };
+  const k = classes.length;
+  const Y = new Float64Array(N * k);
+  let evaluated = 0;
+  const evaluate = async (upTo: number) => {
+    drawRows(upTo);
+    const from = evaluated;
+    await runner.run(
+      upTo - from,
+      (i, t, off) => composeSegments(X, (from + i) * M, seg.labels, prep.original, hidden, spec.layout, t, off),
+      (start, count, probs) => Y.set(probs.subarray(0, count * k), (from + start) * k),
+      ctl,
+      'sample',
+      { done: from, total: N },
+    );
+    evaluated = upTo;
+  };
+
+  let stability: number | null = null;
+  const tSample = performance.now();
+  if (!p.adaptive) {
+    await evaluate(N);
+  } else {
+    const bootRand = mulberry32((prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+    const first = Math.min(N, Math.max(100, 2 * M));
+    const step = Math.max(50, Math.ceil(N / 10));
+    let target = first;
+    for (;;) {
+      await evaluate(target);
+      const n = evaluated;
+      const w = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        let ones = 0;
+        for (let j = 0; j < M; j++) ones += X[i * M + j];
+        w[i] = limeKernel(cosineDistanceToOnes(ones, M), p.kernelWidth);
+      }
+      const full = bootstrapRefit(X, n, M, Y, k, w, new Float64Array(n).fill(1));
+      stability = bootstrapStability(full, n, ADAPTIVE.refits, ADAPTIVE.topN, bootRand, (counts) => bootstrapRefit(X, n, M, Y, k, w, counts)).stability;
+      if (stability >= ADAPTIVE.threshold || n >= N) break;
+      target = Math.min(N, n + step);
+    }
+  }
+  const sampleMs = performance.now() - tSample;
+  const n = evaluated;
+
+  ctl.onProgress?.({ stage: 'fit', done: 0, total: k });
+  const tFit = performance.now();
+  const fits = fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
+  const fitMs = performance.now() - tFit;
+  ctl.onProgress?.({ stage: 'fit', done: k, total: k });
+
+  return {
+    method: 'LIME',
+    geometry: prep.crop.geometry,
+    attributions: fits.map((f) =>
+      attribution(req, prep, f.classIndex, segmentMap(seg.labels, f.weights), {
+        intercept: f.intercept,
+        score: f.score,
+        r2: f.score,
+        localPred: f.localPred,
+        usedFeatures: f.localExp.length,
+      }),
+    ),
+    segments: { segments: seg.labels, count: M, weights: fits.map((f) => ({ classIndex: f.classIndex, values: f.weights })) },
+    summary: {
+      segments: M,
+      samplesUsed: n,
+      numSamples: N,
+      ...(p.adaptive ? { stability } : {}),
+      batchSize: runner.plan.size,
+      sessionRuns: runner.stats.runs,
+      segmentMs,
+      sampleMs,
+      fitMs,
+      composeMs: runner.stats.composeMs,
+      totalMs: performance.now() - t0,
+      localExp: Object.fromEntries(fits.map((f) => [f.classIndex, f.localExp])),
+    },
+  };
+}

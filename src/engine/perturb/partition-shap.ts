@@ -1,0 +1,7 @@
+import { EngineError } from '../errors.ts';
+import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { SessionCache } from '../session.ts';
+import type { RunControl } from '../types.ts';
+export async function explainPartitionShapWith(_s: SessionCache, _r: ExplainRequest, _c: RunControl): Promise<ExplainResult> {
+  throw new EngineError('NOT_IMPLEMENTED', 'PARTITION_SHAP');
+}

@@ -1,0 +1,174 @@
+// What every perturbation run starts with: the session, the model's uint8 view of the image, its
+// normalized tensor, the unmodified prediction and the classes to explain.
+import fs from 'node:fs';
+import { EngineError, throwIfAborted } from '../errors.ts';
+import type { Attribution, ExplainRequest } from '../explain/types.ts';
+import type { HideColor, Target } from '../methods.ts';
+import { normalizeInto, toRgbRaw, type RgbImage } from '../preprocess.ts';
+import { topK } from '../predict.ts';
+import { gaussianFilter } from '../segment/gaussian.ts';
+import type { SessionCache } from '../session.ts';
+import type { InputSpec, RunControl } from '../types.ts';
+import { BatchRunner, chooseBatch, sessionFor } from './runner.ts';
+
+export interface Prepared {
+  runner: BatchRunner;
+  crop: RgbImage;
+  /** The crop as a plain Uint8Array (HWC RGB). */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  spec: InputSpec;
+  /** Normalized unmodified input. */
+  original: Float32Array;
+  /** Full probability vector of the unmodified input. */
+  probs: Float64Array;
+  classes: number[];
+  seed: number;
+}
+
+export function resolveTargets(target: Target, probs: ArrayLike<number>): number[] {
+  if (target.kind === 'TOP') {
+    const k = Math.min(Math.max(1, target.k), probs.length);
+    return topK(probs, k);
+  }
+  for (const c of target.classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= probs.length) {
+      throw new EngineError('INVALID_ARGUMENT', `target class ${c} is outside 0..${probs.length - 1}`);
+    }
+  }
+  return [...new Set(target.classes)];
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+export async function prepare(req: ExplainRequest, sessions: SessionCache, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
+  throwIfAborted(ctl.signal);
+  const session = await sessionFor(sessions, req.model);
+  const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
+  const spec = req.model.spec;
+  const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
+  const original = new Float32Array(3 * spec.width * spec.height);
+  normalizeInto(rgb, spec, original, 0);
+  const plan = chooseBatch(session, req.model, requestedBatch, fileSize(req.model.path));
+  const runner = new BatchRunner(session, req.model, plan, []);
+  const probs = await runner.probabilitiesOf(original);
+  const classes = resolveTargets(req.params.target, probs);
+  runner.classes = classes;
+  throwIfAborted(ctl.signal);
+  return { runner, crop, rgb, width: spec.width, height: spec.height, spec, original, probs, classes, seed: (req.seed ?? 0) >>> 0 };
+}
+
+/** Normalizes float RGB values (0..255, HWC) into the model's layout: preprocess without the uint8 rounding. */
+export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, target: Float32Array, offset = 0): void {
+  const n = spec.width * spec.height;
+  const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  for (let k = 0; k < 3; k++) {
+    const c = src[k];
+    const a = spec.scale / spec.std[c];
+    const b = spec.mean[c] / spec.std[c];
+    if (spec.layout === 'NCHW') {
+      const o = offset + k * n;
+      for (let i = 0; i < n; i++) target[o + i] = rgb[i * 3 + c] * a - b;
+    } else {
+      for (let i = 0; i < n; i++) target[offset + i * 3 + k] = rgb[i * 3 + c] * a - b;
+    }
+  }
+}
+
+/**
+ * The "fudged" image hidden superpixels show: LIME's per-segment mean (numpy assigns the float
+ * mean into the uint8 image, so it is truncated), a fixed color, or a Gaussian-blurred copy.
+ */
+export function hiddenImage(rgb: Uint8Array, labels: Int32Array, count: number, width: number, height: number, hide: HideColor): Uint8Array {
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  if (hide.kind === 'COLOR') {
+    for (let i = 0; i < n; i++) out.set(hide.rgb, i * 3);
+  } else if (hide.kind === 'BLUR') {
+    const blurred = gaussianFilter(Float64Array.from(rgb), width, height, 3, hide.radius);
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(blurred[i])));
+  } else {
+    const sums = new Float64Array(count * 3);
+    const pixels = new Float64Array(count);
+    for (let i = 0; i < n; i++) {
+      const l = labels[i];
+      pixels[l]++;
+      sums[l * 3] += rgb[i * 3];
+      sums[l * 3 + 1] += rgb[i * 3 + 1];
+      sums[l * 3 + 2] += rgb[i * 3 + 2];
+    }
+    for (let i = 0; i < n; i++) {
+      const l = labels[i];
+      for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.floor(sums[l * 3 + c] / pixels[l]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Writes the composite "segment s shows the original where on[s] else the hidden image" into
+ * target[offset…] from two normalized tensors in the model's layout.
+ */
+export function composeSegments(
+  on: Uint8Array,
+  onOffset: number,
+  labels: Int32Array,
+  original: Float32Array,
+  hidden: Float32Array,
+  layout: InputSpec['layout'],
+  target: Float32Array,
+  offset: number,
+): void {
+  const n = labels.length;
+  if (layout === 'NCHW') {
+    for (let c = 0; c < 3; c++) {
+      const base = c * n;
+      const o = offset + base;
+      for (let i = 0; i < n; i++) target[o + i] = on[onOffset + labels[i]] ? original[base + i] : hidden[base + i];
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const src = on[onOffset + labels[i]] ? original : hidden;
+      const e = i * 3;
+      target[offset + e] = src[e];
+      target[offset + e + 1] = src[e + 1];
+      target[offset + e + 2] = src[e + 2];
+    }
+  }
+}
+
+/** Per-pixel map from per-segment values. */
+export function segmentMap(labels: Int32Array, values: ArrayLike<number>): Float32Array {
+  const map = new Float32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) map[i] = values[labels[i]];
+  return map;
+}
+
+export function attribution(
+  req: ExplainRequest,
+  prep: Prepared,
+  classIndex: number,
+  map: Float32Array,
+  metrics: Record<string, number>,
+): Attribution {
+  return {
+    classIndex,
+    label: req.model.labels[classIndex]?.label ?? `class ${classIndex}`,
+    probability: prep.probs[classIndex],
+    map,
+    width: prep.width,
+    height: prep.height,
+    signed: true,
+    metrics,
+  };
+}
+
+/** Independent random stream for bootstrap checks (keeps the sampling stream untouched). */
+export const BOOTSTRAP_SALT = 0x9e3779b9;
