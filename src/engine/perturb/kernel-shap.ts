@@ -1,7 +1,351 @@
-import { EngineError } from '../errors.ts';
+// Kernel SHAP over superpixels, as shap.KernelExplainer with a mask→image function: coalitions of
+// segments are sampled as the reference does (complete enumeration of the smallest/largest subset
+// sizes while the budget allows, then paired random draws by the Shapley kernel's size weights,
+// duplicate draws adding weight), and the Shapley-kernel weighted least squares is solved with the
+// efficiency constraint eliminated exactly (the last feature's value is f(x) − f(∅) − Σ others).
+import { throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
+import { DEFAULTS, type KernelShapParams } from '../methods.ts';
+import { normalizeInto } from '../preprocess.ts';
+import { mulberry32 } from '../random.ts';
+import { segment } from '../segment/index.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
-export async function explainKernelShapWith(_s: SessionCache, _r: ExplainRequest, _c: RunControl): Promise<ExplainResult> {
-  throw new EngineError('NOT_IMPLEMENTED', 'KERNEL_SHAP');
+import { solveSymmetric } from './linalg.ts';
+import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap } from './prepare.ts';
+import { ADAPTIVE, bootstrapStability } from './stability.ts';
+
+export interface KernelPlan {
+  M: number;
+  /** Row-major coalition masks (1 = segment present). */
+  masks: Uint8Array;
+  /** Kernel weight of each sample (full budget). */
+  weights: Float64Array;
+  n: number;
+  /** Samples from complete enumeration of subset sizes; the rest are random. */
+  nFixed: number;
+  /** Total weight the random samples share (weight_vector[num_full_subsets:].sum()). */
+  weightLeft: number;
+  /** For each random draw, the sample index it created or added weight to (prefix → adaptive rounds). */
+  drawLog: Int32Array;
+  nsamples: number;
+}
+
+function binom(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r < 2 ** 52 ? Math.round(r) : r;
+}
+
+/** shap.KernelExplainer's sampling (explain(), 'auto' nsamples = 2M + 2048), with our PRNG. */
+export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: () => number): KernelPlan {
+  let nsamples = nsamplesIn ?? 2 * M + 2048;
+  const maxSamples = M <= 30 ? 2 ** M - 2 : 2 ** 30;
+  if (nsamples > maxSamples) nsamples = maxSamples;
+  const masks = new Uint8Array(nsamples * M);
+  const weights = new Float64Array(nsamples);
+  let n = 0;
+  const add = (mask: Uint8Array, w: number) => {
+    masks.set(mask, n * M);
+    weights[n++] = w;
+  };
+  const numSubsetSizes = Math.ceil((M - 1) / 2);
+  const numPaired = Math.floor((M - 1) / 2);
+  const weightVector = new Float64Array(numSubsetSizes);
+  for (let i = 1; i <= numSubsetSizes; i++) weightVector[i - 1] = (M - 1) / (i * (M - i));
+  for (let i = 0; i < numPaired; i++) weightVector[i] *= 2;
+  const wsum = weightVector.reduce((a, b) => a + b, 0);
+  for (let i = 0; i < numSubsetSizes; i++) weightVector[i] /= wsum;
+
+  let numFull = 0;
+  let left = nsamples;
+  const remaining = Float64Array.from(weightVector);
+  const mask = new Uint8Array(M);
+  for (let size = 1; size <= numSubsetSizes; size++) {
+    let nsubsets = binom(M, size);
+    if (size <= numPaired) nsubsets *= 2;
+    if (!((left * remaining[size - 1]) / nsubsets >= 1 - 1e-8)) break;
+    numFull++;
+    left -= nsubsets;
+    if (remaining[size - 1] < 1) {
+      const d = 1 - remaining[size - 1];
+      for (let i = 0; i < remaining.length; i++) remaining[i] /= d;
+    }
+    let w = weightVector[size - 1] / binom(M, size);
+    if (size <= numPaired) w /= 2;
+    // itertools.combinations order.
+    const idx = Array.from({ length: size }, (_, i) => i);
+    for (;;) {
+      mask.fill(0);
+      for (const i of idx) mask[i] = 1;
+      add(mask, w);
+      if (size <= numPaired) {
+        for (let j = 0; j < M; j++) mask[j] = 1 - mask[j];
+        add(mask, w);
+      }
+      let i = size - 1;
+      while (i >= 0 && idx[i] === M - size + i) i--;
+      if (i < 0) break;
+      idx[i]++;
+      for (let j = i + 1; j < size; j++) idx[j] = idx[j - 1] + 1;
+    }
+  }
+  const nFixed = n;
+  let samplesLeft = nsamples - n;
+  const drawLog: number[] = [];
+  let weightLeft = 0;
+  if (numFull !== numSubsetSizes) {
+    const rw = Float64Array.from(weightVector);
+    for (let i = 0; i < numPaired; i++) rw[i] /= 2;
+    const tail = rw.subarray(numFull);
+    const tsum = tail.reduce((a, b) => a + b, 0);
+    const cdf = new Float64Array(tail.length);
+    let acc = 0;
+    for (let i = 0; i < tail.length; i++) cdf[i] = acc += tail[i] / tsum;
+    const used = new Map<string, number>();
+    const perm = new Int32Array(M);
+    const maxDraws = 4 * samplesLeft;
+    for (let draw = 0; samplesLeft > 0 && draw < maxDraws; draw++) {
+      const u = rand();
+      let ind = 0;
+      while (ind < cdf.length - 1 && u >= cdf[ind]) ind++;
+      const size = ind + numFull + 1;
+      // First `size` entries of a uniform random permutation (partial Fisher–Yates).
+      for (let j = 0; j < M; j++) perm[j] = j;
+      mask.fill(0);
+      for (let j = 0; j < size; j++) {
+        const r = j + Math.floor(rand() * (M - j));
+        const t = perm[j];
+        perm[j] = perm[r];
+        perm[r] = t;
+        mask[perm[j]] = 1;
+      }
+      const key = Buffer.from(mask).toString('latin1');
+      const seen = used.get(key);
+      const paired = size <= numPaired;
+      if (seen === undefined) {
+        used.set(key, n);
+        samplesLeft--;
+        drawLog.push(n);
+        add(mask, 1);
+        if (samplesLeft > 0 && paired) {
+          for (let j = 0; j < M; j++) mask[j] = 1 - mask[j];
+          samplesLeft--;
+          drawLog.push(n);
+          add(mask, 1);
+          }
+      } else {
+        weights[seen] += 1;
+        drawLog.push(seen);
+        if (samplesLeft > 0 && paired) {
+          weights[seen + 1] += 1;
+          drawLog.push(seen + 1);
+          }
+      }
+    }
+    for (let i = numFull; i < weightVector.length; i++) weightLeft += weightVector[i];
+    let rsum = 0;
+    for (let i = nFixed; i < n; i++) rsum += weights[i];
+    if (rsum > 0) for (let i = nFixed; i < n; i++) weights[i] *= weightLeft / rsum;
+  }
+  return {
+    M,
+    masks: masks.subarray(0, n * M),
+    weights: weights.subarray(0, n),
+    n,
+    nFixed,
+    weightLeft,
+    drawLog: Int32Array.from(drawLog),
+    nsamples,
+  };
+}
+
+/** Kernel weights of the first `count` samples (fixed ones plus a prefix of the random draws). */
+export function prefixWeights(plan: KernelPlan, count: number): Float64Array {
+  const w = new Float64Array(count);
+  for (let i = 0; i < Math.min(count, plan.nFixed); i++) w[i] = plan.weights[i];
+  if (count <= plan.nFixed) return w;
+  let rsum = 0;
+  for (let e = 0; e < plan.drawLog.length; e++) {
+    const s = plan.drawLog[e];
+    if (s >= count) break; // the log creates samples in order
+    w[s] += 1;
+    rsum += 1;
+  }
+  if (rsum > 0) for (let i = plan.nFixed; i < count; i++) w[i] *= plan.weightLeft / rsum;
+  return w;
+}
+
+/**
+ * The reference's solve(): eliminate the last feature with the efficiency constraint and solve the
+ * weighted least squares for the others. ey is n×k (model outputs per sample), fx/fnull per class.
+ */
+export function kernelShapSolve(
+  masks: Uint8Array,
+  n: number,
+  M: number,
+  weights: ArrayLike<number>,
+  ey: Float64Array,
+  k: number,
+  fx: ArrayLike<number>,
+  fnull: ArrayLike<number>,
+): Float64Array[] {
+  if (M === 1) return Array.from({ length: k }, (_, c) => Float64Array.of(fx[c] - fnull[c]));
+  const P = M - 1;
+  const last = M - 1;
+  // A = EᵀWE with E[i, j] = mask[i, j] − mask[i, last]; shared by every class.
+  const A = new Float64Array(P * P);
+  const rhs = Array.from({ length: k }, () => new Float64Array(P));
+  const e = new Float64Array(P);
+  for (let i = 0; i < n; i++) {
+    const wi = weights[i];
+    if (wi === 0) continue;
+    const row = i * M;
+    const ml = masks[row + last];
+    for (let j = 0; j < P; j++) e[j] = masks[row + j] - ml;
+    for (let a = 0; a < P; a++) {
+      const ea = wi * e[a];
+      if (ea === 0) continue;
+      const r = a * P;
+      for (let b = a; b < P; b++) A[r + b] += ea * e[b];
+    }
+    for (let c = 0; c < k; c++) {
+      const y2 = ey[i * k + c] - fnull[c] - ml * (fx[c] - fnull[c]);
+      const wy = wi * y2;
+      const out = rhs[c];
+      for (let a = 0; a < P; a++) out[a] += wy * e[a];
+    }
+  }
+  for (let a = 0; a < P; a++) for (let b = a + 1; b < P; b++) A[b * P + a] = A[a * P + b];
+  return rhs.map((b, c) => {
+    const w = solveSymmetric(A, b, P);
+    const phi = new Float64Array(M);
+    let s = 0;
+    for (let j = 0; j < P; j++) {
+      phi[j] = w[j];
+      s += w[j];
+    }
+    phi[last] = fx[c] - fnull[c] - s;
+    for (let j = 0; j < M; j++) if (Math.abs(phi[j]) < 1e-10) phi[j] = 0;
+    return phi;
+  });
+}
+
+export async function explainKernelShapWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
+  const p: KernelShapParams = { ...DEFAULTS.kernelShap, ...(req.params.kernelShap ?? {}) };
+  const t0 = performance.now();
+  const prep = await prepare(req, sessions, p.batchSize, ctl);
+  const { runner, rgb, width, height, spec, classes } = prep;
+  ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
+  const tSeg = performance.now();
+  const seg = segment(rgb, width, height, p.segmentation, prep.seed);
+  const segmentMs = performance.now() - tSeg;
+  ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
+  throwIfAborted(ctl.signal);
+
+  const M = seg.count;
+  const hidden = new Float32Array(prep.original.length);
+  normalizeInto(hiddenImage(rgb, seg.labels, M, width, height, p.hide), spec, hidden, 0);
+  const composer = new SegmentComposer(seg.labels, prep.original, hidden, spec.layout);
+  const k = classes.length;
+  const fx = classes.map((c) => prep.probs[c]);
+
+  const plan = kernelShapPlan(M, p.nsamples, mulberry32(prep.seed));
+  // Row 0 of the evaluation is the all-hidden image (f(∅), the base value); rows 1… are the plan's samples.
+  const total = plan.n + 1;
+  const ey = new Float64Array(plan.n * k);
+  const fnull = new Float64Array(k);
+  const zeros = new Uint8Array(M);
+  let evaluated = 0; // plan samples evaluated
+  let started = false;
+  const evaluate = async (upTo: number) => {
+    const from = started ? evaluated + 1 : 0;
+    const to = upTo + 1;
+    await runner.run(
+      to - from,
+      (i, t, off) => {
+        const r = from + i;
+        if (r === 0) composer.compose(zeros, 0, t, off);
+        else composer.compose(plan.masks, (r - 1) * M, t, off);
+      },
+      (start, count, probs) => {
+        for (let j = 0; j < count; j++) {
+          const r = from + start + j;
+          if (r === 0) fnull.set(probs.subarray(j * k, (j + 1) * k));
+          else ey.set(probs.subarray(j * k, (j + 1) * k), (r - 1) * k);
+        }
+      },
+      ctl,
+      'sample',
+      { done: from, total },
+    );
+    started = true;
+    evaluated = upTo;
+  };
+
+  let stability: number | null = null;
+  const tSample = performance.now();
+  let weights: Float64Array;
+  if (!p.adaptive || plan.n === plan.nFixed) {
+    await evaluate(plan.n);
+    weights = plan.weights;
+  } else {
+    const bootRand = mulberry32((prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+    const randomTotal = plan.n - plan.nFixed;
+    const step = Math.max(50, Math.ceil(randomTotal / 10));
+    let target = Math.min(plan.n, plan.nFixed + Math.max(100, 2 * M));
+    for (;;) {
+      await evaluate(target);
+      const n = evaluated;
+      const w = prefixWeights(plan, n);
+      const full = kernelShapSolve(plan.masks, n, M, w, ey, k, fx, fnull);
+      const rows = n - plan.nFixed;
+      stability = bootstrapStability(full, rows, ADAPTIVE.refits, ADAPTIVE.topN, bootRand, (counts) => {
+        const wb = Float64Array.from(w);
+        let rsum = 0;
+        for (let i = 0; i < rows; i++) rsum += wb[plan.nFixed + i] *= counts[i];
+        let orig = 0;
+        for (let i = plan.nFixed; i < n; i++) orig += w[i];
+        if (rsum > 0) for (let i = plan.nFixed; i < n; i++) wb[i] *= orig / rsum;
+        return kernelShapSolve(plan.masks, n, M, wb, ey, k, fx, fnull);
+      }).stability;
+      if (stability >= ADAPTIVE.threshold || n >= plan.n) break;
+      target = Math.min(plan.n, n + step);
+    }
+    weights = prefixWeights(plan, evaluated);
+  }
+  const sampleMs = performance.now() - tSample;
+  ctl.onProgress?.({ stage: 'fit', done: 0, total: k });
+  const tFit = performance.now();
+  const phis = kernelShapSolve(plan.masks, evaluated, M, weights, ey, k, fx, fnull);
+  const fitMs = performance.now() - tFit;
+  ctl.onProgress?.({ stage: 'fit', done: k, total: k });
+
+  return {
+    method: 'KERNEL_SHAP',
+    geometry: prep.crop.geometry,
+    attributions: classes.map((c, j) => {
+      const sum = phis[j].reduce((a, b) => a + b, 0);
+      return attribution(req, prep, c, segmentMap(seg.labels, phis[j]), {
+        baseValue: fnull[j],
+        fx: fx[j],
+        efficiencyGap: sum - (fx[j] - fnull[j]),
+      });
+    }),
+    segments: { segments: seg.labels, count: M, weights: classes.map((c, j) => ({ classIndex: c, values: phis[j] })) },
+    summary: {
+      segments: M,
+      nsamples: plan.nsamples,
+      samplesUsed: evaluated,
+      enumeratedSamples: plan.nFixed,
+      ...(p.adaptive ? { stability } : {}),
+      batchSize: runner.plan.size,
+      sessionRuns: runner.stats.runs,
+      segmentMs,
+      sampleMs,
+      fitMs,
+      composeMs: runner.stats.composeMs,
+      totalMs: performance.now() - t0,
+    },
+  };
 }

@@ -18,7 +18,7 @@ import {
   weightedStatsMulti,
   type WeightedStats,
 } from './linalg.ts';
-import { attribution, BOOTSTRAP_SALT, composeSegments, hiddenImage, prepare, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap } from './prepare.ts';
 import { ADAPTIVE, bootstrapStability } from './stability.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -129,6 +129,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   const fudged = hiddenImage(rgb, seg.labels, M, width, height, p.hide);
   const hidden = new Float32Array(prep.original.length);
   normalizeInto(fudged, spec, hidden, 0);
+  const composer = new SegmentComposer(seg.labels, prep.original, hidden, spec.layout);
 
   // data = randint(0, 2, num_samples × M) drawn row-major, then row 0 set to ones; rows are drawn
   // lazily in the same order so an adaptive run's samples are a prefix of the full run's.
@@ -150,7 +151,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
     const from = evaluated;
     await runner.run(
       upTo - from,
-      (i, t, off) => composeSegments(X, (from + i) * M, seg.labels, prep.original, hidden, spec.layout, t, off),
+      (i, t, off) => composer.compose(X, (from + i) * M, t, off),
       (start, count, probs) => Y.set(probs.subarray(0, count * k), (from + start) * k),
       ctl,
       'sample',
