@@ -7,7 +7,8 @@ import { attrFloat as mkAttrFloat, attrInt as mkAttrInt, attrInts as mkAttrInts,
 import { poolOutSize, resolvePads, sliceBounds, spatialAttrs, type Dim, type ShapeTable } from './shapes.ts';
 import { attrFloat, attrInt, attrIntsOr, attrStr, type Emitter, inputAt, numbersOf } from './util.ts';
 
-const INT64_MAX = 9223372036854775807;
+// "To the end" for Slice on shape vectors (exactly representable; int64 max is not a safe JS number).
+const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
 export interface GradContext {
   e: Emitter;
@@ -336,8 +337,7 @@ const conv: Rule = (c, n, dy, need) => {
   // runs on ORT's fast Conv kernels (ConvTranspose is slower, especially depthwise).
   const k = (wShape as number[]).slice(2);
   const flipPads = [...pads.slice(0, nsp), ...pads.slice(nsp)].map((p, j) => a.dilations[j % nsp] * (k[j % nsp] - 1) - p);
-  const outKnown = inSpatial.every((d) => typeof d === 'number') || true;
-  if (weight && a.strides.every((s) => s === 1) && flipPads.every((p) => p >= 0) && outKnown) {
+  if (weight && a.strides.every((s) => s === 1) && flipPads.every((p) => p >= 0)) {
     const wt = transposedWeights(c, weight, wShape as number[], group);
     return [
       e.op(
@@ -378,7 +378,7 @@ function transposedWeights(c: GradContext, t: TensorProto, dims: number[], group
   });
 }
 
-const convTranspose: Rule = (c, n) => {
+const convTranspose: Rule = (_c, n) => {
   throw unsupported(n, 'ConvTranspose in the forward graph is not supported yet');
 };
 
@@ -411,10 +411,9 @@ const matmul: Rule = (c, n, dy, need) => {
   if (ra === null || rb === null || ra < 2 || rb < 2) throw unsupported(n, 'operands must have known rank >= 2');
   const swap = (r: number) => [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
   const t = (x: string, r: number) => e.op('Transpose', [x], [mkAttrInts('perm', swap(r))]);
-  const ry = shapes.rank(n.output[0]) ?? Math.max(ra, rb);
   return [
     need[0] ? unbroadcast(c, e.op('MatMul', [g, t(b, rb)], [], 'matmul_grad'), a, n.output[0]) : undefined,
-    need[1] ? unbroadcast(c, e.op('MatMul', [t(a, ra), g], [], 'matmul_grad'), b, n.output[0]) : (void ry, undefined),
+    need[1] ? unbroadcast(c, e.op('MatMul', [t(a, ra), g], [], 'matmul_grad'), b, n.output[0]) : undefined,
   ];
 };
 
@@ -422,14 +421,12 @@ const maxPool: Rule = (c, n, dy) => {
   const { e } = c;
   if (attrInt(n, 'storage_order', 0) !== 0) throw unsupported(n, 'storage_order=1');
   const x = n.input[0];
-  const rank = c.shapes.rank(x);
   const nsp = (attrIntsOr(n, 'kernel_shape') ?? []).length;
   const a = spatialAttrs(n, nsp);
   if (!n.output[1]) n.output[1] = e.fresh('maxpool_indices');
   const idx = n.output[1];
   const g = dy0(n, dy);
   const overlapping = a.kernel.some((k, i) => (k - 1) * a.dilations[i] + 1 > a.strides[i]);
-  void rank;
   const padded = a.pads.some((p) => p !== 0) || a.ceil || a.autoPad !== 'NOTSET';
   if (!overlapping && !padded) {
     // Every input element is in at most one window: MaxUnpool places the gradients directly.
@@ -756,7 +753,7 @@ function transpose2(a: Float32Array, rows: number, cols: number): Float32Array {
   return out;
 }
 
-const tile: Rule = (c, n) => {
+const tile: Rule = (_c, n) => {
   throw unsupported(n, 'Tile is not supported yet');
 };
 

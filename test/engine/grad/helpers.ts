@@ -52,11 +52,15 @@ export interface OpCase {
   rtol?: number;
   atol?: number;
   seed?: number;
+  /** Declare every dim but the channels symbolic, exercising the runtime-shape fallbacks. */
+  dynamic?: boolean;
   /** Extra graph inputs besides `input` are not supported; everything else is initializers. */
 }
 
 export function opModel(c: OpCase): ModelProto {
-  const inShape: (number | string)[] = ['N', ...c.input.dims.slice(1)];
+  const inShape: (number | string)[] = c.dynamic
+    ? c.input.dims.map((d, i) => (i === 1 ? d : `d${i}`))
+    : ['N', ...c.input.dims.slice(1)];
   const g = graph({
     name: 'case',
     nodes: c.nodes,

@@ -12,7 +12,6 @@ import { buildDemoModel, DEMO_TARGET_LAYER } from '../../../src/engine/demo/inde
 import {
   buildGradientModel,
   defaultTargetLayer,
-  gradientName,
   GradientRunner,
   inferShapes,
   listCandidateLayers,
@@ -91,7 +90,6 @@ test('demo CNN: gradient at `features` is the classifier weight / 196, exactly',
 
 test('demo CNN: input gradient matches directional finite differences', async () => {
   const demo = buildDemoModel();
-  const m = decodeModel(demo.onnx);
   const runner = await GradientRunner.create(demo.onnx, { cache, target: 'input' });
   const r = rng(2);
   // Saturated color blobs on gray so the color detectors fire.
@@ -118,7 +116,6 @@ test('demo CNN: input gradient matches directional finite differences', async ()
     assert.ok(d.relErr < 2e-2, `numeric ${d.numeric} analytic ${d.analytic}`);
   }
   await fwd.release();
-  void m;
 });
 
 const hasMnv2 = fs.existsSync(MNV2);
@@ -212,5 +209,4 @@ test('inferShapes fills concrete shapes; candidate layers agree with static infe
   const withShapes = listCandidateLayers(m, { shapes }).map((l) => l.name);
   assert.deepEqual(withShapes, listCandidateLayers(m).map((l) => l.name));
   assert.equal(defaultTargetLayer(m, { shapes }), 'features');
-  void gradientName;
 });

@@ -210,7 +210,7 @@ test('Gemm transA / transB=0, MatMul with a constant, Reshape', async () => {
   });
 });
 
-test('MatMul with two variable operands, Gemm with variable B', async () => {
+test('MatMul with two variable operands', async () => {
   await checkOp({
     nodes: [node('Transpose', ['x'], ['xt'], [attrInts('perm', [0, 1, 3, 2])]), node('MatMul', ['x', 'xt'], ['y'])],
     input: { name: 'x', dims: [2, 2, 3, 4] },
@@ -439,3 +439,26 @@ test('bad arguments: unknown target, output not depending on target', () => {
   assert.throws(() => buildGradientModel(m, { target: 'nope', output: 'y' }), (e: unknown) => e instanceof EngineError && e.code === 'INVALID_ARGUMENT');
   assert.throws(() => buildGradientModel(m, { target: 'a', output: 'y' }), (e: unknown) => e instanceof EngineError && e.code === 'INVALID_ARGUMENT');
 });
+
+test('symbolic spatial dims: runtime shapes for conv/pool/GAP/concat/slice/broadcast gradients', async () => {
+  const r = rng(18);
+  const dims = [2, 3, 7, 7];
+  const n = dims.reduce((a, b) => a * b, 1);
+  await checkOp({
+    dynamic: true,
+    nodes: [
+      conv([k3, s2], 'x', 'c', 'w'),
+      node('Tanh', ['c'], ['t']),
+      node('MaxPool', ['x'], ['mp'], [attrInts('kernel_shape', [2, 2]), s2]),
+      node('AveragePool', ['x'], ['ap'], [attrInts('kernel_shape', [2, 2]), s2, attrInt('count_include_pad', 1), pads1]),
+      node('Slice', ['ap', 'st', 'en', 'ax'], ['aps']),
+      node('Concat', ['t', 'mp', 'aps'], ['cat'], [attrInt('axis', 1)]),
+      node('GlobalAveragePool', ['cat'], ['g']),
+      node('Mul', ['cat', 'g'], ['y']),
+    ],
+    input: { name: 'x', dims, data: distinct(r, n, 0.05) },
+    output: 'y',
+    initializers: [weights(r, 'w', [4, 3, 3, 3]), int64Tensor('st', [2], [0, 0]), int64Tensor('en', [2], [3, 3]), int64Tensor('ax', [2], [2, 3])],
+  });
+});
+
