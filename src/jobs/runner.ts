@@ -8,11 +8,14 @@ import { JobFailure, type WorkerPool } from './pool.js';
 
 export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation, progressIntervalMs: number): Promise<void> {
   const progress = throttle(progressIntervalMs, (p: Progress) => reportProgress(app, job.id, p, job.startedAt));
+  const started = Date.now();
+  console.log(`job ${job.id} ${job.method} started (attempt ${job.attempts}, pid ${process.pid})`);
   try {
     const request = await buildRequest(app, job);
     const output = await pool.run(job.id, request, progress.push);
     await progress.flush();
     await succeed(app, job.id, output);
+    console.log(`job ${job.id} succeeded in ${Date.now() - started} ms`);
   } catch (e) {
     await progress.flush();
     if (e instanceof JobFailure && e.code === 'ABORTED') await markCancelled(app, job.id);

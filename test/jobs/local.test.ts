@@ -1,0 +1,105 @@
+// The embedded job queue on the real stack: jobs run in worker threads of the service process,
+// progress streams over websocket, cancellation, priorities and retries.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { startTestService, type TestService } from '../support/service.js';
+import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { EXPLANATION_FIELDS, watch, waitUntil, wsClient } from './support.js';
+
+const CANCEL = `mutation($id: ID!) { cancelExplanation(id: $id) { ... on CancelExplanationSuccess { data { id status } } } }`;
+const RETRY = `mutation($id: ID!) { retryExplanation(id: $id) { ... on RetryExplanationSuccess { data { id status } } ... on Error { code message } } }`;
+
+describe('embedded job queue', () => {
+  let svc: TestService;
+  let image: string;
+  let model: string;
+  const request = async (extra: Record<string, unknown>) => {
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', ...extra } });
+    const e = r.data.requestExplanation.data;
+    assert.ok(e, JSON.stringify(r));
+    return e;
+  };
+  const get = async (id: string) => (await svc.gql(`query($id: ID!) { explanation(id: $id) { ${EXPLANATION_FIELDS} } }`, { id })).data.explanation;
+
+  before(async () => {
+    svc = await startTestService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1' } });
+    const d = (await svc.gql(`{ images(filter: { format: "png" }) { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
+    image = d.images.edges.find((e: any) => e.node.originalName === 'red-square.png').node.id;
+    model = d.models.edges[0].node.id;
+  });
+  after(async () => svc?.close());
+
+  test('a LIME job runs to SUCCEEDED; the subscriber sees throttled progress and the terminal event; artifacts are served', async () => {
+    const e = await request({ seed: 1, parameters: { lime: { numSamples: 400, batchSize: 20 } } });
+    const client = wsClient(svc.url);
+    try {
+      const events = await watch(client, e.id).done;
+      const last = events.at(-1);
+      assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last));
+      assert.equal(last.progress, 1);
+      assert.ok(events.some((x) => x.status === 'RUNNING'), 'progress was streamed');
+      const progress = events.filter((x) => x.status === 'RUNNING').map((x) => x.progress);
+      assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
+      const running = events.filter((x) => x.status === 'RUNNING');
+      if (running.length > 2) {
+        const span = (running.at(-1).at - running[0].at) / 1000;
+        assert.ok(running.length <= 10 * span + 3, `${running.length} progress events in ${span}s`);
+      }
+      assert.match(last.caption, /^lime on/);
+      assert.ok(last.artifacts.length >= 3, JSON.stringify(last.artifacts));
+      for (const a of last.artifacts.filter((x: any) => x.url.endsWith('.png'))) {
+        const res = await fetch(svc.url + a.url);
+        assert.equal(res.status, 200);
+        const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+        assert.equal(meta.format, 'png');
+      }
+      // Idempotent: the same request returns the finished explanation.
+      const again = await request({ seed: 1, parameters: { lime: { numSamples: 400, batchSize: 20 } } });
+      assert.equal(again.id, e.id);
+      assert.equal(again.status, 'SUCCEEDED');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test('cancel during a run stops it; the worker is free for the next job; retry runs it to the end', async () => {
+    const long = await request({ seed: 2, parameters: { lime: { numSamples: 50000, batchSize: 10 } } });
+    await waitUntil(async () => {
+      const e = await get(long.id);
+      return e.status === 'RUNNING' && e.samplesDone > 0 && e;
+    });
+    const t0 = Date.now();
+    const c = await svc.gql(CANCEL, { id: long.id });
+    assert.equal(c.data.cancelExplanation.data.status, 'CANCELLED');
+    const next = await request({ seed: 3, parameters: { lime: { numSamples: 100, batchSize: 20 } } });
+    const done = await waitUntil(async () => {
+      const e = await get(next.id);
+      return ['SUCCEEDED', 'FAILED'].includes(e.status) && e;
+    });
+    assert.equal(done.status, 'SUCCEEDED');
+    assert.ok(Date.now() - t0 < 30_000, 'the cancelled job released its worker');
+    assert.equal((await get(long.id)).status, 'CANCELLED');
+
+    const retried = await svc.gql(RETRY, { id: long.id });
+    assert.equal(retried.data.retryExplanation.data.status, 'QUEUED');
+    await svc.gql(CANCEL, { id: long.id });
+    const notRetryable = await svc.gql(RETRY, { id: done.id });
+    assert.equal(notRetryable.data.retryExplanation.code, 'INVALID_ARGUMENT');
+  });
+
+  test('higher priority runs first, FIFO otherwise', async () => {
+    const blocker = await request({ seed: 10, parameters: { lime: { numSamples: 3000, batchSize: 10 } } });
+    await waitUntil(async () => (await get(blocker.id)).status === 'RUNNING');
+    const low1 = await request({ seed: 11, parameters: { lime: { numSamples: 50, batchSize: 50 } } });
+    const low2 = await request({ seed: 12, parameters: { lime: { numSamples: 50, batchSize: 50 } } });
+    const high = await request({ seed: 13, priority: 5, parameters: { lime: { numSamples: 50, batchSize: 50 } } });
+    await svc.gql(CANCEL, { id: blocker.id });
+    const rows = await waitUntil(async () => {
+      const all = await Promise.all([low1, low2, high].map((e) => get(e.id)));
+      return all.every((e) => e.status === 'SUCCEEDED') && all;
+    });
+    const [l1, l2, h] = rows.map((e: any) => new Date(e.startedAt).getTime());
+    assert.ok(h <= l1 && l1 <= l2, `started: high ${h}, low1 ${l1}, low2 ${l2}`);
+  });
+});

@@ -1,0 +1,88 @@
+// Scale-out with real processes: one API node and two `npm run worker` processes sharing PostgreSQL,
+// Redis (BullMQ + pub/sub) and the artifact directory. kill -9 of the worker running a job: BullMQ's
+// stalled-job handling re-delivers it, the other worker finishes it, and the subscriber on the API
+// node sees it through Redis.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { spawnScript, type ServiceProcess } from '../support/processes.js';
+import { POSTGRES_SKIP_MESSAGE, withPostgres, type TestPostgres } from '../support/postgres.js';
+import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.js';
+import { tmpDir } from '../support/tmp.js';
+import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { gqlAt, watch, waitUntil, wsClient } from './support.js';
+
+describe('scale-out on Redis and PostgreSQL', () => {
+  let pg: TestPostgres | null = null;
+  let redis: TestRedis | null = null;
+  let skip: string | null = null;
+  let api: ServiceProcess;
+  let url: string;
+  const workers: ServiceProcess[] = [];
+  let image: string;
+  let model: string;
+
+  before(async () => {
+    pg = await withPostgres('scaleout');
+    if (!pg) return void (skip = POSTGRES_SKIP_MESSAGE);
+    redis = await startRedis();
+    if (!redis) return void (skip = REDIS_SKIP);
+    const env = { DATABASE_URL: pg.url, REDIS_URL: redis.url, XAI_DATA_DIR: tmpDir('xai-scale-'), XAI_JOB_LOCK_MS: '2000', XAI_JOB_CONCURRENCY: '1' };
+    api = spawnScript('src/main.ts', { ...env, PORT: '0' });
+    url = (await api.waitFor(/listening on (http:\/\/[^\s]+)\/graphql/))[1];
+    for (let i = 0; i < 2; i++) {
+      const w = spawnScript('src/worker-main.ts', env);
+      await w.waitFor(/worker \d+: /);
+      workers.push(w);
+    }
+    const d = await gqlAt(url, `{ images(first: 1, filter: { format: "png" }) { edges { node { id } } } models { edges { node { id } } } }`);
+    image = d.images.edges[0].node.id;
+    model = d.models.edges[0].node.id;
+  });
+  after(async () => {
+    await Promise.all([api, ...workers].filter(Boolean).map((p) => p.kill()));
+    await redis?.stop();
+    await pg?.drop();
+  });
+
+  const request = async (seed: number, numSamples: number) =>
+    (await gqlAt(url, REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', seed, parameters: { lime: { numSamples, batchSize: 10 } } } })).requestExplanation.data.id as string;
+
+  test('kill -9 of the worker running a LIME job: the other worker finishes it and the subscriber sees it', async (t) => {
+    if (skip) return t.skip(skip);
+    const client = wsClient(url);
+    try {
+      const id = await request(21, 3000);
+      const watching = watch(client, id, 180_000);
+      const started = new RegExp(`job ${id} LIME started`);
+      const holder = await Promise.race(workers.map((w) => w.waitFor(started).then(() => w)));
+      await waitUntil(async () => watching.events.some((e) => e.status === 'RUNNING' && e.samplesDone > 0));
+      await holder.kill('SIGKILL');
+      const other = workers.find((w) => w !== holder)!;
+      await other.waitFor(new RegExp(`job ${id} LIME started \\(attempt 2`), 60_000);
+      const events = await watching.done;
+      const last = events.at(-1);
+      assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
+      assert.equal(last.attempts, 2);
+      assert.ok(last.artifacts.length > 0);
+      const res = await fetch(url + last.artifacts[0].url);
+      assert.equal(res.status, 200, 'artifacts written by a worker are served by the API node');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  test('cancel on the API node stops the job on whichever worker runs it', async (t) => {
+    if (skip) return t.skip(skip);
+    const id = await request(22, 50000);
+    await waitUntil(async () => (await gqlAt(url, `query($id: ID!) { explanation(id: $id) { status samplesDone } }`, { id })).explanation.samplesDone > 0);
+    const r = await gqlAt(url, `mutation($id: ID!) { cancelExplanation(id: $id) { ... on CancelExplanationSuccess { data { status } } } }`, { id });
+    assert.equal(r.cancelExplanation.data.status, 'CANCELLED');
+    // The worker is free again: a short job completes.
+    const next = await request(23, 100);
+    const done = await waitUntil(async () => {
+      const e = (await gqlAt(url, `query($id: ID!) { explanation(id: $id) { status } }`, { id: next })).explanation;
+      return e.status === 'SUCCEEDED' && e;
+    }, 60_000);
+    assert.equal(done.status, 'SUCCEEDED');
+  });
+});
