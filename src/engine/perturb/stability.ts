@@ -10,7 +10,16 @@ export function topSetKey(values: ArrayLike<number>, n: number): string {
     .join(',');
 }
 
-/** Poisson-free bootstrap: multiplicity of each of `rows` rows in a resample of the same size. */
+/** min(topN, number of values with |v| ≥ 5% of the largest |v|), at least 1. */
+export function effectiveTopN(values: ArrayLike<number>, topN: number): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (Math.abs(values[i]) >= 0.05 * max) count++;
+  return Math.max(1, Math.min(topN, count));
+}
+
+/** Nonparametric bootstrap: multiplicity of each of `rows` rows in a resample of the same size. */
 export function bootstrapCounts(rows: number, rand: () => number): Float64Array {
   const c = new Float64Array(rows);
   for (let i = 0; i < rows; i++) c[Math.floor(rand() * rows)]++;
@@ -29,12 +38,14 @@ export function bootstrapStability(
   rand: () => number,
   refit: (counts: Float64Array) => ArrayLike<number>[],
 ): { stability: number; perClass: number[] } {
-  const keys = reference.map((v) => topSetKey(v, topN));
+  // Only segments that matter take part: a top-5 set padded with near-zero weights would be noise.
+  const sizes = reference.map((v) => effectiveTopN(v, topN));
+  const keys = reference.map((v, c) => topSetKey(v, sizes[c]));
   const agree = new Array<number>(reference.length).fill(0);
   for (let b = 0; b < refits; b++) {
     const values = refit(bootstrapCounts(rows, rand));
     values.forEach((v, c) => {
-      if (topSetKey(v, topN) === keys[c]) agree[c]++;
+      if (topSetKey(v, sizes[c]) === keys[c]) agree[c]++;
     });
   }
   const perClass = agree.map((a) => a / refits);
