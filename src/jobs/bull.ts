@@ -81,15 +81,22 @@ async function claimDelivered(app: App, id: string, maxAttempts: number): Promis
 
 export async function startBullWorker(app: App, connection: Redis, opts: BullWorkerOptions) {
   const pool = new WorkerPool(opts.concurrency);
+  const claimed = new Set<string>();
   const cancels = app.events.pubsub.subscribe('cancel');
   void (async () => {
-    for await (const id of cancels) pool.cancel(id);
+    for await (const id of cancels) if (claimed.has(id)) pool.cancel(id);
   })();
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job<{ id: string }>) => {
-      const claimed = await claimDelivered(app, job.data.id, opts.maxAttempts);
-      if (claimed) await runClaimedJob(app, pool, claimed, opts.progressIntervalMs ?? 100);
+      const row = await claimDelivered(app, job.data.id, opts.maxAttempts);
+      if (!row) return;
+      claimed.add(row.id);
+      try {
+        await runClaimedJob(app, pool, row, opts.progressIntervalMs ?? 100);
+      } finally {
+        claimed.delete(row.id);
+      }
     },
     {
       connection,

@@ -39,17 +39,16 @@ export async function claim(app: App, id: string): Promise<Explanation | null> {
   return count === 1 ? publish(app, id) : null;
 }
 
-export async function reportProgress(app: App, id: string, p: Progress, startedAt: Date | null): Promise<void> {
-  const fraction = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+/** Writes a progress report: `fraction` is the whole job's progress (0..1), `p` the current stage's counts. */
+export async function reportProgress(app: App, id: string, fraction: number, p: Progress, startedAt: Date | null, isMainStage: boolean): Promise<void> {
   const elapsed = startedAt ? (Date.now() - startedAt.getTime()) / 1000 : 0;
   const { count } = await app.prisma.explanation.updateMany({
     where: { id, status: 'RUNNING' },
     data: {
       progress: fraction,
       stage: p.stage,
-      samplesDone: p.done,
-      samplesTotal: p.total,
-      etaSeconds: fraction > 0 && fraction < 1 ? (elapsed / fraction) * (1 - fraction) : null,
+      ...(isMainStage ? { samplesDone: p.done, samplesTotal: p.total } : {}),
+      etaSeconds: fraction > 0.02 && fraction < 1 ? (elapsed / fraction) * (1 - fraction) : null,
     },
   });
   if (count) await publish(app, id);

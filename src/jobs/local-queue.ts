@@ -20,6 +20,8 @@ export class LocalJobQueue implements JobQueue {
   private readonly maxAttempts: number;
   private pumping: Promise<void> | null = null;
   private pumpAgain = false;
+  /** Jobs claimed and not finished; counted from the claim so a slot is never promised twice. */
+  private readonly claimed = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
@@ -45,7 +47,7 @@ export class LocalJobQueue implements JobQueue {
 
   async cancel(id: string): Promise<Explanation | null> {
     const row = await markCancelled(this.app, id);
-    this.pool.cancel(id);
+    if (this.claimed.has(id)) this.pool.cancel(id);
     return row;
   }
 
@@ -62,10 +64,12 @@ export class LocalJobQueue implements JobQueue {
     this.pumping = (async () => {
       do {
         this.pumpAgain = false;
-        while (this.pool.idle > 0) {
+        while (this.claimed.size < this.pool.size) {
           const job = await claimNext(this.app);
           if (!job) break;
+          this.claimed.add(job.id);
           const run = this.run(job).finally(() => {
+            this.claimed.delete(job.id);
             this.inFlight.delete(run);
             this.pump();
           });

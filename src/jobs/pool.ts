@@ -31,17 +31,16 @@ export class WorkerPool {
   /** Set when workers keep dying before they finish loading: jobs then fail with this reason. */
   private broken: string | null = null;
   private startupFailures = 0;
+  /** Jobs cancelled after they were claimed but before they reached a worker. */
+  private readonly cancelledEarly = new Set<string>();
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
-  get idle(): number {
-    return this.slots.filter((s) => s.jobId === null).length;
-  }
-
   run(jobId: string, request: ExplainRequest, onProgress: (p: Progress) => void): Promise<ExplanationOutput> {
     if (this.broken) return Promise.reject(new JobFailure('ENGINE_UNAVAILABLE', this.broken));
+    if (this.cancelledEarly.delete(jobId)) return Promise.reject(new JobFailure('ABORTED', 'cancelled before it started'));
     const slot = this.slots.find((s) => s.jobId === null);
     if (!slot) throw new Error('no idle worker');
     slot.jobId = jobId;
@@ -51,10 +50,11 @@ export class WorkerPool {
     });
   }
 
-  cancel(jobId: string): boolean {
+  /** Call only for jobs this pool's owner has claimed: an unknown id is remembered until it runs. */
+  cancel(jobId: string): void {
     const slot = this.slots.find((s) => s.jobId === jobId);
-    slot?.worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker);
-    return !!slot;
+    if (slot) slot.worker.postMessage({ type: 'cancel', jobId } satisfies ToWorker);
+    else this.cancelledEarly.add(jobId);
   }
 
   async close(): Promise<void> {

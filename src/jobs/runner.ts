@@ -6,8 +6,28 @@ import type { Explanation } from '../generated/sqlite/client.js';
 import { buildRequest, fail, markCancelled, reportProgress, succeed } from './lifecycle.js';
 import { JobFailure, type WorkerPool } from './pool.js';
 
+// Engines report per stage; the job's progress bar spans them. Unlisted stages are the main work
+// (sampling, gradient batches), whose counts are the samples done/total the API shows.
+const STAGE_SPAN: Record<string, [number, number]> = { segment: [0, 0.05], fit: [0.9, 0.97], render: [0.97, 1] };
+const MAIN_SPAN: [number, number] = [0.05, 0.9];
+
+/** Maps stage reports to one monotonic fraction for the whole job. */
+export function overallProgress() {
+  let last = 0;
+  return (p: Progress) => {
+    const [a, b] = STAGE_SPAN[p.stage] ?? MAIN_SPAN;
+    const f = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
+    last = Math.max(last, a + (b - a) * f);
+    return { fraction: last, isMainStage: !(p.stage in STAGE_SPAN) };
+  };
+}
+
 export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation, progressIntervalMs: number): Promise<void> {
-  const progress = throttle(progressIntervalMs, (p: Progress) => reportProgress(app, job.id, p, job.startedAt));
+  const overall = overallProgress();
+  const progress = throttle(progressIntervalMs, (p: Progress) => {
+    const { fraction, isMainStage } = overall(p);
+    return reportProgress(app, job.id, fraction, p, job.startedAt, isMainStage);
+  });
   const started = Date.now();
   console.log(`job ${job.id} ${job.method} started (attempt ${job.attempts}, pid ${process.pid})`);
   try {

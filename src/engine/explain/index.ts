@@ -13,7 +13,13 @@ export interface EngineContext {
 type Loader = (ctx: EngineContext) => Promise<Explainer>;
 
 // Explainer modules are imported on first use so a worker only loads what its jobs need.
-const LOADERS: Partial<Record<Method, Loader>> = {};
+const perturb = async (ctx: EngineContext) => (await import('../perturb/index.js')).createPerturbExplainers(ctx.sessions);
+
+const LOADERS: Partial<Record<Method, Loader>> = {
+  LIME: async (ctx) => (await perturb(ctx)).explainLime,
+  KERNEL_SHAP: async (ctx) => (await perturb(ctx)).explainKernelShap,
+  PARTITION_SHAP: async (ctx) => (await perturb(ctx)).explainPartitionShap,
+};
 
 export async function explainerFor(method: Method, ctx: EngineContext): Promise<Explainer> {
   const load = LOADERS[method];
