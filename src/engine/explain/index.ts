@@ -19,6 +19,13 @@ const LOADERS: Partial<Record<Method, Loader>> = {
   LIME: async (ctx) => (await perturb(ctx)).explainLime,
   KERNEL_SHAP: async (ctx) => (await perturb(ctx)).explainKernelShap,
   PARTITION_SHAP: async (ctx) => (await perturb(ctx)).explainPartitionShap,
+  GRAD_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).GRAD_CAM!,
+  GRAD_CAM_PLUS_PLUS: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).GRAD_CAM_PLUS_PLUS!,
+  XGRAD_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).XGRAD_CAM!,
+  HIRES_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).HIRES_CAM!,
+  LAYER_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).LAYER_CAM!,
+  EIGEN_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).EIGEN_CAM!,
+  SCORE_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).SCORE_CAM!,
 };
 
 export async function explainerFor(method: Method, ctx: EngineContext): Promise<Explainer> {
