@@ -3,6 +3,7 @@
 // stalled-job handling re-delivers it, the other worker finishes it, and the subscriber on the API
 // node sees it through Redis.
 import assert from 'node:assert/strict';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { after, before, describe, test } from 'node:test';
 import { spawnScript, type ServiceProcess } from '../support/processes.js';
 import { POSTGRES_SKIP_MESSAGE, withPostgres, type TestPostgres } from '../support/postgres.js';
@@ -53,12 +54,13 @@ describe('scale-out on Redis and PostgreSQL', () => {
     try {
       const id = await request(21, 3000);
       const watching = watch(client, id, 180_000);
-      const started = new RegExp(`job ${id} LIME started`);
+      const rawId = decodeGlobalID(id).id; // logs show database ids
+      const started = new RegExp(`job ${rawId} LIME started`);
       const holder = await Promise.race(workers.map((w) => w.waitFor(started).then(() => w)));
       await waitUntil(async () => watching.events.some((e) => e.status === 'RUNNING' && e.samplesDone > 0));
       await holder.kill('SIGKILL');
       const other = workers.find((w) => w !== holder)!;
-      await other.waitFor(new RegExp(`job ${id} LIME started \\(attempt 2`), 60_000);
+      await other.waitFor(new RegExp(`job ${rawId} LIME started \\(attempt 2`), 60_000);
       const events = await watching.done;
       const last = events.at(-1);
       assert.equal(last.status, 'SUCCEEDED', JSON.stringify(last.error));
