@@ -26,6 +26,10 @@ const LOADERS: Partial<Record<Method, Loader>> = {
   LAYER_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).LAYER_CAM!,
   EIGEN_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).EIGEN_CAM!,
   SCORE_CAM: async (ctx) => (await import('../cam/index.js')).createCamExplainers(ctx).SCORE_CAM!,
+  SALIENCY: async (ctx) => (await import('../attrib/index.js')).createGradientExplainers(ctx).SALIENCY!,
+  SMOOTH_GRAD: async (ctx) => (await import('../attrib/index.js')).createGradientExplainers(ctx).SMOOTH_GRAD!,
+  INTEGRATED_GRADIENTS: async (ctx) => (await import('../attrib/index.js')).createGradientExplainers(ctx).INTEGRATED_GRADIENTS!,
+  GRADIENT_SHAP: async (ctx) => (await import('../attrib/index.js')).createGradientExplainers(ctx).GRADIENT_SHAP!,
 };
 
 export async function explainerFor(method: Method, ctx: EngineContext): Promise<Explainer> {
