@@ -1,0 +1,131 @@
+// CAM family end to end on real networks: MobileNetV2 (float and int8) with a photo, the Adebayo
+// model-randomization sanity check, and torchvision ResNet-50 / VGG16 / Inception-v3 exports with
+// small budgets. Skips cleanly when the model files are absent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createCamExplainers, spearman, releaseDecoded } from '../../../src/engine/cam/index.ts';
+import { EngineError } from '../../../src/engine/errors.ts';
+import { floatTensor } from '../../../src/engine/onnx/graph.ts';
+import { decodeModel, encodeModel, tensorToFloat32 } from '../../../src/engine/onnx/proto.ts';
+import { mulberry32 } from '../../../src/engine/random.ts';
+import { SessionCache } from '../../../src/engine/session.ts';
+import { tmpDir } from '../../support/tmp.ts';
+import { fileModel, floatModelPath, int8ModelPath, peak, photoPath, request, torchvisionDir } from './helpers.ts';
+
+const ctx = { sessions: new SessionCache() };
+test.after(() => ctx.sessions.close());
+const cams = createCamExplainers(ctx);
+const fast = createCamExplainers(ctx, { scoreCamMaxChannels: 32 });
+const ALL = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM'] as const;
+const haveFloat = fs.existsSync(floatModelPath) && fs.existsSync(photoPath);
+const haveInt8 = fs.existsSync(int8ModelPath) && fs.existsSync(photoPath);
+const BITTERN = 133;
+
+function checkMap(a: { map: Float32Array; width: number; height: number }, size: number): void {
+  assert.equal(a.width, size);
+  assert.equal(a.height, size);
+  assert.equal(a.map.length, size * size);
+  assert.ok(a.map.every((v) => Number.isFinite(v) && v >= 0 && v <= 1 + 1e-6));
+  assert.ok(Math.max(...a.map) > 0.99, 'normalized map reaches 1');
+}
+
+test('MobileNetV2 float: every CAM method on a photo (Score-CAM on the 32 most varying channels)', { skip: !haveFloat && 'shared MobileNetV2/photo absent' }, async () => {
+  const model = await fileModel(floatModelPath, false);
+  const photo = fs.readFileSync(photoPath);
+  for (const m of ALL) {
+    const ex = m === 'SCORE_CAM' ? fast : cams;
+    const res = await ex[m]!(request(model, photo, m, {}), {});
+    const a = res.attributions[0];
+    assert.equal(a.classIndex, BITTERN, `${m}: top-1 is the bittern`);
+    checkMap(a, 224);
+    assert.equal(res.summary.targetLayer, '/features/features.18/features.18.2/Clip_output_0');
+    const p = peak(a);
+    // The bird fills the middle of the crop.
+    assert.ok(p.x > 40 && p.x < 190 && p.y > 20 && p.y < 200, `${m}: peak (${p.x}, ${p.y})`);
+  }
+});
+
+test('MobileNetV2 int8: Eigen-CAM and Score-CAM run (dequantized activations), Grad-CAM → NOT_DIFFERENTIABLE', { skip: !haveInt8 && 'int8 MobileNetV2/photo absent' }, async () => {
+  const model = await fileModel(int8ModelPath, true);
+  const photo = fs.readFileSync(photoPath);
+  const eigen = await cams.EIGEN_CAM!(request(model, photo, 'EIGEN_CAM', {}), {});
+  assert.equal(eigen.attributions[0].classIndex, BITTERN);
+  assert.deepEqual(eigen.summary.activationShape, [1, 1280, 7, 7]);
+  assert.equal(eigen.summary.activationTensor, '627');
+  checkMap(eigen.attributions[0], 224);
+  // Full Score-CAM as the reference: all 1280 channels, batched.
+  const seen: number[] = [];
+  const score = await cams.SCORE_CAM!(request(model, photo, 'SCORE_CAM', { cam: { batchSize: 64 } }), { onProgress: (p) => seen.push(p.done) });
+  assert.equal(score.summary.maskedForwardPasses, 1280);
+  assert.equal(seen.length, 20);
+  checkMap(score.attributions[0], 224);
+  // Both look at the bird, like the float model's maps.
+  const pe = peak(eigen.attributions[0]);
+  const ps = peak(score.attributions[0]);
+  assert.ok(Math.hypot(pe.x - ps.x, pe.y - ps.y) < 60, `Eigen-CAM peak ${JSON.stringify(pe)} vs Score-CAM ${JSON.stringify(ps)}`);
+  for (const m of ['GRAD_CAM', 'LAYER_CAM'] as const) {
+    await assert.rejects(cams[m]!(request(model, photo, m, {}), {}), (e: unknown) => e instanceof EngineError && e.code === 'NOT_DIFFERENTIABLE');
+  }
+});
+
+test('Adebayo sanity check: randomizing the classifier head changes the Grad-CAM map (mean Spearman over 6 random heads < 0.5)', { skip: !haveFloat && 'shared MobileNetV2 absent' }, async () => {
+  // One random head correlates with the original anywhere from 0 to ~0.85 (MobileNetV2's last
+  // activations share one dominant spatial pattern, so a random channel weighting often keeps
+  // the object, or flips sign and ReLU zeroes the map); so we test the mean over several heads.
+  const original = await fileModel(floatModelPath, false);
+  const photo = fs.readFileSync(photoPath);
+  const target = { kind: 'CLASSES', classes: [BITTERN] };
+  const a = (await cams.GRAD_CAM!(request(original, photo, 'GRAD_CAM', { target }), {})).attributions[0];
+  const again = (await cams.GRAD_CAM!(request(original, photo, 'GRAD_CAM', { target }), {})).attributions[0];
+  assert.ok(spearman(a.map, again.map) > 0.999, 'same model, same map');
+  const dir = tmpDir('xai-adebayo-');
+  const rhos: number[] = [];
+  for (let seed = 1; seed <= 6; seed++) {
+    const m = decodeModel(fs.readFileSync(floatModelPath));
+    const g = m.graph!;
+    const gemm = g.node.find((n) => n.opType === 'Gemm')!;
+    const idx = g.initializer.findIndex((t) => t.name === gemm.input[1]);
+    const n = tensorToFloat32(g.initializer[idx]).length;
+    const rand = mulberry32(seed);
+    // torchvision's Linear init for MobileNetV2's classifier: N(0, 0.01) (here a sum of uniforms).
+    g.initializer[idx] = floatTensor(gemm.input[1], g.initializer[idx].dims, Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 0.02));
+    const file = path.join(dir, `mnv2-random-head-${seed}.onnx`);
+    fs.writeFileSync(file, encodeModel(m));
+    const randomized = await fileModel(file, false, `mnv2-random-head-${seed}`);
+    const b = (await cams.GRAD_CAM!(request(randomized, photo, 'GRAD_CAM', { target }), {})).attributions[0];
+    rhos.push(spearman(a.map, b.map));
+    fs.unlinkSync(file);
+  }
+  const mean = rhos.reduce((s, r) => s + r, 0) / rhos.length;
+  console.log(`# Adebayo: Spearman per random head ${rhos.map((r) => r.toFixed(3)).join(', ')}; mean ${mean.toFixed(3)}`);
+  assert.ok(rhos.every((r) => r < 0.9), 'every randomized head changes the map');
+  assert.ok(mean < 0.5, `mean Spearman ${mean}`);
+  releaseDecoded();
+});
+
+const TV: [string, number][] = [
+  ['resnet50', 224],
+  ['vgg16', 224],
+  ['inception_v3', 299],
+];
+for (const [name, size] of TV) {
+  const file = path.join(torchvisionDir, `${name}-random.onnx`);
+  test(`torchvision ${name}: every CAM method (small budgets)`, { skip: !fs.existsSync(file) && `${file} not found` }, async () => {
+    const local = { sessions: new SessionCache() };
+    try {
+      const model = await fileModel(file, false, `tv:${name}`);
+      const photo = fs.readFileSync(photoPath);
+      const ex = createCamExplainers(local, { scoreCamMaxChannels: 8 });
+      for (const m of ALL) {
+        const res = await ex[m]!(request(model, photo, m, { cam: { batchSize: 8 } }), {});
+        checkMap(res.attributions[0], size);
+        assert.equal(res.attributions[0].map.length, size * size);
+      }
+    } finally {
+      await local.sessions.close();
+      releaseDecoded();
+    }
+  });
+}
