@@ -11,6 +11,7 @@ import type { Principal } from './auth.js';
 import type { Context } from './context.js';
 import { serveFile } from './http/files.js';
 import { FILES_PREFIX } from './http/urls.js';
+import { isPortalPath, servePortal } from './http/portal.js';
 import { schema } from './schema/index.js';
 import { authenticate, AuthenticationError } from './services/keys.js';
 
@@ -81,6 +82,10 @@ export async function startServer(app: App, opts: { host?: string; port?: number
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith(FILES_PREFIX)) {
       serveFile(app.blobs, req, res).catch(() => res.destroy());
+      return;
+    }
+    if (isPortalPath(path)) {
+      servePortal(req, res).catch(() => res.destroy());
       return;
     }
     if (path === '/healthz') {

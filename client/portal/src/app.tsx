@@ -1,0 +1,3 @@
+export function App() {
+  return <main><h1>xai-lab</h1></main>;
+}
