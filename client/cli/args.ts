@@ -1,0 +1,206 @@
+// Command-line parsing for `npm run explain`: pure functions, so they are unit-tested without a service.
+import { parseArgs } from 'node:util';
+import type { ExplanationMethod } from '../sdk/index.ts';
+
+export const USAGE = `usage:
+  npm run explain -- IMAGE --model NAME --method METHOD [options]   explain one image
+  npm run explain -- predict IMAGE --model NAME [--top-k K]          top predictions only
+  npm run explain -- models                                           list registered models
+
+explain options:
+  --method M            grad-cam, grad-cam++, xgrad-cam, hires-cam, layer-cam, eigen-cam, score-cam,
+                        saliency, smooth-grad, integrated-gradients, gradient-shap, lime, kernel-shap,
+                        partition-shap (case and - / _ do not matter)
+  --param K=V           method parameter, repeatable: lime.numSamples=500, lime.segmentation.algorithm=SLIC,
+                        or without the family (numSamples=500); V is JSON when it parses, else a string
+  --target N[,N…]|topK  class indices to explain, or top2 for the two most probable (default: top-1)
+  --seed N, --priority N, --force
+  --out DIR             where to save the artifacts (default ./xai-results/<explanation id>/)
+  --no-cancel-on-interrupt   leave the job running on Ctrl-C (also --cancel-on-interrupt=false;
+                        default: Ctrl-C cancels the job)
+
+common options:
+  --model NAME[:VERSION]  model name as registered (modelByName)
+  --url URL             service (default $XAI_URL or http://127.0.0.1:4000/graphql)
+  --api-key KEY         API key (default $XAI_API_KEY)
+  --top-k K             predictions to print (default 5)
+  -h, --help
+
+exit codes: 0 success, 1 the job failed or was cancelled, 2 bad usage or an API error`;
+
+export class UsageError extends Error {}
+
+export const METHODS = [
+  'GRAD_CAM',
+  'GRAD_CAM_PLUS_PLUS',
+  'XGRAD_CAM',
+  'HIRES_CAM',
+  'LAYER_CAM',
+  'EIGEN_CAM',
+  'SCORE_CAM',
+  'SALIENCY',
+  'SMOOTH_GRAD',
+  'INTEGRATED_GRADIENTS',
+  'GRADIENT_SHAP',
+  'LIME',
+  'KERNEL_SHAP',
+  'PARTITION_SHAP',
+] as const satisfies readonly ExplanationMethod[];
+
+/** Parameter family (ExplanationParametersInput field) of each method. */
+export function familyOf(method: ExplanationMethod): 'cam' | 'gradient' | 'lime' | 'kernelShap' | 'partitionShap' {
+  if (method === 'LIME') return 'lime';
+  if (method === 'KERNEL_SHAP') return 'kernelShap';
+  if (method === 'PARTITION_SHAP') return 'partitionShap';
+  if (method.endsWith('_CAM') || method === 'GRAD_CAM_PLUS_PLUS') return 'cam';
+  return 'gradient';
+}
+const FAMILIES = new Set(['cam', 'gradient', 'lime', 'kernelShap', 'partitionShap']);
+
+export function parseMethod(s: string): ExplanationMethod {
+  const m = s.trim().toUpperCase().replace(/\+\+/g, '_PLUS_PLUS').replace(/[-\s.]+/g, '_');
+  const found = METHODS.find((x) => x === m || x.replace(/_/g, '') === m.replace(/_/g, ''));
+  if (!found) throw new UsageError(`unknown method "${s}"; one of: ${METHODS.map((x) => x.toLowerCase().replace(/_plus_plus/, '++').replace(/_/g, '-')).join(', ')}`);
+  return found;
+}
+
+function parseValue(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+/** `lime.numSamples=500` … into `{ lime: { numSamples: 500 } }`; a path without family gets the method's. */
+export function parseParams(items: string[], method: ExplanationMethod): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--param needs KEY=VALUE, got "${item}"`);
+    let keys = item.slice(0, eq).split('.').filter(Boolean);
+    if (!FAMILIES.has(keys[0])) keys = [familyOf(method), ...keys];
+    if (keys.length < 2) throw new UsageError(`--param "${item}": name a field, e.g. ${familyOf(method)}.batchSize=32`);
+    let o: Record<string, unknown> = out;
+    for (const k of keys.slice(0, -1)) {
+      const next = (o[k] ??= {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new UsageError(`--param "${item}" conflicts with an earlier value`);
+      o = next as Record<string, unknown>;
+    }
+    o[keys[keys.length - 1]] = parseValue(item.slice(eq + 1));
+  }
+  return out;
+}
+
+export function parseTarget(s: string): { classIndices: number[] } | { topK: number } {
+  const top = /^top[-:_]?(\d+)$/i.exec(s.trim());
+  if (top) return { topK: Number(top[1]) };
+  const parts = s.split(',').map((x) => x.trim());
+  if (!parts.every((x) => /^\d+$/.test(x))) throw new UsageError(`--target takes class indices (3 or 3,7) or topK (top2), got "${s}"`);
+  return { classIndices: parts.map(Number) };
+}
+
+function int(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} takes an integer, got "${v}"`);
+  return Number(v);
+}
+
+export type Command =
+  | { kind: 'help' }
+  | { kind: 'models'; common: Common }
+  | { kind: 'predict'; common: Common; image: string; model: string; version?: string; topK: number }
+  | {
+      kind: 'explain';
+      common: Common;
+      image: string;
+      model: string;
+      version?: string;
+      topK: number;
+      method: ExplanationMethod;
+      parameters: Record<string, Record<string, unknown>>;
+      target?: { classIndices: number[] } | { topK: number };
+      seed?: number;
+      priority?: number;
+      force: boolean;
+      out?: string;
+      cancelOnInterrupt: boolean;
+    };
+
+export interface Common {
+  url: string;
+  apiKey?: string;
+}
+
+export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      // --cancel-on-interrupt=false|true are accepted as spellings of the boolean pair.
+      args: argv.map((a) => (a === '--cancel-on-interrupt=false' ? '--no-cancel-on-interrupt' : a === '--cancel-on-interrupt=true' ? '--cancel-on-interrupt' : a)),
+      allowPositionals: true,
+      strict: true,
+      options: {
+        model: { type: 'string', short: 'm' },
+        method: { type: 'string' },
+        param: { type: 'string', short: 'p', multiple: true },
+        target: { type: 'string', short: 't' },
+        seed: { type: 'string' },
+        priority: { type: 'string' },
+        force: { type: 'boolean' },
+        out: { type: 'string', short: 'o' },
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'top-k': { type: 'string' },
+        'cancel-on-interrupt': { type: 'boolean' },
+        'no-cancel-on-interrupt': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return { kind: 'help' };
+  const common: Common = {
+    url: v.url ?? env.XAI_URL ?? 'http://127.0.0.1:4000/graphql',
+    apiKey: v['api-key'] ?? (env.XAI_API_KEY || undefined),
+  };
+  const topK = int('top-k', v['top-k']) ?? 5;
+  const [first, ...rest] = positionals;
+  const modelArg = () => {
+    if (!v.model) throw new UsageError('--model NAME is required');
+    const [model, version] = v.model.split(':');
+    return { model, version: version || undefined };
+  };
+  const oneImage = (ps: string[]) => {
+    if (ps.length !== 1) throw new UsageError(ps.length ? `one image at a time, got ${ps.join(' ')}` : 'IMAGE is required');
+    return ps[0];
+  };
+
+  if (first === 'models') {
+    if (rest.length) throw new UsageError(`models takes no arguments, got ${rest.join(' ')}`);
+    return { kind: 'models', common };
+  }
+  if (first === 'predict') return { kind: 'predict', common, image: oneImage(rest), ...modelArg(), topK };
+  if (first === 'explain') positionals.shift();
+
+  const image = oneImage(positionals);
+  if (!v.method) throw new UsageError('--method METHOD is required (e.g. --method lime)');
+  const method = parseMethod(v.method);
+  return {
+    kind: 'explain',
+    common,
+    image,
+    ...modelArg(),
+    topK,
+    method,
+    parameters: parseParams(v.param ?? [], method),
+    target: v.target === undefined ? undefined : parseTarget(v.target),
+    seed: int('seed', v.seed),
+    priority: int('priority', v.priority),
+    force: v.force ?? false,
+    out: v.out,
+    cancelOnInterrupt: !v['no-cancel-on-interrupt'],
+  };
+}
