@@ -72,11 +72,12 @@ export interface CliRun {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** `node --import tsx client/cli/explain.ts …` as a child process, from `cwd` (default: the repo). */
+/** `node --import tsx client/cli/explain.ts …` as a child process in the repo, the way `npm run explain`
+ *  runs it: `cwd` is where the user typed the command (npm passes it as INIT_CWD). */
 export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'client/cli/explain.ts'), ...args], {
-    cwd: opts.cwd ?? repoRoot,
-    env: { ...process.env, INIT_CWD: '', ...opts.env },
+    cwd: repoRoot,
+    env: { ...process.env, INIT_CWD: opts.cwd ?? repoRoot, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
