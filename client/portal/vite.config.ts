@@ -14,6 +14,8 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', sourcemap: false, reportCompressedSize: false },
   server: {
     port: 5173,
+    // The portal imports the SDK from client/sdk.
+    fs: { allow: ['..'] },
     proxy: {
       '/graphql': { target: api, ws: true, changeOrigin: true },
       '/files': { target: api, changeOrigin: true },

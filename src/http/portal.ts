@@ -56,7 +56,8 @@ function sourcesMtime(): number {
     if (st.isDirectory()) for (const name of readdirSync(p)) visit(path.join(p, name));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['src', 'index.html', 'vite.config.ts', 'public']) visit(path.join(PORTAL_ROOT, p));
+  // The portal bundles the SDK from client/sdk too.
+  for (const p of ['src', 'index.html', 'vite.config.ts', 'public', '../sdk']) visit(path.join(PORTAL_ROOT, p));
   return newest;
 }
 

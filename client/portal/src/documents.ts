@@ -1,0 +1,100 @@
+// GraphQL documents the portal needs beyond the SDK's (typed by gql.tada from client/schema.graphql).
+// Fields are written inline, not through fragments, and kept shallow: the service's cost limit
+// (GraphQL Armor) weighs every nesting level and every fragment spread by 1.5.
+import { graphql } from '../../sdk/index.ts';
+
+/** A job row: progress and enough to label it, without the (possibly large) result JSON. */
+export const JobFields = graphql(`
+  fragment JobFields on Explanation {
+    id
+    status
+    progress
+    stage
+    samplesDone
+    samplesTotal
+    etaSeconds
+    attempts
+    error { code message }
+    method
+    targetClasses
+    createdAt
+    artifacts { name kind url }
+    image { id url originalName }
+    model { id name }
+  }
+`);
+
+export const JobsQuery = graphql(`
+  query PortalJobs($first: Int, $after: String, $filter: ExplanationFilter) {
+    explanations(first: $first, after: $after, filter: $filter) {
+      edges {
+        node {
+          id status progress stage samplesDone samplesTotal etaSeconds attempts error { code message }
+          method targetClasses createdAt artifacts { name kind url } image { id url originalName } model { id name }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const PredictionSummary = graphql(`
+  fragment PredictionSummary on Prediction {
+    id
+    createdAt
+    model { id name }
+    classes { index label probability }
+  }
+`);
+
+export const ImagesPageQuery = graphql(`
+  query PortalImages($first: Int, $after: String) {
+    images(first: $first, after: $after) {
+      edges {
+        node {
+          id url width height format originalName
+          predictions(first: 5) { edges { node { id createdAt model { id name } classes { index label probability } } } }
+        }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const ImageDetailQuery = graphql(`
+  query PortalImage($id: ID!) {
+    image(id: $id) {
+      id url width height format originalName
+      predictions(first: 10) { edges { node { id createdAt model { id name } classes { index label probability } } } }
+    }
+  }
+`);
+
+/** Ids first, then the explanations through `nodes`: the same fields inside edges/node exceed the cost limit. */
+export const ImageExplanationIdsQuery = graphql(`
+  query PortalImageExplanationIds($image: ID!, $after: String) {
+    explanations(first: 100, after: $after, filter: { image: $image }) {
+      edges { node { id } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const ExplanationNodesQuery = graphql(`
+  query PortalExplanationNodes($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      ... on Explanation {
+        id status progress stage samplesDone samplesTotal etaSeconds error { code message }
+        method targetClasses parameters result createdAt
+        artifacts { name kind url byteSize }
+        model { id name }
+      }
+    }
+  }
+`);
+
+export const PortalModelsQuery = graphql(`
+  query PortalModels {
+    models(first: 100) { edges { node { id name version quantized numClasses input { width height resizeShorter } } } }
+  }
+`);

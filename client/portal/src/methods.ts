@@ -1,0 +1,108 @@
+// The explanation methods the portal offers, their parameter blocks, and how their results are drawn.
+import type { Method } from './types.ts';
+
+export type Family = 'cam' | 'gradient' | 'lime' | 'kernelShap' | 'partitionShap';
+
+export interface MethodInfo {
+  method: Method;
+  label: string;
+  family: Family;
+  /** Signed maps (positive and negative evidence) use the red/blue diverging colormap. */
+  signed: boolean;
+  group: 'CAM family' | 'Gradients' | 'Perturbation';
+}
+
+export const METHODS: MethodInfo[] = [
+  { method: 'GRAD_CAM', label: 'Grad-CAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'GRAD_CAM_PLUS_PLUS', label: 'Grad-CAM++', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'XGRAD_CAM', label: 'XGrad-CAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'HIRES_CAM', label: 'HiRes-CAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'LAYER_CAM', label: 'LayerCAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'EIGEN_CAM', label: 'Eigen-CAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'SCORE_CAM', label: 'Score-CAM', family: 'cam', signed: false, group: 'CAM family' },
+  { method: 'SALIENCY', label: 'Saliency', family: 'gradient', signed: false, group: 'Gradients' },
+  { method: 'SMOOTH_GRAD', label: 'SmoothGrad', family: 'gradient', signed: false, group: 'Gradients' },
+  { method: 'INTEGRATED_GRADIENTS', label: 'Integrated Gradients', family: 'gradient', signed: true, group: 'Gradients' },
+  { method: 'GRADIENT_SHAP', label: 'Gradient SHAP', family: 'gradient', signed: true, group: 'Gradients' },
+  { method: 'LIME', label: 'LIME', family: 'lime', signed: true, group: 'Perturbation' },
+  { method: 'KERNEL_SHAP', label: 'Kernel SHAP', family: 'kernelShap', signed: true, group: 'Perturbation' },
+  { method: 'PARTITION_SHAP', label: 'Partition SHAP', family: 'partitionShap', signed: true, group: 'Perturbation' },
+];
+
+export const METHOD_INFO = new Map(METHODS.map((m) => [m.method, m]));
+export const methodLabel = (m: Method) => METHOD_INFO.get(m)?.label ?? m;
+export const methodOrder = (m: Method) => METHODS.findIndex((x) => x.method === m);
+
+/** Form values; empty strings mean "the service's default". */
+export interface Params {
+  topK: string;
+  camLayer: string;
+  gradientSamples: string;
+  gradientSteps: string;
+  limeSamples: string;
+  kernelShapSamples: string;
+  partitionShapEvals: string;
+  force: boolean;
+}
+
+// Defaults as the references: LIME 1000 samples, Partition SHAP 500 evaluations, Grad-CAM on the default layer.
+export const DEFAULT_PARAMS: Params = {
+  topK: '1',
+  camLayer: '',
+  gradientSamples: '',
+  gradientSteps: '',
+  limeSamples: '1000',
+  kernelShapSamples: '',
+  partitionShapEvals: '500',
+  force: false,
+};
+
+const int = (s: string): number | undefined => {
+  const t = s.trim();
+  if (!t) return undefined;
+  const n = Number(t);
+  return Number.isInteger(n) ? n : NaN;
+};
+
+/** Checks the form; returns a message for the first bad field. */
+export function validateParams(p: Params, methods: Method[]): string | null {
+  const families = new Set(methods.map((m) => METHOD_INFO.get(m)!.family));
+  const checks: [boolean, string, string, number, number][] = [
+    [true, p.topK, 'Classes to explain', 1, 20],
+    [families.has('gradient'), p.gradientSamples, 'Gradient samples', 1, 10000],
+    [families.has('gradient'), p.gradientSteps, 'Integrated Gradients steps', 1, 10000],
+    [families.has('lime'), p.limeSamples, 'LIME samples', 10, 100000],
+    [families.has('kernelShap'), p.kernelShapSamples, 'Kernel SHAP samples', 10, 1000000],
+    [families.has('partitionShap'), p.partitionShapEvals, 'Partition SHAP evaluations', 10, 1000000],
+  ];
+  for (const [applies, value, name, min, max] of checks) {
+    if (!applies) continue;
+    const n = int(value);
+    if (n === undefined) continue;
+    if (Number.isNaN(n) || n < min || n > max) return `${name} must be a whole number from ${min} to ${max}`;
+  }
+  return null;
+}
+
+/** The `parameters` block for one method: only its family's block, only the fields set. */
+export function parametersFor(method: Method, p: Params): Record<string, unknown> | undefined {
+  const family = METHOD_INFO.get(method)!.family;
+  const clean = (o: Record<string, unknown>) => {
+    const entries = Object.entries(o).filter(([, v]) => v !== undefined && v !== '');
+    return entries.length ? { [family]: Object.fromEntries(entries) } : undefined;
+  };
+  switch (family) {
+    case 'cam':
+      return clean({ targetLayer: p.camLayer.trim() || undefined });
+    case 'gradient':
+      return clean({ samples: int(p.gradientSamples), steps: method === 'INTEGRATED_GRADIENTS' ? int(p.gradientSteps) : undefined });
+    case 'lime':
+      return clean({ numSamples: int(p.limeSamples) });
+    case 'kernelShap':
+      return clean({ nsamples: int(p.kernelShapSamples) });
+    case 'partitionShap':
+      return clean({ maxEvals: int(p.partitionShapEvals) });
+  }
+}
+
+export const targetFor = (p: Params) => ({ topK: int(p.topK) ?? 1 });
