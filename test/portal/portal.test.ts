@@ -201,6 +201,32 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     await waitFor(async () => (await job.row().getAttribute('data-status')) === 'CANCELLED', 'CANCELLED', 30_000);
   });
 
+  test('Grad-CAM and Partition SHAP side by side with LIME; the opacity slider drives the heatmaps', async () => {
+    const form = page.locator('section[aria-labelledby="explain-h"]');
+    await form.getByRole('checkbox', { name: 'LIME', exact: true }).uncheck();
+    await form.getByRole('checkbox', { name: 'Grad-CAM', exact: true }).check();
+    await form.getByRole('checkbox', { name: 'Partition SHAP', exact: true }).check();
+    await form.getByLabel('Partition SHAP evaluations').fill('100');
+    await page.getByRole('button', { name: 'Explain probe-disc.png' }).click();
+    for (const what of ['Grad-CAM', 'Partition SHAP']) {
+      const row = page.locator('li.job', { hasText: `${what} on probe-disc.png` }).first();
+      await waitFor(async () => (await row.getAttribute('data-status')) === 'SUCCEEDED', `${what} to succeed`, 60_000);
+    }
+    await page.locator('li.card', { has: page.getByRole('heading', { name: 'probe-disc.png', exact: true }) }).getByRole('link', { name: /^Results for/ }).click();
+    await page.getByRole('heading', { name: 'Results for probe-disc.png' }).waitFor();
+    await page.getByLabel(/Heatmap opacity/).fill('30');
+    for (const method of ['GRAD_CAM', 'PARTITION_SHAP']) {
+      const heat = page.locator(`figure.tile[data-method="${method}"] img.heat`).first();
+      await heat.waitFor({ timeout: 30_000 });
+      await waitFor(() => heat.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0), `the ${method} heatmap to load`);
+      assert.equal(await heat.evaluate((el) => (el as unknown as { style: { opacity: string } }).style.opacity), '0.3');
+    }
+    await page.locator('figure.tile[data-method="LIME"]').first().waitFor();
+    await page.getByText(/blue = negative/).waitFor();
+    await page.getByText(/yellow = high/).waitFor();
+    await shot('08-side-by-side');
+  });
+
   test('no uncaught errors in the page', () => {
     assert.deepEqual(pageErrors, []);
   });
