@@ -17,6 +17,8 @@ export function spawnScript(script: 'src/main.ts' | 'src/worker-main.ts', env: R
     env: { ...process.env, XAI_ORT_THREADS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Never leave a service behind when the test process ends, however it ends.
+  process.once('exit', () => proc.kill('SIGKILL'));
   let out = '';
   const listeners = new Set<() => void>();
   const onData = (b: Buffer) => {
