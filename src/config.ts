@@ -87,7 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       // Above PIL's default bomb threshold (89 Mpx) is rejected before decoding.
       maxImagePixels: int(env, 'XAI_MAX_IMAGE_PIXELS', 90_000_000),
       maxDepth: int(env, 'XAI_MAX_QUERY_DEPTH', 10),
-      maxCost: int(env, 'XAI_MAX_QUERY_COST', 5000),
+      maxCost: int(env, 'XAI_MAX_QUERY_COST', 20000),
       maxAliases: int(env, 'XAI_MAX_ALIASES', 15),
       maxTokens: int(env, 'XAI_MAX_TOKENS', 2000),
       maxTopK: 100,

@@ -1,6 +1,7 @@
 // Entry point: `npm start`. Creates/migrates the database, seeds the demo model, serves on one port.
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { onShutdown, runMain } from './process.js';
 import { startServer } from './server.js';
 import { seedDemo } from './services/demo.js';
 import { ensureAdminKey } from './services/keys.js';
@@ -20,19 +21,10 @@ async function main() {
     console.log(`WARNING: authentication is OFF (open mode, bound to ${config.host} only). Every local client acts as admin.`);
     console.log('         Set XAI_AUTH=required and XAI_ADMIN_KEY=<secret> to require API keys.');
   }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  onShutdown(async () => {
     await server.close();
     await app.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
 }
 
-main().catch((e) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e);
-  process.exit(1);
-});
+runMain(main);

@@ -3,6 +3,7 @@
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { redisConnection, startBullWorker } from './jobs/bull.js';
+import { onShutdown, runMain } from './process.js';
 
 async function main() {
   const config = loadConfig();
@@ -14,16 +15,10 @@ async function main() {
     lockDurationMs: Number(process.env.XAI_JOB_LOCK_MS) || undefined,
   });
   console.log(`xai-lab worker ${process.pid}: ${config.jobs.concurrency} job(s) at a time, database: ${app.db.provider}`);
-  const stop = async () => {
+  onShutdown(async () => {
     await worker.close();
     await app.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
 }
 
-main().catch((e) => {
-  console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e);
-  process.exit(1);
-});
+runMain(main);

@@ -7,6 +7,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { seedDemo } from '../../src/services/demo.js';
+import { LocalJobQueue } from '../../src/jobs/local-queue.js';
 import { tmpDir } from './tmp.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,7 +38,7 @@ export interface TestService {
 }
 
 export async function startTestService(
-  opts: { databaseUrl?: string; env?: Record<string, string>; seed?: boolean; defaultKey?: string } = {},
+  opts: { databaseUrl?: string; env?: Record<string, string>; seed?: boolean; defaultKey?: string; jobs?: boolean } = {},
 ): Promise<TestService> {
   const dataDir = tmpDir('xai-api-');
   const config: Config = loadConfig({
@@ -48,6 +49,7 @@ export async function startTestService(
   });
   const app = await createApp(config);
   if (opts.seed !== false) await seedDemo(app);
+  if (opts.jobs) app.jobs = await LocalJobQueue.start(app);
   const server = await startServer(app, { host: '127.0.0.1', port: 0 });
   const endpoint = `${server.url}/graphql`;
 

@@ -1,0 +1,23 @@
+// Process plumbing shared by the service (`npm start`) and the worker (`npm run worker`).
+import { ConfigError } from './config.js';
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits. */
+export function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = async () => {
+    if (stopping) return;
+    stopping = true;
+    await stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+/** Starts `main`, printing configuration errors as one line and anything else with its stack. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((e) => {
+    console.error(e instanceof ConfigError ? `configuration error: ${e.message}` : e);
+    process.exit(1);
+  });
+}
