@@ -5,9 +5,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { WebSocket } from 'ws';
 import { startTestService, type TestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
-import { demoImage, runCli } from './helpers.ts';
+import { createXaiClient } from '../../client/sdk/index.ts';
+import { demoImage, drainWorker, runCli } from './helpers.ts';
 
 describe('npm run explain (client/cli/explain.ts) against a real service', () => {
   let svc: TestService;
@@ -118,5 +120,11 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
     const id = /explanation (\S+) \(KERNEL_SHAP/.exec(r.stderr)![1];
     const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status } }`, { id })).data.explanation;
     assert.equal(e.status, 'CANCELLED');
+
+    const xai = createXaiClient({ url: url(), WebSocket });
+    const model = (await xai.modelByName('demo-shapes'))!;
+    const image = (await xai.images({ first: 1, filter: { format: 'png' } })).edges[0].node;
+    await drainWorker(xai, image.id, model.id);
+    await xai.dispose();
   });
 });

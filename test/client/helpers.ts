@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import type { XaiClient } from '../../client/sdk/index.ts';
 import { demoImageSet } from '../../src/engine/demo/index.js';
 import { repoRoot } from '../support/service.js';
 
@@ -55,6 +56,17 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * Waits until the (single) job worker has really stopped after a cancellation, by running a quick
+ * Grad-CAM behind it. Closing the service while a worker is still inside inference does not finish
+ * (LocalJobQueue.close terminates the worker thread; see the report), so tests that cancel call this.
+ */
+export async function drainWorker(xai: XaiClient, image: string, model: string): Promise<void> {
+  const e = await xai.requestExplanation({ image, model, method: 'GRAD_CAM', force: true });
+  const done = await xai.watchExplanation(e.id).done;
+  if (done.status !== 'SUCCEEDED') throw new Error(`drain job ${done.status}: ${JSON.stringify(done.error)}`);
 }
 
 export async function demoImage(name = 'red-square') {

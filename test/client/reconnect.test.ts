@@ -89,7 +89,7 @@ test('the service killed (SIGKILL) and restarted on the same port and data dir: 
     parameters: { lime: { numSamples: 800, batchSize: 10 } },
   });
 
-  let killed: Promise<ServiceProcess> | null = null;
+  let killed = null as Promise<ServiceProcess> | null;
   const events: ExplanationData[] = [];
   const watch = xai.watchExplanation(requested.id, (e) => {
     events.push(e);

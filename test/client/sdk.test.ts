@@ -16,7 +16,7 @@ import {
   type XaiClient,
 } from '../../client/sdk/index.ts';
 import { startTestService, type TestService } from '../support/service.js';
-import { demoImage } from './helpers.ts';
+import { demoImage, drainWorker } from './helpers.ts';
 
 // Compile-time checks (npm run client:typecheck): results and variables are typed from the schema.
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -67,7 +67,7 @@ describe('client SDK on a real service', () => {
     imageId = image.id;
 
     // Same bytes as a Blob: content-addressed, same image.
-    const again = await xai.uploadImage(new Blob([img.png], { type: 'image/png' }), 'again.png');
+    const again = await xai.uploadImage(new Blob([new Uint8Array(img.png)], { type: 'image/png' }), 'again.png');
     assert.equal(again.id, image.id);
 
     const prediction = await xai.predict({ image: image.id, model: demoModelId, topK: 3 });
@@ -165,6 +165,7 @@ describe('client SDK on a real service', () => {
     assert.equal((await xai.watchExplanation(e.id).done).status, 'CANCELLED');
 
     await assert.rejects(xai.retryExplanation(imageId), (err: unknown) => err instanceof XaiError);
+    await drainWorker(xai, imageId, demoModelId);
   });
 
   test('watchExplanation of an unknown id rejects with an XaiError', async () => {
