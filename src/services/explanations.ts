@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
 import { findImage, findModel } from './rows.js';
+import { modelLayers } from './layers.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import { markCancelled, requeue } from '../jobs/lifecycle.js';
@@ -60,6 +61,14 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
     params = normalizeParameters(r.method, { ...r.parameters, target }, model.numClasses);
   } catch (e) {
     return fromEngineError(e, 'input.parameters');
+  }
+  const layer = params.cam?.targetLayer;
+  if (layer) {
+    const layers = await modelLayers(app, model);
+    if (!layers.some((l) => l.name === layer)) {
+      const hint = layers.slice(-3).map((l) => l.name).join(', ');
+      throw new InvalidArgumentError('input.parameters.cam.targetLayer', `${model.name} has no 4-D layer named '${layer}'; candidates include ${hint} (see Model.layers)`);
+    }
   }
   const requestKey = requestKeyOf(image.id, model.id, r.method, params, r.seed);
   if (!r.force) {

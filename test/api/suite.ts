@@ -216,6 +216,15 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
         const r = await svc.gql(REQUEST_EXPLANATION, { input: b2 });
         assert.equal(r.data.requestExplanation.__typename, 'InvalidArgumentError', JSON.stringify(b2));
       }
+      const layers = (await svc.gql(`query($id: ID!) { model(id: $id) { layers { name isDefault shape } } }`, { id: demoModelId })).data.model.layers;
+      const def = layers.find((l: any) => l.isDefault);
+      assert.equal(def.name, 'features');
+      assert.deepEqual(def.shape, ['batch', '4', '14', '14']);
+      const camOk = await svc.gql(REQUEST_EXPLANATION, { input: { image: img, model: demoModelId, method: 'GRAD_CAM', parameters: { cam: { targetLayer: 'pool1' } } } });
+      assert.equal(camOk.data.requestExplanation.data.parameters.cam.targetLayer, 'pool1');
+      const camBad = await svc.gql(REQUEST_EXPLANATION, { input: { image: img, model: demoModelId, method: 'GRAD_CAM', parameters: { cam: { targetLayer: 'nope' } } } });
+      assert.equal(camBad.data.requestExplanation.field, 'input.parameters.cam.targetLayer');
+      assert.match(camBad.data.requestExplanation.message, /features/);
       const slic = await svc.gql(REQUEST_EXPLANATION, { input: { ...input, parameters: { lime: { segmentation: { algorithm: 'SLIC', nSegments: 80 } } } } });
       assert.deepEqual(slic.data.requestExplanation.data.parameters.lime.segmentation, { algorithm: 'SLIC', nSegments: 80, compactness: 10, sigma: 0 });
       const list = await svc.gql(`query($m: ID!) { explanations(filter: { model: $m, status: [QUEUED] }) { edges { node { id method } } } }`, { m: demoModelId });

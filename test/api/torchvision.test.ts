@@ -10,9 +10,9 @@ import { TORCHVISION_MODELS, TORCHVISION_SKIP, torchvisionDir, torchvisionModel 
 import { PREDICT, REGISTER_MODEL, UPLOAD_IMAGE } from './operations.js';
 
 const EXPECTED = {
-  resnet50: { width: 224, resizeShorter: 256 },
-  vgg16: { width: 224, resizeShorter: 256 },
-  inception_v3: { width: 299, resizeShorter: 342 },
+  resnet50: { width: 224, resizeShorter: 256, layer: '/layer4/layer4.2/relu_2/Relu_output_0' },
+  vgg16: { width: 224, resizeShorter: 256, layer: '/features/features.30/MaxPool_output_0' },
+  inception_v3: { width: 299, resizeShorter: 342, layer: '/Mixed_7c/Concat_output_0' },
 };
 
 describe('torchvision exports', () => {
@@ -42,6 +42,8 @@ describe('torchvision exports', () => {
       assert.equal(m.input.width, EXPECTED[name].width);
       assert.equal(m.input.resizeShorter, EXPECTED[name].resizeShorter);
       assert.equal(m.outputKind, 'LOGITS');
+      const layers = (await svc.gql(`query($id: ID!) { model(id: $id) { layers { name isDefault } } }`, { id: m.id })).data.model.layers;
+      assert.equal(layers.find((l: any) => l.isDefault)?.name, EXPECTED[name].layer, 'default CAM layer: the last spatial activation before the head');
       const p = await svc.gql(PREDICT, { input: { image: imageId, model: m.id, topK: 5 } });
       const classes = p.data.predict.data.classes;
       assert.equal(classes.length, 5);

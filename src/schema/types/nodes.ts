@@ -3,6 +3,7 @@ import type { Artifact, Explanation, Image, Model, Prediction } from '../../gene
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
 import { keysetConnection } from '../../resolvers/pagination.js';
+import { modelLayers, type Layer } from '../../services/layers.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum } from './enums.js';
 
@@ -72,6 +73,17 @@ const ModelInputRef = builder.objectRef<Model>('ModelInput').implement({
   }),
 });
 
+const LayerRef = builder.objectRef<Layer>('Layer').implement({
+  description: 'A 4-D activation that CAM methods can target',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Pass as parameters.cam.targetLayer' }),
+    opType: t.exposeString('opType'),
+    nodeName: t.exposeString('nodeName'),
+    shape: t.stringList({ description: 'Dimensions; symbolic ones by name, unknown ones as "?"', resolve: (l) => l.shape.map((d) => (d === null ? '?' : String(d))) }),
+    isDefault: t.exposeBoolean('isDefault', { description: 'The last spatial activation before the classifier head' }),
+  }),
+});
+
 builder.node(ModelRef, {
   id: { resolve: (m) => m.id },
   loadOne: (id, ctx) => ctx.app.prisma.model.findUnique({ where: { id } }),
@@ -87,6 +99,11 @@ builder.node(ModelRef, {
     outputName: t.exposeString('outputName'),
     outputKind: t.exposeString('outputKind'),
     numClasses: t.exposeInt('numClasses'),
+    layers: t.field({
+      type: [LayerRef],
+      description: 'Candidate target layers for CAM methods, in graph order',
+      resolve: (m, _a, ctx) => modelLayers(ctx.app, m),
+    }),
     labels: t.field({
       type: [ClassLabelRef],
       args: { offset: t.arg.int({ defaultValue: 0 }), limit: t.arg.int({ defaultValue: 1000 }) },
