@@ -18,7 +18,7 @@ import { oneHotSeed } from '../grad/index.ts';
 import { DEFAULTS, type CamParams, type Method } from '../methods.ts';
 import type { RunControl } from '../types.ts';
 import { firstComponentProjection, flipMapInPlace, minMaxInPlace, reluInPlace, resizeBilinear } from './maps.ts';
-import { activationModel, forwardSession, gradientRunner, modelFacts, resolveLayer } from './model.ts';
+import { activationModel, forwardSession, gradientRunner, modelFacts, resolveLayer, tailRunner } from './model.ts';
 import {
   attributionRecord,
   checkClasses,
@@ -271,54 +271,56 @@ async function gradientCam(
     throw new EngineError('NOT_DIFFERENTIABLE', `${method} needs gradients, which a quantized model does not have; use EIGEN_CAM, SCORE_CAM or the perturbation methods`);
   }
   const layer = resolveLayer(facts, p.targetLayer, 'gradient');
-  const runner = await gradientRunner(ctx, model, layer, facts);
-  throwIfAborted(ctl.signal);
   const combine = GRAD_COMBINE[method];
   const tFwd = performance.now();
-  // Classes: TOP-k needs the prediction first (one forward pass); explicit classes do not.
-  let probs: Float64Array | null = null;
-  let classes: number[];
-  let forwardPasses = 0;
-  if (req.params.target.kind === 'TOP') {
-    const fwd = await forwardSession(ctx, model);
-    const out = await runRows(fwd, img.spec, facts.inputName, img.input, 1, [facts.outputName]);
-    forwardPasses++;
-    probs = probabilitiesOf(floatData(out[facts.outputName], facts.outputName), model);
-    classes = resolveClasses(req.params.target, probs);
-  } else {
-    classes = checkClasses(req.params.target.classes, runner.numClasses ?? model.numClasses);
-  }
+  // One forward pass per augmentation through the activation model gives the prediction (for
+  // TOP-k) and the activations; the gradients then only need the tail layer → logits (the
+  // classifier head) differentiated, for every class at once. When the tail is not
+  // self-contained, the full backward model reruns the forward with the seeds.
+  const first = await activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl);
+  const id = identityIndex(augs);
+  const probs = probabilitiesOf(first.logits[id], model);
+  const classes = resolveClasses(req.params.target, probs);
+  const tail = await tailRunner(ctx, model, layer, facts, [1, first.K, first.h, first.w]);
+  const runner = tail ?? (await gradientRunner(ctx, model, layer, facts));
+  throwIfAborted(ctl.signal);
   const tClasses = performance.now();
-  const C = runner.numClasses ?? model.numClasses;
+  const C = runner.numClasses ?? first.logits[id].length;
   const rows: { aug: number; ci: number }[] = [];
   augs.forEach((_, a) => classes.forEach((_, ci) => rows.push({ aug: a, ci })));
-  const fixed = facts.fixedBatch;
+  const fixed = tail ? null : facts.fixedBatch;
   const B = rowsPerRun(p.batchSize, fixed);
   const { width: W, height: H, per } = img;
   const acc: Accumulator = { sums: classes.map(() => new Float32Array(W * H)), rawMax: classes.map(() => 0) };
-  const scores = new Float64Array(classes.length);
-  let activationShape: number[] = [];
+  const scores = Float64Array.from(classes, (c) => first.logits[id][c]);
+  const { K, h, w } = first;
+  const P = h * w;
+  const rowSize = tail ? K * P : per;
+  const rowDims = tail ? [K, h, w] : img.spec.layout === 'NCHW' ? [3, H, W] : [H, W, 3];
   let backwardRuns = 0;
   let mathMs = 0;
-  // The augmented images, composed once.
-  const augmented = new Float32Array(augs.length * per);
-  augs.forEach((a, i) => augmentInto(img, a, augmented, i * per));
-  const buf = new Float32Array(B * per);
+  // Row inputs: the activations (tail) or the augmented images (full backward model).
+  let augmented: Float32Array | null = null;
+  if (!tail) {
+    augmented = new Float32Array(augs.length * per);
+    augs.forEach((a, i) => augmentInto(img, a, augmented!, i * per));
+  }
+  const rowInput = (a: number) => (tail ? first.acts[a] : augmented!.subarray(a * per, (a + 1) * per));
+  const buf = new Float32Array(B * rowSize);
+  const elems = combine.kind === 'elementwise' ? new Float32Array(K * P) : null;
   for (let start = 0; start < rows.length; start += B) {
     throwIfAborted(ctl.signal);
     const chunk = rows.slice(start, start + B);
     const n = fixed ?? chunk.length;
-    chunk.forEach((r, j) => buf.set(augmented.subarray(r.aug * per, (r.aug + 1) * per), j * per));
-    if (n > chunk.length) buf.fill(0, chunk.length * per, n * per);
+    chunk.forEach((r, j) => buf.set(rowInput(r.aug), j * rowSize));
+    if (n > chunk.length) buf.fill(0, chunk.length * rowSize, n * rowSize);
     const seed = new Float32Array(n * C);
     seed.set(oneHotSeed(chunk.map((r) => classes[r.ci]), C));
-    const res = await runner.run(buf.subarray(0, n * per), [n, ...(img.spec.layout === 'NCHW' ? [3, H, W] : [H, W, 3])], seed);
+    const res = await runner.run(buf.subarray(0, n * rowSize), [n, ...rowDims], seed);
     backwardRuns++;
     const t1 = performance.now();
-    const [K, h, w] = checkActivation(res.activationShape, layer);
-    activationShape = [1, K, h, w];
-    const P = h * w;
-    const elems = combine.kind === 'elementwise' ? new Float32Array(K * P) : null;
+    const [k2, h2, w2] = checkActivation(res.activationShape, layer);
+    if (k2 !== K || h2 !== h || w2 !== w) throw new EngineError('UNSUPPORTED_MODEL', `activation shape changed between runs at '${layer}'`);
     chunk.forEach((r, j) => {
       const off = j * K * P;
       let cam: Float32Array;
@@ -328,22 +330,19 @@ async function gradientCam(
         cam = camFromElements(elems!, K, P, p.eigenSmooth);
       }
       accumulate(acc, r.ci, augs[r.aug], finishCam(cam, h, w, H, W), H, W);
-      if (isIdentity(augs[r.aug])) {
-        const row = res.logits.subarray(j * C, (j + 1) * C);
-        scores[r.ci] = row[classes[r.ci]];
-        probs ??= probabilitiesOf(row, model);
-      }
     });
     mathMs += performance.now() - t1;
     ctl.onProgress?.({ stage: 'gradients', done: Math.min(rows.length, start + chunk.length), total: rows.length });
   }
+  const activationShape = [1, K, h, w];
+  const forwardPasses = augs.length;
   const maps = acc.sums.map((s) => {
     if (augs.length > 1) for (let i = 0; i < s.length; i++) s[i] /= augs.length;
     return s;
   });
   return {
     classes,
-    probs: probs!,
+    probs,
     scores,
     maps,
     rawMax: acc.rawMax,
@@ -351,6 +350,7 @@ async function gradientCam(
     activationShape,
     summary: {
       forwardPasses,
+      backward: tail ? 'head' : 'full',
       backwardRuns,
       rows: rows.length,
       batchSize: B,

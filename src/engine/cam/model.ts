@@ -9,8 +9,8 @@ import type { EngineContext } from '../explain/index.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import { defaultTargetLayer, GradientRunner, listCandidateLayers } from '../grad/index.ts';
 import { isQuantized } from '../onnx/inspect.ts';
-import { node } from '../onnx/graph.ts';
-import { decodeModel, encodeModel, type ModelProto, type NodeProto } from '../onnx/proto.ts';
+import { node, valueInfo } from '../onnx/graph.ts';
+import { DataType, decodeModel, encodeModel, type ModelProto, type NodeProto } from '../onnx/proto.ts';
 import type { Session } from '../session.ts';
 
 export interface ModelFacts {
@@ -269,4 +269,87 @@ async function resolveActivationName(model: ModelHandle, layer: string): Promise
 /** The plain forward session (shared with prediction and the perturbation explainers). */
 export function forwardSession(ctx: EngineContext, model: ModelHandle): Promise<Session> {
   return ctx.sessions.get(model.key, () => model.path);
+}
+
+/**
+ * The part of the graph from `layer` to the class output, with `layer` as its only input — when
+ * it is self-contained (every node downstream of the layer reads only the layer's descendants and
+ * constants; true for the usual last-feature-map layers, whose tail is the classifier head).
+ * Null otherwise (e.g. a layer inside a residual block whose skip connection bypasses it).
+ */
+export function tailModel(m: ModelProto, layer: string, output: string, dims: readonly number[]): ModelProto | null {
+  const g = m.graph!;
+  const dep = new Set([layer]);
+  const keep: NodeProto[] = [];
+  for (const n of g.node) {
+    if (n.input.some((i) => dep.has(i))) {
+      keep.push(n);
+      for (const o of n.output) if (o) dep.add(o);
+    }
+  }
+  if (!dep.has(output)) return null;
+  const avail = new Set<string>(['', ...dep]);
+  for (const t of g.initializer) if (t.name) avail.add(t.name);
+  // Inputs that are neither descendants of the layer nor initializers must come from constant-only
+  // producers (Constant nodes, Identity copies of initializers that exporters dedupe, …).
+  const prod = producers(g);
+  const graphInputs = new Set(g.input.map((v) => v.name));
+  const consts = new Set<NodeProto>();
+  const need = keep.flatMap((n) => n.input).filter((i) => !avail.has(i));
+  while (need.length) {
+    const t = need.pop()!;
+    if (avail.has(t)) continue;
+    const c = prod.get(t);
+    if (!c || graphInputs.has(t)) return null;
+    if (consts.has(c)) continue;
+    consts.add(c);
+    for (const i of c.input) if (!avail.has(i)) need.push(i);
+  }
+  const nodes = g.node.filter((n) => consts.has(n) || keep.includes(n));
+  const usedInits = new Set(nodes.flatMap((n) => n.input));
+  return {
+    ...m,
+    graph: {
+      ...g,
+      node: nodes,
+      initializer: g.initializer.filter((t) => t.name && usedInits.has(t.name)),
+      input: [valueInfo(layer, DataType.FLOAT, ['batch', ...dims.slice(1)])],
+      output: g.output.filter((o) => o.name === output),
+      valueInfo: g.valueInfo.filter((v) => v.name && dep.has(v.name) && v.name !== layer),
+    },
+  };
+}
+
+const tails = new WeakMap<object, Map<string, Promise<GradientRunner | null>>>();
+
+/** A backward model of the tail layer → output (see tailModel), or null when the tail is not self-contained. */
+export async function tailRunner(ctx: EngineContext, model: ModelHandle, layer: string, facts: ModelFacts, dims: readonly number[]): Promise<GradientRunner | null> {
+  let map = tails.get(ctx.sessions);
+  if (!map) tails.set(ctx.sessions, (map = new Map()));
+  const key = `${model.key}:${layer}`;
+  let p = map.get(key);
+  if (p) {
+    const r = await p.catch(() => null);
+    if (r && !ctx.sessions.has(r.key)) p = undefined;
+  }
+  if (!p) {
+    p = (async () => {
+      const { model: m } = await decodedModel(model);
+      const tail = tailModel(m, layer, facts.outputName, dims);
+      if (!tail) return null;
+      try {
+        return await GradientRunner.create({ bytes: new Uint8Array(0), model: tail }, { target: layer, output: facts.outputName, cache: ctx.sessions, modelKey: `${model.key}#tail` });
+      } catch (err) {
+        // An operator without a backward rule in the head: let the full backward model report it.
+        if (err instanceof EngineError && err.code === 'UNSUPPORTED_OPERATOR') return null;
+        throw err;
+      }
+    })();
+    map.set(key, p);
+    const mine = p;
+    p.catch(() => {
+      if (map.get(key) === mine) map.delete(key);
+    });
+  }
+  return p;
 }

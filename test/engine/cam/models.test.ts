@@ -122,6 +122,14 @@ for (const [name, size] of TV) {
         const res = await ex[m]!(request(model, photo, m, { cam: { batchSize: 8 } }), {});
         checkMap(res.attributions[0], size);
         assert.equal(res.attributions[0].map.length, size * size);
+        if (m === 'GRAD_CAM') assert.equal(res.summary.backward, 'head', 'default layer: only the head is differentiated');
+      }
+      if (name === 'resnet50') {
+        // A layer inside the last bottleneck: the skip connection bypasses it, so the full backward model runs.
+        const inner = '/layer4/layer4.2/relu/Relu_output_0';
+        const res = await ex.GRAD_CAM!(request(model, photo, 'GRAD_CAM', { cam: { targetLayer: inner } }), {});
+        assert.equal(res.summary.backward, 'full');
+        checkMap(res.attributions[0], size);
       }
     } finally {
       await local.sessions.close();

@@ -1,0 +1,119 @@
+// CAM and input-gradient explainers vs the forward-only floor measured in the same run:
+//  - Grad-CAM wall time per image (explainer call, TOP-1: one forward for the class + one
+//    forward/backward-to-the-layer run) ÷ one forward pass at batch 1 (goal ≤ 2.5×); also without
+//    the image decode, which the floor does not include;
+//  - Score-CAM, SmoothGrad and Integrated Gradients throughput (images through the network per
+//    second) ÷ forward-only throughput at the same batch size.
+// usage: node --import tsx bench/cam.ts [image.jpg]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import { createGradientExplainers } from '../src/engine/attrib/index.ts';
+import { createCamExplainers, releaseDecoded } from '../src/engine/cam/index.ts';
+import type { ExplainRequest, ModelHandle } from '../src/engine/explain/types.ts';
+import { defaultLabels } from '../src/engine/labels.ts';
+import { normalizeParameters, type Method } from '../src/engine/methods.ts';
+import { inferInputSpec } from '../src/engine/presets.ts';
+import { describeSession, SessionCache, type Session } from '../src/engine/session.ts';
+import { median, report } from './stats.ts';
+
+const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const shared = path.resolve(root, '../shared');
+const tvDir = process.env.XAI_TORCHVISION_DIR ?? '/root/.cache/xai-models';
+
+/** Median ms of session.run on `batch` images (after one warm-up run). */
+async function forwardMs(session: Session, model: ModelHandle, batch: number, reps: number): Promise<number> {
+  const { spec } = model;
+  const per = 3 * spec.width * spec.height;
+  const shape = spec.layout === 'NCHW' ? [3, spec.height, spec.width] : [spec.height, spec.width, 3];
+  const data = new Float32Array(batch * per).fill(0.1);
+  const run = () => session.run({ [spec.inputName]: new ort.Tensor('float32', data, [batch, ...shape]) });
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+function req(model: ModelHandle, image: Buffer, method: Method, raw: Record<string, unknown>): ExplainRequest {
+  return { model, image, method, params: normalizeParameters(method, raw as never, model.numClasses), seed: 1 };
+}
+
+export async function benchCam(): Promise<void> {
+  const models: [string, string, number, number][] = [
+    // name, file, repetitions, Score-CAM channels
+    ['MobileNetV2', path.join(shared, 'models/mobilenetv2-float.onnx'), 7, 128],
+    ['ResNet-50 (random weights)', path.join(tvDir, 'resnet50-random.onnx'), 3, 64],
+    ['VGG16 (random weights)', path.join(tvDir, 'vgg16-random.onnx'), 3, 32],
+  ];
+  const photo = process.argv[2] && fs.existsSync(process.argv[2]) ? process.argv[2] : path.join(shared, 'images/bittern.jpg');
+  const image = fs.readFileSync(photo);
+  console.log(`\nCAM / gradient explainers vs the forward-only floor (image: ${path.basename(photo)})`);
+  for (const [name, file, reps, channels] of models) {
+    if (!fs.existsSync(file)) {
+      console.log(`  ${name}: skipped, ${file} is absent`);
+      continue;
+    }
+    const sessions = new SessionCache();
+    try {
+      const fwd = await sessions.get(`bench:${file}`, () => file);
+      const { spec } = inferInputSpec(describeSession(fwd));
+      const model: ModelHandle = { key: `bench:${file}`, path: file, spec, numClasses: 1000, labels: defaultLabels(1000), outputKind: 'LOGITS', quantized: false };
+      const ctx = { sessions };
+      const cams = createCamExplainers(ctx, { scoreCamMaxChannels: channels });
+      const grads = createGradientExplainers(ctx);
+
+      // Grad-CAM latency per image vs one forward pass (batch 1).
+      const f1 = await forwardMs(fwd, model, 1, reps);
+      await cams.GRAD_CAM!(req(model, image, 'GRAD_CAM', {}), {}); // builds the backward model
+      const total: number[] = [];
+      const noDecode: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const r = await cams.GRAD_CAM!(req(model, image, 'GRAD_CAM', {}), {});
+        const ms = performance.now() - t0;
+        total.push(ms);
+        noDecode.push(ms - (r.summary.timingsMs as { image: number }).image);
+      }
+      const gc = median(total);
+      const gcNoDecode = median(noDecode);
+
+      // Throughput at one batch size: forward floor vs the explainers' network images/s.
+      const B = 16;
+      const fB = await forwardMs(fwd, model, B, Math.max(2, reps - 1));
+      const floorIps = (B / fB) * 1000;
+      const through = async (method: Method, raw: Record<string, unknown>, images: number, ex: typeof cams) => {
+        await ex[method]!(req(model, image, method, raw), {}); // warm-up: sessions built
+        const t0 = performance.now();
+        await ex[method]!(req(model, image, method, raw), {});
+        return (images / (performance.now() - t0)) * 1000;
+      };
+      const score = await through('SCORE_CAM', { cam: { batchSize: B } }, channels + 1, cams);
+      const smooth = await through('SMOOTH_GRAD', { gradient: { samples: 32, batchSize: B } }, 32, grads);
+      const ig = await through('INTEGRATED_GRADIENTS', { gradient: { steps: 32, batchSize: B } }, 32, grads);
+      report(`${name} (${spec.width}×${spec.height})`, [
+        ['forward, batch 1 (ms)', f1],
+        ['Grad-CAM per image, explainer call (ms)', gc],
+        ['  ratio to one forward', gc / f1],
+        ['  without image decode (ms)', gcNoDecode],
+        ['  ratio to one forward, without decode', gcNoDecode / f1],
+        [`forward throughput, batch ${B} (img/s)`, floorIps],
+        [`Score-CAM (${channels} channels) img/s`, score],
+        ['  ratio to forward throughput', score / floorIps],
+        ['SmoothGrad (32 samples) img/s', smooth],
+        ['  ratio to forward throughput', smooth / floorIps],
+        ['Integrated Gradients (32 steps) img/s', ig],
+        ['  ratio to forward throughput', ig / floorIps],
+      ]);
+    } finally {
+      await sessions.close();
+      releaseDecoded();
+    }
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchCam();
