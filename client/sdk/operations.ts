@@ -163,6 +163,13 @@ export const ModelLabelsQuery = graphql(`
   }
 `);
 
+/** Candidate `parameters.cam.targetLayer` values of a model, in graph order. */
+export const ModelLayersQuery = graphql(`
+  query ModelLayers($id: ID!) {
+    model(id: $id) { id layers { name nodeName opType shape isDefault } }
+  }
+`);
+
 export const ExplanationQuery = graphql(
   `
   query Explanation($id: ID!) { explanation(id: $id) { ...ExplanationFields } }
