@@ -134,6 +134,15 @@ export async function requeue(app: App, id: string): Promise<Explanation | null>
   return count ? publish(app, id) : app.prisma.explanation.findUnique({ where: { id } });
 }
 
+/** A job stopped by an orderly shutdown goes back to the queue (attempts are kept). */
+export async function requeueInterrupted(app: App, id: string): Promise<void> {
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: 'RUNNING' },
+    data: { status: 'QUEUED', stage: 'requeued at shutdown', progress: 0, etaSeconds: null },
+  });
+  if (count) await publish(app, id);
+}
+
 /**
  * After a restart: jobs left RUNNING by a dead process are queued again, or failed once they have
  * used their attempts, so none stays RUNNING forever.

@@ -22,6 +22,7 @@ export class LocalJobQueue implements JobQueue {
   private pumpAgain = false;
   /** Jobs claimed and not finished; counted from the claim so a slot is never promised twice. */
   private readonly claimed = new Set<string>();
+  private closing = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   private constructor(
@@ -52,11 +53,13 @@ export class LocalJobQueue implements JobQueue {
   }
 
   async close(): Promise<void> {
+    this.closing = true; // claim nothing more; interrupted jobs go back to the queue for the next start
     await this.pool.close();
     await Promise.allSettled([...this.inFlight]);
   }
 
   private pump(): void {
+    if (this.closing) return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -64,7 +67,7 @@ export class LocalJobQueue implements JobQueue {
     this.pumping = (async () => {
       do {
         this.pumpAgain = false;
-        while (this.claimed.size < this.pool.size) {
+        while (!this.closing && this.claimed.size < this.pool.size) {
           const job = await claimNext(this.app);
           if (!job) break;
           this.claimed.add(job.id);

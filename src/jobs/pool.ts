@@ -57,9 +57,23 @@ export class WorkerPool {
     else this.cancelledEarly.add(jobId);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops every worker at its next batch boundary. Jobs still running are settled with SHUTDOWN so
+   * their owner can put them back in the queue; a worker stuck longer than `graceMs` is terminated.
+   */
+  async close(graceMs = 15_000): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const exited = new Promise((r) => slot.worker.once('exit', r));
+        slot.worker.postMessage({ type: 'shutdown' } satisfies ToWorker);
+        const timer = setTimeout(() => void slot.worker.terminate(), graceMs);
+        await exited;
+        clearTimeout(timer);
+        slot.settle?.reject(new JobFailure('SHUTDOWN', 'the service stopped while the job was running'));
+        slot.settle = undefined;
+      }),
+    );
   }
 
   private spawn(): Slot {

@@ -3,7 +3,11 @@ import type { ExplainRequest } from '../engine/explain/types.js';
 import type { ExplanationOutput } from '../engine/explain/run.js';
 import type { Progress } from '../engine/types.js';
 
-export type ToWorker = { type: 'run'; jobId: string; request: ExplainRequest } | { type: 'cancel'; jobId: string };
+export type ToWorker =
+  | { type: 'run'; jobId: string; request: ExplainRequest }
+  | { type: 'cancel'; jobId: string }
+  /** Stop running jobs at the next batch, release the native sessions, then exit. */
+  | { type: 'shutdown' };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -3,7 +3,7 @@
 import type { App } from '../app.js';
 import type { Progress } from '../engine/types.js';
 import type { Explanation } from '../generated/sqlite/client.js';
-import { buildRequest, fail, markCancelled, reportProgress, succeed } from './lifecycle.js';
+import { buildRequest, fail, markCancelled, reportProgress, requeueInterrupted, succeed } from './lifecycle.js';
 import { JobFailure, type WorkerPool } from './pool.js';
 
 // Engines report per stage; the job's progress bar spans them. Unlisted stages are the main work
@@ -38,7 +38,8 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
     console.log(`job ${job.id} succeeded in ${Date.now() - started} ms`);
   } catch (e) {
     await progress.flush();
-    if (e instanceof JobFailure && e.code === 'ABORTED') await markCancelled(app, job.id);
+    if (e instanceof JobFailure && e.code === 'SHUTDOWN') await requeueInterrupted(app, job.id);
+    else if (e instanceof JobFailure && e.code === 'ABORTED') await markCancelled(app, job.id);
     else if (e instanceof JobFailure) await fail(app, job.id, e.code, e.message);
     else await fail(app, job.id, 'INTERNAL', e instanceof Error ? e.message : String(e));
   }

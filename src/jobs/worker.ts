@@ -2,12 +2,14 @@
 import { parentPort } from 'node:worker_threads';
 import { EngineError } from '../engine/errors.js';
 import { runExplanation } from '../engine/explain/run.js';
+import type { ExplainRequest } from '../engine/explain/types.js';
 import { SessionCache } from '../engine/session.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 const sessions = new SessionCache(workerSessionOptions());
-const running = new Map<string, AbortController>();
+const running = new Map<string, { abort: AbortController; finished: Promise<void> }>();
+let shuttingDown = false;
 
 function workerSessionOptions() {
   const threads = Number(process.env.XAI_ORT_THREADS);
@@ -17,28 +19,41 @@ function workerSessionOptions() {
 // Artifacts are copied, not transferred: sharp's output may share a pooled ArrayBuffer.
 const send = (m: FromWorker) => port.postMessage(m);
 
-port.on('message', async (m: ToWorker) => {
-  if (m.type === 'cancel') {
-    running.get(m.jobId)?.abort();
-    return;
-  }
-  const ac = new AbortController();
-  running.set(m.jobId, ac);
-  try {
-    const request = { ...m.request, image: Buffer.from(m.request.image) };
-    const output = await runExplanation(request, { sessions }, {
-      signal: ac.signal,
-      onProgress: (progress) => send({ type: 'progress', jobId: m.jobId, progress }),
-    });
-    send({ type: 'done', jobId: m.jobId, output });
-  } catch (e) {
-    const code = ac.signal.aborted ? 'ABORTED' : e instanceof EngineError ? e.code : 'INTERNAL';
-    const message = e instanceof Error ? e.message : String(e);
-    if (code === 'INTERNAL') console.error(`job ${m.jobId} failed:`, e);
-    send({ type: 'failed', jobId: m.jobId, code, message });
-  } finally {
-    running.delete(m.jobId);
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') running.get(m.jobId)?.abort.abort();
+  else if (m.type === 'shutdown') void shutdown();
+  else {
+    const abort = new AbortController();
+    running.set(m.jobId, { abort, finished: run(m.jobId, m.request, abort.signal) });
   }
 });
+
+async function run(jobId: string, request: ExplainRequest, signal: AbortSignal): Promise<void> {
+  try {
+    const output = await runExplanation({ ...request, image: Buffer.from(request.image) }, { sessions }, {
+      signal,
+      onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    });
+    send({ type: 'done', jobId, output });
+  } catch (e) {
+    const code = signal.aborted ? (shuttingDown ? 'SHUTDOWN' : 'ABORTED') : e instanceof EngineError ? e.code : 'INTERNAL';
+    const message = e instanceof Error ? e.message : String(e);
+    if (code === 'INTERNAL') console.error(`job ${jobId} failed:`, e);
+    send({ type: 'failed', jobId, code, message });
+  } finally {
+    running.delete(jobId);
+  }
+}
+
+// Terminating a thread while onnxruntime is inside session.run aborts the whole process, so jobs are
+// stopped at a batch boundary and the native sessions released before the thread ends.
+async function shutdown(): Promise<void> {
+  shuttingDown = true;
+  for (const r of running.values()) r.abort.abort();
+  await Promise.allSettled([...running.values()].map((r) => r.finished));
+  await sessions.close();
+  // Closing the port (not process.exit) lets the messages above reach the main thread first.
+  port.close();
+}
 
 send({ type: 'ready' });

@@ -103,3 +103,43 @@ describe('embedded job queue', () => {
     assert.ok(h <= l1 && l1 <= l2, `started: high ${h}, low1 ${l1}, low2 ${l2}`);
   });
 });
+
+describe('shutdown during a run', () => {
+  test('closing the service stops the worker at a batch boundary and puts the job back in the queue', async () => {
+    const { tmpDir } = await import('../support/tmp.js');
+    const { createApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const { seedDemo } = await import('../../src/services/demo.js');
+    const { LocalJobQueue } = await import('../../src/jobs/local-queue.js');
+    const { requestExplanation, cancelExplanation } = await import('../../src/services/explanations.js');
+    const config = loadConfig({ XAI_DATA_DIR: tmpDir('xai-shutdown-'), XAI_ORT_THREADS: '1', XAI_JOB_CONCURRENCY: '1' });
+    const start = async () => {
+      const app = await createApp(config);
+      await seedDemo(app);
+      app.jobs = await LocalJobQueue.start(app);
+      return app;
+    };
+    const app = await start();
+    const image = (await app.prisma.image.findFirstOrThrow({ where: { originalName: 'red-square.png' } })).id;
+    const model = (await app.prisma.model.findFirstOrThrow()).id;
+    const ask = (seed: number) =>
+      requestExplanation(app, { imageId: image, modelId: model, method: 'KERNEL_SHAP', target: null, parameters: { kernelShap: { nsamples: 20000, batchSize: 10 } }, seed, priority: 0, force: false });
+    const running = await ask(1);
+    await waitUntil(async () => (await app.prisma.explanation.findUniqueOrThrow({ where: { id: running.id } })).samplesDone);
+    // A cancelled job and a running one at shutdown: neither may crash or hang the process.
+    const other = await ask(2);
+    await cancelExplanation(app, other.id);
+    const t0 = Date.now();
+    await app.close();
+    assert.ok(Date.now() - t0 < 15_000, `close took ${Date.now() - t0} ms`);
+
+    const again = await createApp(config);
+    try {
+      const row = await again.prisma.explanation.findUniqueOrThrow({ where: { id: running.id } });
+      assert.equal(row.status, 'QUEUED', 'an orderly shutdown requeues the running job');
+      assert.equal((await again.prisma.explanation.findUniqueOrThrow({ where: { id: other.id } })).status, 'CANCELLED');
+    } finally {
+      await again.close();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 // Live explanation state. A subscriber first receives the current state, so connecting late is safe.
+import { GraphQLError } from 'graphql';
 import { Repeater } from 'graphql-yoga';
 import { builder } from '../builder.js';
 import { ExplanationStatusEnum } from './enums.js';
@@ -16,7 +17,7 @@ builder.subscriptionFields((t) => ({
         stop.then(() => it.return?.());
         const current = await ctx.app.prisma.explanation.findUnique({ where: { id: id.id } });
         if (!current) {
-          stop(new Error(`Explanation ${id.id} does not exist`));
+          stop(new GraphQLError(`Explanation ${id.id} does not exist`, { extensions: { code: 'NOT_FOUND' } }));
           return;
         }
         await push(current);
