@@ -179,8 +179,10 @@ export function normalizeParameters(
       invalid(`parameters.${other} does not apply to ${method}; use parameters.${key}`);
     }
   }
-  const target = normalizeTarget(raw.target ?? null, numClasses);
   const given = withoutNulls((raw[key] ?? {}) as Record<string, unknown>);
+  // lime_image explains its top_labels (5) classes unless told otherwise; other methods the top-1.
+  const limeTop = key === 'lime' ? { kind: 'TOP' as const, k: Math.min(Number(given.topLabels ?? DEFAULTS.lime.topLabels), numClasses, 20) } : null;
+  const target = normalizeTarget(raw.target ?? limeTop, numClasses);
   if (given.segmentation) given.segmentation = completeSegmentation(given.segmentation as Partial<Segmentation>);
   if (given.hide) given.hide = withoutNulls(given.hide as Record<string, unknown>);
   if (given.masker) {

@@ -198,6 +198,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
       assert.equal(a.status, 'QUEUED');
       assert.equal(a.parameters.lime.numSamples, 200);
       assert.equal(a.parameters.lime.kernelWidth, 0.25, 'reference defaults are filled in');
+      assert.deepEqual(a.parameters.target, { kind: 'TOP', k: 5 }, "LIME explains its top_labels by default, as lime_image does");
       assert.deepEqual(a.parameters.lime.segmentation, { algorithm: 'QUICKSHIFT', kernelSize: 4, maxDist: 200, ratio: 0.2, sigma: 0 });
       const b = (await svc.gql(REQUEST_EXPLANATION, { input })).data.requestExplanation.data;
       assert.equal(b.id, a.id, 'the same request returns the same explanation');

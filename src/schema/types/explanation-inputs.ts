@@ -5,7 +5,7 @@ import { ExplanationMethodEnum } from './enums.js';
 import { ImageRef, ModelRef } from './nodes.js';
 
 const TargetInput = builder.inputType('TargetInput', {
-  description: 'Which class(es) to explain. Default: the top-1 prediction.',
+  description: 'Which class(es) to explain. Default: the top-1 prediction (LIME: its topLabels, 5, as lime_image does).',
   fields: (t) => ({
     topK: t.int({ description: 'Explain the k most probable classes' }),
     classIndices: t.intList({ description: 'Explain these class indices' }),
