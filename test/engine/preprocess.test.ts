@@ -10,6 +10,7 @@ import { probeImage } from '../../src/engine/image.ts';
 import { cropBoxInOriginal, cropGeometry, preprocess, preprocessBatch, toRgbRaw } from '../../src/engine/preprocess.ts';
 import { inferInputSpec, presetSpec, PRESETS, validateInputSpec } from '../../src/engine/presets.ts';
 import type { InputSpec } from '../../src/engine/types.ts';
+import { pngFile, rgbIhdr } from '../support/images.ts';
 
 const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const shared = path.resolve(repoRoot, '../shared');
@@ -138,24 +139,7 @@ test('invalid specs are rejected', () => {
 
 /** A PNG whose header claims width × height but whose body is one deflated row: a bomb that costs nothing to make. */
 function craftedPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(1 + width * 3))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return pngFile(rgbIhdr(width, height), zlib.deflateSync(Buffer.alloc(1 + width * 3)));
 }
 
 test('probe: 20000×20000 PNG is IMAGE_TOO_LARGE without decoding', async () => {

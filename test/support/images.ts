@@ -1,7 +1,7 @@
 // Test images that are expensive or impossible to make with sharp itself.
 import zlib from 'node:zlib';
 
-function chunk(type: string, data: Buffer): Buffer {
+export function pngChunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
   len.writeUInt32BE(data.length);
   const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
@@ -15,10 +15,7 @@ function chunk(type: string, data: Buffer): Buffer {
  * ~5 MB file that decodes to 1.2 GB). Rows are streamed through deflate so making it stays cheap.
  */
 export async function pngBomb(width: number, height: number): Promise<Buffer> {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
+  const ihdr = rgbIhdr(width, height);
   const deflate = zlib.createDeflate({ level: 1 });
   const parts: Buffer[] = [];
   deflate.on('data', (c: Buffer) => parts.push(c));
@@ -29,5 +26,17 @@ export async function pngBomb(width: number, height: number): Promise<Buffer> {
   }
   deflate.end();
   await done;
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', Buffer.concat(parts)), chunk('IEND', Buffer.alloc(0))]);
+  return pngFile(ihdr, Buffer.concat(parts));
+}
+
+export function rgbIhdr(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return ihdr;
+}
+
+export function pngFile(ihdr: Buffer, idat: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
 }
