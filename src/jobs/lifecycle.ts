@@ -172,11 +172,21 @@ export async function buildRequest(app: App, e: Explanation): Promise<ExplainReq
     outputKind: model.outputKind as OutputKind,
     quantized: model.quantized,
   };
+  const params = e.parameters as unknown as MethodParameters;
+  const baselineIds = params.gradient?.baselineImageIds ?? [];
+  const baselines = await Promise.all(
+    baselineIds.map(async (bid) => {
+      const b = await findImage(app, bid);
+      if (!b) throw new Error(`baseline image ${bid} no longer exists`);
+      return app.blobs.read(b.storageKey);
+    }),
+  );
   return {
     model: handle,
     image: await app.blobs.read(image.storageKey),
+    ...(baselines.length ? { baselineImages: baselines } : {}),
     method: e.method as Method,
-    params: e.parameters as unknown as MethodParameters,
+    params,
     seed: e.seed,
     maxPixels: app.config.limits.maxImagePixels,
   };

@@ -62,6 +62,9 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
   } catch (e) {
     return fromEngineError(e, 'input.parameters');
   }
+  for (const bid of params.gradient?.baselineImageIds ?? []) {
+    if (!(await findImage(app, bid))) throw new NotFoundError('Image', bid);
+  }
   const layer = params.cam?.targetLayer;
   if (layer) {
     const layers = await modelLayers(app, model);

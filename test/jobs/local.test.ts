@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { startTestService, type TestService } from '../support/service.js';
 import { REQUEST_EXPLANATION } from '../api/operations.js';
 import { EXPLANATION_FIELDS, watch, waitUntil, wsClient } from './support.js';
@@ -86,6 +87,31 @@ describe('embedded job queue', () => {
     await svc.gql(CANCEL, { id: long.id });
     const notRetryable = await svc.gql(RETRY, { id: done.id });
     assert.equal(notRetryable.data.retryExplanation.code, 'INVALID_ARGUMENT');
+  });
+
+  test('Grad-CAM and Gradient SHAP (with uploaded baseline images) run as jobs end to end', async () => {
+    const others = (await svc.gql(`{ images(filter: { format: "png" }) { edges { node { id originalName } } } }`)).data.images.edges;
+    const noise = others.find((e: any) => e.node.originalName === 'noise.png').node.id;
+    const cam = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'GRAD_CAM' } });
+    const shap = await svc.gql(REQUEST_EXPLANATION, {
+      input: { image, model, method: 'GRADIENT_SHAP', seed: 4, parameters: { gradient: { samples: 16, baselineImages: [noise] } } },
+    });
+    const ghost = await svc.gql(REQUEST_EXPLANATION, {
+      input: { image, model, method: 'GRADIENT_SHAP', parameters: { gradient: { baselineImages: [encodeGlobalID('Image', 'gone')] } } },
+    });
+    assert.equal(ghost.data.requestExplanation.__typename, 'NotFoundError');
+    for (const r of [cam, shap]) {
+      const id = r.data.requestExplanation.data.id;
+      const done = await waitUntil(async () => {
+        const e = await get(id);
+        return ['SUCCEEDED', 'FAILED'].includes(e.status) && e;
+      });
+      assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
+      assert.deepEqual(done.artifacts.map((a: any) => a.name).sort(), ['heatmap-1.png', 'overlay-1.png', 'raw-1.npy']);
+    }
+    const shapDone = await get(shap.data.requestExplanation.data.id);
+    assert.equal(shapDone.result.baselines, 1);
+    assert.match(shapDone.caption, /^gradient_shap on red/);
   });
 
   test('higher priority runs first, FIFO otherwise', async () => {

@@ -6,6 +6,7 @@
 //
 // Maps are over the model input grid; a pixel's value is the sum over its three channels of the
 // per-element attribution (Saliency: the max over channels of |∂y/∂x|, Simonyan et al.).
+import { preprocess } from '../preprocess.js';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { EngineContext } from '../explain/index.ts';
 import type { Attribution, ExplainRequest, ExplainResult } from '../explain/types.ts';
@@ -184,7 +185,10 @@ export async function explainGradient(
   let baselines: Float32Array[] = [];
   if (method === 'INTEGRATED_GRADIENTS') baselines = [baselineImage(p.baseline, img, seed, opts.blurSigma)];
   if (method === 'GRADIENT_SHAP') {
-    baselines = opts.baselines?.length ? opts.baselines : [baselineImage('BLACK', img, seed)];
+    const given = req.baselineImages?.length
+      ? await Promise.all(req.baselineImages.map((b) => preprocess(b, spec, { maxPixels: req.maxPixels })))
+      : opts.baselines;
+    baselines = given?.length ? given : [baselineImage('BLACK', img, seed)];
     for (const b of baselines) if (b.length !== per) throw new EngineError('INVALID_ARGUMENT', `a baseline has ${b.length} values, the model input needs ${per}`);
   }
   // One forward run: the prediction (for TOP-k and probabilities) and the baselines' outputs.

@@ -24,6 +24,8 @@ export interface ExplainRequest {
   params: MethodParameters;
   /** Seeds every random choice; null means 0. */
   seed: number | null;
+  /** Gradient SHAP's baseline distribution: original image files (default: a black image). */
+  baselineImages?: Buffer[];
   maxPixels?: number;
 }
 
