@@ -1,16 +1,20 @@
 // Live explanation state. A subscriber first receives the current state, so connecting late is safe.
+import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
-import { Repeater } from 'graphql-yoga';
 import { builder } from '../builder.js';
 import { ExplanationStatusEnum } from './enums.js';
 import { ExplanationRef, ModelRef } from './nodes.js';
 import type { Explanation } from '../../generated/sqlite/client.js';
 import { reviveExplanation } from '../../events.js';
+import { TERMINAL, type Status } from '../../jobs/lifecycle.js';
 
 builder.subscriptionFields((t) => ({
   explanationUpdated: t.field({
     type: ExplanationRef,
+    description: 'The current state, then every change until the terminal state (then the stream completes)',
     args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    // Each state supersedes the previous one: a subscriber that falls behind (slow socket, busy server)
+    // gets the latest state instead of a backlog; the terminal state is never dropped.
     subscribe: (_r, { id }, ctx) =>
       new Repeater<Explanation>(async (push, stop) => {
         const it = ctx.app.events.pubsub.subscribe('explanation', id.id)[Symbol.asyncIterator]();
@@ -21,8 +25,13 @@ builder.subscriptionFields((t) => ({
           return;
         }
         await push(current);
-        for (let r = await it.next(); !r.done; r = await it.next()) await push(reviveExplanation(r.value));
-      }),
+        if (TERMINAL.includes(current.status as Status)) return stop();
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          const e = reviveExplanation(r.value);
+          await push(e);
+          if (TERMINAL.includes(e.status as Status)) return stop();
+        }
+      }, new SlidingBuffer(1)),
     resolve: (e) => e,
   }),
   explanationsUpdated: t.field({
