@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { parseNpy } from '../../client/portal/src/lime-view.ts';
 import { ensurePortalBuilt } from '../../src/http/portal.ts';
 import { repoRoot, startTestService, type TestService } from '../support/service.ts';
 
@@ -20,6 +21,8 @@ let context: BrowserContext;
 let page: Page;
 let userDataDir: string;
 const pageErrors: string[] = [];
+/** The 300-sample LIME job of the first LIME test (its explorer is tested next). */
+let limeJobId: string | undefined;
 
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -111,6 +114,7 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
 
   test('a LIME job: the progress bar advances to 100 and the result image loads', async () => {
     const job = await explainWithLime('probe-disc.png', 300);
+    limeJobId = job.id;
     const seen: number[] = [];
     await waitFor(
       async () => {
@@ -144,7 +148,7 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     const loaded = (l: Locator) => l.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0);
     await waitFor(() => loaded(lime.getByTestId('lime-view')), 'the LIME positive view to load');
     assert.equal(await lime.getByTestId('lime-view').getAttribute('data-view'), 'positive');
-    await page.getByRole('radio', { name: 'Positive and negative' }).check();
+    await page.getByRole('group', { name: 'Stored LIME images' }).getByRole('radio', { name: 'Positive and negative' }).check();
     await waitFor(async () => (await lime.getByTestId('lime-view').getAttribute('data-view')) === 'both' && loaded(lime.getByTestId('lime-view')), 'the both view');
     assert.match(await lime.getByTestId('lime-view').getAttribute('src') ?? '', /^\/files\/artifacts\//);
     await page.getByText(/green tint = positive/).waitFor();
@@ -155,6 +159,124 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     assert.equal(String.fromCharCode(...npy.slice(1, 6)), 'NUMPY');
     await page.getByLabel(/Heatmap opacity/).fill('80');
     await shot('04-results');
+    await page.getByRole('link', { name: '← All images' }).click();
+    await page.getByRole('heading', { name: 'Images', exact: true }).waitFor();
+  });
+
+  test('LIME explorer: sign, hide rest, number of features and class re-render the canvas without requests', async (t) => {
+    assert.ok(limeJobId, 'the LIME job of the previous test');
+    const id = limeJobId!;
+    // Expectations from the stored data, through the API.
+    const gql = await fetch(`${service.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query($id: ID!) { node(id: $id) { ... on Explanation { result artifacts { name url } } } }', variables: { id } }),
+    });
+    const node = ((await gql.json()) as { data: { node: { result: { localExp: Record<string, [number, number][]>; classes: { index: number; label: string }[] }; artifacts: { name: string; url: string }[] } } }).data.node;
+    const segUrl = node.artifacts.find((a) => a.name === 'raw-segments.npy')!.url;
+    const npy = parseNpy(new Uint8Array(await (await fetch(new URL(segUrl, service.url))).arrayBuffer()));
+    const [H, W] = npy.shape;
+    const seg = Int32Array.from(npy.data, (v) => Math.round(v));
+
+    await page.locator('li.card', { has: page.getByRole('heading', { name: 'probe-disc.png', exact: true }) }).getByRole('link', { name: /^Results for/ }).click();
+    await page.getByRole('heading', { name: 'Results for probe-disc.png' }).waitFor();
+    const explorer = page.locator(`figure.lime-explorer[data-explanation-id="${id}"]`);
+    const canvas = explorer.getByTestId('lime-canvas');
+    await canvas.waitFor({ timeout: 30_000 });
+    assert.equal(await canvas.getAttribute('role'), 'img');
+    assert.equal(await canvas.evaluate((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height].join('x')), `${W}x${H}`);
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+
+    const cls = Number(await canvas.getAttribute('data-class'));
+    const exp = node.result.localExp[String(cls)];
+    const label = node.result.classes.find((c) => c.index === cls)?.label ?? '';
+    const features = async () => ((await canvas.getAttribute('data-features')) ?? '').split(',').filter(Boolean).map(Number);
+    const pixels = () => canvas.evaluate((c) => {
+      const el = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+      return Array.from(el.getContext('2d').getImageData(0, 0, el.width, el.height).data);
+    });
+    const positives = exp.filter(([, w]) => w > 0).map(([f]) => f);
+    const negatives = exp.filter(([, w]) => w < 0).map(([f]) => f);
+    t.diagnostic(`class ${cls}: ${positives.length} positive, ${negatives.length} negative superpixels; ${node.result.classes.length} class(es) explained`);
+    assert.deepEqual(await features(), positives.slice(0, 5), 'default: top 5 positive superpixels');
+    assert.equal(await canvas.getAttribute('aria-label'), `LIME, class ${label}, top 5 positive superpixels${positives.length < 5 ? ` (${positives.length} found)` : ''}, outlined in yellow`);
+    const initial = await pixels();
+
+    /** Shown segment f with hide rest: its pixels non-black, everything else black or yellow (its outer outline). */
+    const checkOnly = (px: number[], f: number) => {
+      let inside = 0;
+      let nonBlack = 0;
+      let yellow = 0;
+      let ring = 0;
+      for (let p = 0; p < W * H; p++) {
+        const [r, g, b] = [px[p * 4], px[p * 4 + 1], px[p * 4 + 2]];
+        const black = r === 0 && g === 0 && b === 0;
+        if (!black) nonBlack++;
+        if (seg[p] === f) {
+          inside++;
+          assert.ok(!black, `pixel ${p} of segment ${f} is shown`);
+        } else {
+          const x = p % W;
+          const y = Math.floor(p / W);
+          const touches = (x > 0 && seg[p - 1] === f) || (x < W - 1 && seg[p + 1] === f) || (y > 0 && seg[p - W] === f) || (y < H - 1 && seg[p + W] === f);
+          if (touches) ring++;
+          if (r === 255 && g === 255 && b === 0) yellow++;
+          else assert.ok(black, `pixel ${p} outside segment ${f} is hidden (black) or outline (yellow), got ${r},${g},${b}`);
+        }
+      }
+      assert.equal(yellow, ring, 'the yellow outline is the outer boundary of the segment');
+      assert.equal(nonBlack, inside + ring, 'non-black pixels = the segment + its outline');
+      return inside;
+    };
+
+    await explorer.getByRole('checkbox', { name: 'Hide rest' }).check();
+    await explorer.getByLabel(/Number of features/).fill('1');
+    await waitFor(async () => (await features()).length === 1, 'one feature');
+    assert.deepEqual(await features(), positives.slice(0, 1));
+    const topSize = checkOnly(await pixels(), positives[0]);
+    assert.equal(topSize, seg.filter((s) => s === positives[0]).length);
+    assert.match((await canvas.getAttribute('aria-label')) ?? '', new RegExp(`^LIME, class ${label}, top 1 positive superpixel, outlined in yellow, rest hidden$`));
+    await shot('09-lime-explorer-top1-hide-rest');
+
+    // Keyboard: arrow keys move through the radio group.
+    await explorer.getByRole('radio', { name: 'Positive only' }).focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await explorer.getByRole('radio', { name: 'Negative only' }).isChecked(), true);
+    if (negatives.length > 0) {
+      await waitFor(async () => (await features())[0] === negatives[0], 'the top negative superpixel');
+      checkOnly(await pixels(), negatives[0]);
+      assert.match((await canvas.getAttribute('aria-label')) ?? '', /top 1 negative superpixel/);
+      await explorer.getByLabel(/Number of features/).fill('3');
+      await waitFor(async () => (await features()).join() === negatives.slice(0, 3).join(), 'the top 3 negative superpixels');
+    }
+
+    // Both signs, rest shown: top features by |weight|, tinted (positive: green channel = max(image)).
+    await explorer.getByRole('radio', { name: 'Positive and negative' }).check();
+    await explorer.getByRole('checkbox', { name: 'Hide rest' }).uncheck();
+    await explorer.getByLabel(/Number of features/).fill('4');
+    await waitFor(async () => (await features()).join() === exp.slice(0, 4).map(([f]) => f).join(), 'the top 4 superpixels of either sign');
+    const both = await pixels();
+    let max = 0;
+    for (let p = 0; p < W * H; p++) {
+      if (initial[p * 4] === 255 && initial[p * 4 + 1] === 255 && initial[p * 4 + 2] === 0) continue; // outline, not image
+      for (let c = 0; c < 3; c++) max = Math.max(max, initial[p * 4 + c]);
+    }
+    const [f0, w0] = exp[0];
+    const tinted = [...seg.keys()].filter((p) => seg[p] === f0 && both[p * 4 + (w0 < 0 ? 0 : 1)] === max).length;
+    assert.ok(tinted >= 0.5 * seg.filter((s) => s === f0).length, `segment ${f0} is tinted ${w0 < 0 ? 'red' : 'green'}`);
+    assert.notDeepEqual(both, initial);
+    await shot('10-lime-explorer-both');
+
+    // Another explained class.
+    if (node.result.classes.length > 1) {
+      const other = node.result.classes.find((c) => c.index !== cls && node.result.localExp[String(c.index)])!;
+      await explorer.getByLabel('Class').selectOption(String(other.index));
+      await waitFor(async () => Number(await canvas.getAttribute('data-class')) === other.index, 'the other class');
+      assert.deepEqual(await features(), node.result.localExp[String(other.index)].slice(0, 4).map(([f]) => f));
+      assert.match((await canvas.getAttribute('aria-label')) ?? '', new RegExp(`^LIME, class ${other.label},`));
+    }
+    assert.deepEqual(requests, [], 'toggles re-render in the browser without requests');
     await page.getByRole('link', { name: '← All images' }).click();
     await page.getByRole('heading', { name: 'Images', exact: true }).waitFor();
   });

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText, ExplanationNodesQuery, ImageDetailQuery, ImageExplanationIdsQuery } from './api.ts';
 import { CropView, type ModelInputGeometry } from './crop.tsx';
+import { LimeExplorer } from './lime-explorer.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
 import { ProgressBar } from './jobs.tsx';
 import { METHOD_INFO, methodLabel, methodOrder } from './methods.ts';
@@ -85,6 +86,10 @@ function Legend({ signed, unsigned, lime, limeView }: { signed: boolean; unsigne
               </>
             )}
             {limeView === 'segments' && <>LIME superpixels (quickshift segmentation), boundaries in yellow</>}
+            {' '}
+            (stored images, washed out as the reference figure). The <strong>LIME explorer</strong> re-renders lime's
+            get_image_and_mask views in the browser: positive only, negative only or both (positive superpixels tinted green,
+            negative ones tinted red), hide rest (black), any number of superpixels, outlined in yellow.
           </span>
         </div>
       )}
@@ -286,7 +291,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
               <input id="opacity" type="range" min={0} max={100} step={5} value={view.opacity} onInput={(e) => setView({ ...view, opacity: Number((e.target as HTMLInputElement).value) })} />
             </div>
             <fieldset class="segmented-radio">
-              <legend>LIME view</legend>
+              <legend>Stored LIME images</legend>
               {(
                 [
                   ['positive', 'Positive only'],
@@ -322,9 +327,11 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
                       </span>
                     </figcaption>
                   </figure>
-                  {succeeded.flatMap((e) =>
-                    classesOf(e, labels).map((c) => <Tile key={`${e.id}:${c.index}`} e={e} c={c} image={image} input={input} opacity={view.opacity} limeView={view.lime} />),
-                  )}
+                  {succeeded.flatMap((e) => {
+                    const classes = classesOf(e, labels);
+                    const tiles = classes.map((c) => <Tile key={`${e.id}:${c.index}`} e={e} c={c} image={image} input={input} opacity={view.opacity} limeView={view.lime} />);
+                    return e.method === 'LIME' ? [<LimeExplorer key={`${e.id}:explorer`} e={e} image={image} input={input} classes={classes} />, ...tiles] : tiles;
+                  })}
                 </div>
                 {pending.length > 0 && (
                   <ul class="pending" aria-label={`Unfinished explanations with ${list[0].model.name}`}>
