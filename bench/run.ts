@@ -1,10 +1,16 @@
 // `npm run bench [name…]`: every benchmark prints its floor measured in the same run and the ratio to it.
+import { benchCam } from './cam.js';
+import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
 import { benchSubscribers } from './subscribers.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
+  cam: benchCam,
+  perturb: benchPerturb,
   subscribers: benchSubscribers,
+  // Script-style benchmarks run on import.
+  segment: async () => void (await import('./segment.js')),
 };
 
 const wanted = process.argv.slice(2);

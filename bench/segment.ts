@@ -1,5 +1,5 @@
 // Superpixel timings on the model's 224×224 view of a real photo (torchvision Resize(256) → CenterCrop(224)).
-// usage: node --import tsx bench/segment.ts [image.jpg] [runs]
+// usage: npm run bench segment (BENCH_IMAGE=photo.jpg BENCH_RUNS=7 to change the input)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +10,8 @@ import { toRgbRaw } from '../src/engine/preprocess.ts';
 import { segment } from '../src/engine/segment/index.ts';
 
 const shared = path.resolve(fileURLToPath(new URL('..', import.meta.url)), '../shared');
-const image = process.argv[2] ?? path.join(shared, 'images/cat_mouse.jpg');
-const runs = Number(process.argv[3] ?? 7);
+const image = process.env.BENCH_IMAGE ?? path.join(shared, 'images/cat_mouse.jpg');
+const runs = Number(process.env.BENCH_RUNS ?? 7);
 if (!fs.existsSync(image)) {
   console.log(`skipped: ${image} is absent`);
   process.exit(0);
