@@ -2,6 +2,7 @@
 // resizing (OpenCV's INTER_LINEAR and torch's align_corners=True variants), min-max scaling,
 // horizontal flips and the first principal component projection of pytorch-grad-cam's
 // get_2d_projection.
+import { jacobiEigen } from '../linalg.js';
 
 /** Per-output-index source taps of a 1-D linear resize: out[i] = in[i0]·(1−f) + in[i1]·f. */
 interface Taps {
@@ -142,54 +143,14 @@ export function topEigenvector(A: Float64Array, n: number, start?: Float64Array)
   return powerTop(A, n, start);
 }
 
-/** Cyclic Jacobi rotations: exact to rounding, O(n³) per sweep; fine for n ≤ 256. */
-function jacobiTop(A0: Float64Array, n: number): { vector: Float64Array; value: number } {
-  const A = Float64Array.from(A0);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  let scale = 0;
-  for (let i = 0; i < n * n; i++) scale += A[i] * A[i];
-  const tol = 1e-24 * Math.max(scale, 1e-300);
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += A[p * n + q] * A[p * n + q];
-    if (off <= tol) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q];
-        if (apq === 0) continue;
-        const app = A[p * n + p];
-        const aqq = A[q * n + q];
-        const theta = (aqq - app) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p];
-          const akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k];
-          const aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p];
-          const vkq = V[k * n + q];
-          V[k * n + p] = c * vkp - s * vkq;
-          V[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
+/** The largest eigenpair from a full Jacobi decomposition: exact to rounding, fine for n ≤ 256. */
+function jacobiTop(A: Float64Array, n: number): { vector: Float64Array; value: number } {
+  const { values, vectors } = jacobiEigen(A, n);
   let best = 0;
-  for (let i = 1; i < n; i++) if (A[i * n + i] > A[best * n + best]) best = i;
+  for (let i = 1; i < n; i++) if (values[i] > values[best]) best = i;
   const vector = new Float64Array(n);
-  for (let k = 0; k < n; k++) vector[k] = V[k * n + best];
-  return { vector, value: A[best * n + best] };
+  for (let k = 0; k < n; k++) vector[k] = vectors[k * n + best];
+  return { vector, value: values[best] };
 }
 
 function powerTop(A: Float64Array, n: number, start?: Float64Array): { vector: Float64Array; value: number } {

@@ -2,6 +2,7 @@
 // Ridge(fit_intercept=True).fit(X, y, sample_weight) computes it, its weighted R² score, LIME's
 // feature selections and a LARS lasso path (sklearn.linear_model.lars_path(method='lasso')).
 // Matrices are row-major Float64Arrays.
+import { jacobiEigen } from '../linalg.js';
 
 /** Solves A x = b for symmetric positive (semi)definite A (n×n) by Cholesky; null when not positive definite. */
 export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
@@ -57,48 +58,7 @@ export function solveSymmetric(A: Float64Array, b: Float64Array, n: number): Flo
   return out;
 }
 
-/** Cyclic Jacobi eigendecomposition of a symmetric matrix: A = V diag(values) Vᵀ (V column-wise). */
-export function jacobiEigen(Ain: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
-  const A = Float64Array.from(Ain);
-  const V = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) V[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) off += A[i * n + j] ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < n; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = A[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (A[q * n + q] - A[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = A[k * n + p];
-          const akq = A[k * n + q];
-          A[k * n + p] = c * akp - s * akq;
-          A[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = A[p * n + k];
-          const aqk = A[q * n + k];
-          A[p * n + k] = c * apk - s * aqk;
-          A[q * n + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < n; k++) {
-          const vkp = V[k * n + p];
-          const vkq = V[k * n + q];
-          V[k * n + p] = c * vkp - s * vkq;
-          V[k * n + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = A[i * n + i];
-  return { values, vectors: V };
-}
+export { jacobiEigen };
 
 /**
  * Weighted, centered sufficient statistics of a regression problem: everything a ridge fit with
