@@ -15,7 +15,7 @@ import type { ExplainRequest, ModelHandle } from '../src/engine/explain/types.ts
 import { defaultLabels } from '../src/engine/labels.ts';
 import { normalizeParameters, type Method } from '../src/engine/methods.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
-import { describeSession, SessionCache, type Session } from '../src/engine/session.ts';
+import { describeSession, explanationSessionOptions, loadSession, SessionCache, type Session } from '../src/engine/session.ts';
 import { median, report } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -58,7 +58,9 @@ export async function benchCam(): Promise<void> {
       console.log(`  ${name}: skipped, ${file} is absent`);
       continue;
     }
-    const sessions = new SessionCache();
+    // Explainers get the worker's session options; the floor is the fastest plain forward (defaults).
+    const sessions = new SessionCache(explanationSessionOptions());
+    const floor = await loadSession(file);
     try {
       const fwd = await sessions.get(`bench:${file}`, () => file);
       const { spec } = inferInputSpec(describeSession(fwd));
@@ -68,7 +70,7 @@ export async function benchCam(): Promise<void> {
       const grads = createGradientExplainers(ctx);
 
       // Grad-CAM latency per image vs one forward pass (batch 1).
-      const f1 = await forwardMs(fwd, model, 1, reps);
+      const f1 = await forwardMs(floor, model, 1, reps);
       await cams.GRAD_CAM!(req(model, image, 'GRAD_CAM', {}), {}); // builds the backward model
       const total: number[] = [];
       const noDecode: number[] = [];
@@ -84,7 +86,7 @@ export async function benchCam(): Promise<void> {
 
       // Throughput at one batch size: forward floor vs the explainers' network images/s.
       const B = 16;
-      const fB = await forwardMs(fwd, model, B, Math.max(2, reps - 1));
+      const fB = await forwardMs(floor, model, B, Math.max(2, reps - 1));
       const floorIps = (B / fB) * 1000;
       const through = async (method: Method, raw: Record<string, unknown>, images: number, ex: typeof cams) => {
         await ex[method]!(req(model, image, method, raw), {}); // warm-up: sessions built
@@ -111,6 +113,7 @@ export async function benchCam(): Promise<void> {
       ]);
     } finally {
       await sessions.close();
+      await floor.release();
       releaseDecoded();
     }
   }

@@ -22,6 +22,15 @@ export function defaultSessionOptions(): SessionOptions {
   };
 }
 
+/**
+ * For explanation workers: idle pool threads otherwise spin after each run and steal the cores the
+ * next run needs — often of another session (forward then backward model, or another job). Measured
+ * on MobileNetV2 Grad-CAM: 32.9 → 16.6 ms. Latency-bound single predictions keep the spinning default.
+ */
+export function explanationSessionOptions(): Partial<SessionOptions> {
+  return { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+}
+
 /** Loads a model, mapping ORT's load failures to INVALID_MODEL with ORT's message kept. */
 export async function loadSession(source: ModelSource, options: SessionOptions = defaultSessionOptions()): Promise<Session> {
   try {

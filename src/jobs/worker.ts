@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { EngineError } from '../engine/errors.js';
 import { runExplanation } from '../engine/explain/run.js';
 import type { ExplainRequest } from '../engine/explain/types.js';
-import { SessionCache } from '../engine/session.js';
+import { explanationSessionOptions, SessionCache } from '../engine/session.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort!;
@@ -13,7 +13,7 @@ let shuttingDown = false;
 
 function workerSessionOptions() {
   const threads = Number(process.env.XAI_ORT_THREADS);
-  return Number.isFinite(threads) && threads > 0 ? { intraOpNumThreads: threads } : {};
+  return { ...explanationSessionOptions(), ...(Number.isFinite(threads) && threads > 0 ? { intraOpNumThreads: threads } : {}) };
 }
 
 // Artifacts are copied, not transferred: sharp's output may share a pooled ArrayBuffer.
