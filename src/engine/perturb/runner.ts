@@ -7,6 +7,7 @@
 // the requested classes.
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
+import { softmax } from '../predict.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import type { Session, SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
@@ -160,7 +161,7 @@ export class BatchRunner {
     const numClasses = out.length / rows;
     const row = out.subarray(0, numClasses);
     if (this.model.outputKind !== 'LOGITS') return Float64Array.from(row);
-    return softmax64(row);
+    return softmax(row);
   }
 
   private async runSession(input: ort.Tensor): Promise<Float32Array | Float64Array> {
@@ -178,17 +179,6 @@ export class BatchRunner {
     }
     return t.data as Float32Array | Float64Array;
   }
-}
-
-function softmax64(row: ArrayLike<number>): Float64Array {
-  const n = row.length;
-  const out = new Float64Array(n);
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) if (row[i] > max) max = row[i];
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += out[i] = Math.exp(row[i] - max);
-  for (let i = 0; i < n; i++) out[i] /= sum;
-  return out;
 }
 
 /** Writes the probabilities of `classes` for one output row into out[offset…]. */

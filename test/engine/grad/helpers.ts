@@ -5,18 +5,10 @@ import ort from 'onnxruntime-node';
 import { DataType, encodeModel, type ModelProto, type NodeProto, type TensorProto } from '../../../src/engine/onnx/proto.ts';
 import { floatTensor, graph, model, valueInfo } from '../../../src/engine/onnx/graph.ts';
 import { buildGradientModel, gradientName } from '../../../src/engine/grad/index.ts';
+import { mulberry32 } from '../../../src/engine/random.ts';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG. */
+export const rng = mulberry32;
 
 export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
