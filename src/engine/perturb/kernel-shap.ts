@@ -8,11 +8,10 @@ import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type KernelShapParams } from '../methods.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
-import { segment } from '../segment/index.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
-import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap, segmentPrepared } from './prepare.ts';
 import { ADAPTIVE, bootstrapStability } from './stability.ts';
 
 export interface KernelPlan {
@@ -236,12 +235,7 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
   const t0 = performance.now();
   const prep = await prepare(req, sessions, p.batchSize, ctl);
   const { runner, rgb, width, height, spec, classes } = prep;
-  ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
-  const tSeg = performance.now();
-  const seg = segment(rgb, width, height, p.segmentation, prep.seed);
-  const segmentMs = performance.now() - tSeg;
-  ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
-  throwIfAborted(ctl.signal);
+  const { seg, segmentMs } = segmentPrepared(prep, p.segmentation, ctl);
 
   const M = seg.count;
   const hidden = new Float32Array(prep.original.length);

@@ -7,7 +7,6 @@ import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type LimeParams } from '../methods.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
-import { segment } from '../segment/index.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import {
@@ -18,7 +17,7 @@ import {
   weightedStatsMulti,
   type WeightedStats,
 } from './linalg.ts';
-import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap, segmentPrepared } from './prepare.ts';
 import { ADAPTIVE, bootstrapStability } from './stability.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -118,12 +117,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   const prep = await prepare(req, sessions, p.batchSize, ctl);
   const { runner, rgb, width, height, spec, classes } = prep;
 
-  ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
-  const tSeg = performance.now();
-  const seg = segment(rgb, width, height, p.segmentation, prep.seed);
-  const segmentMs = performance.now() - tSeg;
-  ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
-  throwIfAborted(ctl.signal);
+  const { seg, segmentMs } = segmentPrepared(prep, p.segmentation, ctl);
 
   const M = seg.count;
   const fudged = hiddenImage(rgb, seg.labels, M, width, height, p.hide);

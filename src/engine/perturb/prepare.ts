@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, ExplainRequest } from '../explain/types.ts';
-import type { HideColor, Target } from '../methods.ts';
+import type { HideColor, Segmentation, Target } from '../methods.ts';
+import { segment, type Segments } from '../segment/index.ts';
 import { normalizeInto, toRgbRaw, type RgbImage } from '../preprocess.ts';
 import { topK } from '../predict.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
@@ -66,6 +67,17 @@ export async function prepare(req: ExplainRequest, sessions: SessionCache, reque
 }
 
 /** Normalizes float RGB values (0..255, HWC) into the model's layout: preprocess without the uint8 rounding. */
+/** Superpixels of the prepared crop, reported as the 'segment' stage. */
+export function segmentPrepared(prep: Prepared, params: Segmentation, ctl: RunControl): { seg: Segments; segmentMs: number } {
+  ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
+  const t0 = performance.now();
+  const seg = segment(prep.rgb, prep.width, prep.height, params, prep.seed);
+  const segmentMs = performance.now() - t0;
+  ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
+  throwIfAborted(ctl.signal);
+  return { seg, segmentMs };
+}
+
 export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, target: Float32Array, offset = 0): void {
   const n = spec.width * spec.height;
   const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
