@@ -2,13 +2,16 @@
 import { benchCam } from './cam.js';
 import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
-import { benchSubscribers } from './subscribers.js';
+import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
   cam: benchCam,
   perturb: benchPerturb,
-  subscribers: benchSubscribers,
+  subscribers: async () => {
+    await benchSubscribers();
+    await benchSubscriberMemory();
+  },
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

@@ -1,5 +1,6 @@
 // Change feed for explanations. In-process by default; with Redis, every API node and worker shares
 // it, so a subscriber on one node sees progress published by a worker on another.
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
@@ -22,9 +23,12 @@ export function reviveExplanation(e: Explanation): Explanation {
 }
 
 export function createEvents(redis?: { publish: Redis; subscribe: Redis }) {
-  const pubsub = createPubSub<Topics>(
-    redis ? { eventTarget: createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) } : undefined,
-  );
+  // Every subscriber is a listener on its topic; thousands per job are expected, not a leak.
+  const local = new EventTarget();
+  setMaxListeners(0, local);
+  const pubsub = createPubSub<Topics>({
+    eventTarget: redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) : local,
+  });
   return {
     pubsub,
     explanationChanged(e: Explanation) {
