@@ -5,7 +5,6 @@ import { explainKernelShapWith } from './kernel-shap.ts';
 import { explainLimeWith } from './lime.ts';
 import { explainPartitionShapWith } from './partition-shap.ts';
 
-export { limeMask, type LimeMask, type LimeMaskOptions } from './lime-mask.ts';
 export { chooseBatch, BatchRunner } from './runner.ts';
 
 export interface PerturbExplainers {

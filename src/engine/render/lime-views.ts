@@ -50,9 +50,12 @@ function checkInputs(rgb: Uint8Array, segments: Int32Array, width: number, heigh
   return count;
 }
 
-/** Segment ids ordered like lime's local_exp: by |weight| descending, ties by id. */
+/**
+ * Segment ids ordered like lime's local_exp: by |weight| descending, ties by id. A weight of exactly 0
+ * marks a feature the fit did not select, which local_exp does not list, so it is never shown.
+ */
 export function rankSegments(weights: ArrayLike<number>): number[] {
-  const ids = Array.from({ length: weights.length }, (_, i) => i);
+  const ids = Array.from({ length: weights.length }, (_, i) => i).filter((i) => weights[i] !== 0);
   return ids.sort((a, b) => Math.abs(weights[b]) - Math.abs(weights[a]) || a - b);
 }
 

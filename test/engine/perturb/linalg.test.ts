@@ -4,7 +4,6 @@ import { choleskySolve, forwardSelection, highestWeights, lassoPathSelection, la
 import { cosineDistanceToOnes, fitLime, limeKernel } from '../../../src/engine/perturb/lime.ts';
 import { kernelShapPlan, kernelShapSolve, prefixWeights } from '../../../src/engine/perturb/kernel-shap.ts';
 import { boxBlur, inpaintTelea, reflect101 } from '../../../src/engine/perturb/image-ops.ts';
-import { limeMask } from '../../../src/engine/perturb/index.ts';
 import { lowerCredit, partitionRoot, splitNode } from '../../../src/engine/perturb/partition-shap.ts';
 import { mulberry32 } from '../../../src/engine/random.ts';
 
@@ -191,18 +190,4 @@ test('partition tree splits like the Image masker and lower credit conserves the
   assert.ok(Math.abs(map.reduce((s, x) => s + x, 0) - 1.25) < 1e-6);
   // ll (18 elements) gets its own 0.5 plus its share of the root's 1 through l: 1·45/90·18/45.
   assert.ok(Math.abs(map[0] - ((0.5 + 0.2) / 18) * 3) < 1e-6);
-});
-
-test('limeMask mirrors get_image_and_mask', () => {
-  const segments = Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]);
-  const weights = Float64Array.from([0.5, -0.7, 0.1, 0]);
-  assert.deepEqual([...limeMask(segments, weights, { numFeatures: 5 }).mask], [1, 1, 0, 0, 1, 1, 0, 0]);
-  assert.deepEqual([...limeMask(segments, weights, { positiveOnly: false, negativeOnly: true }).mask], [0, 0, 1, 1, 0, 0, 0, 0]);
-  assert.deepEqual([...limeMask(segments, weights, { positiveOnly: false, numFeatures: 2 }).mask], [1, 1, -1, -1, 0, 0, 0, 0]);
-  assert.deepEqual(limeMask(segments, weights, { positiveOnly: true, minWeight: 0.2 }).features, [0]);
-  const image = Uint8Array.from({ length: 24 }, (_, i) => 10 + i);
-  const v = limeMask(segments, weights, { hideRest: true, numFeatures: 1 }, image).image!;
-  assert.deepEqual([...v.subarray(0, 6)], [...image.subarray(0, 6)]);
-  assert.ok(v.subarray(6).every((x) => x === 0));
-  assert.throws(() => limeMask(segments, weights, { positiveOnly: true, negativeOnly: true }));
 });

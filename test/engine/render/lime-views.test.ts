@@ -34,8 +34,22 @@ const at = (img: Uint8Array, x: number, y: number) => [...img.subarray((y * W + 
 const inside = (s: number): [number, number] => [(s % 4) * 10 + 5, Math.floor(s / 4) * 10 + 5];
 const bad = (e: unknown) => e instanceof EngineError && e.code === 'INVALID_ARGUMENT';
 
-test("features are ranked like lime's local_exp: |weight| descending, ties by segment id", () => {
-  assert.deepEqual(rankSegments(weights), [11, 14, 1, 5, 2, 9, 4, 8, 13, 0, 3, 12, 10, 7, 15, 6]);
+test("features are ranked like lime's local_exp: |weight| descending, ties by segment id, unselected (0) left out", () => {
+  assert.deepEqual(rankSegments(weights), [11, 14, 1, 5, 2, 9, 4, 8, 13, 0, 3, 12, 10, 7, 15]);
+});
+
+test('a segment the fit did not select (weight 0) is never shown, whatever numFeatures', () => {
+  const seg = Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]);
+  const w = Float64Array.from([0.5, -0.7, 0.1, 0]);
+  const img = Uint8Array.from({ length: 24 }, (_, i) => 10 + i);
+  const view = (o: Parameters<typeof limeImageAndMask>[5]) => limeImageAndMask(img, seg, w, 8, 1, o);
+  assert.deepEqual([...view({ numFeatures: 5 }).mask], [1, 1, 0, 0, 1, 1, 0, 0]);
+  assert.deepEqual([...view({ positiveOnly: false, negativeOnly: true }).mask], [0, 0, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual([...view({ positiveOnly: false, numFeatures: 10 }).mask], [1, 1, -1, -1, 1, 1, 0, 0]);
+  assert.deepEqual(view({ positiveOnly: true, minWeight: 0.2 }).selected, [0]);
+  const hidden = view({ hideRest: true, numFeatures: 1 }).image;
+  assert.deepEqual([...hidden.subarray(0, 6)], [...img.subarray(0, 6)]);
+  assert.ok(hidden.subarray(6).every((x) => x === 0));
 });
 
 test('positiveOnly shows only the top positive segments; hideRest zeros the others', () => {
