@@ -1,6 +1,5 @@
-// The service container: configuration, database, blob store, model sessions and the change feed.
+// The service container: configuration, database, artifact store, model sessions and the change feed.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/index.js';
 import { SessionCache } from './engine/session.js';
@@ -8,7 +7,7 @@ import { TensorCache } from './engine/tensor-cache.js';
 import { createEvents, type Events } from './events.js';
 import type { Image, Model } from './generated/sqlite/client.js';
 import { RowCache } from './services/rows.js';
-import { BlobStore } from './storage/blobs.js';
+import { openBlobStore, type BlobStore } from './storage/index.js';
 import type { JobQueue } from './jobs/queue.js';
 import { redisConnection } from './jobs/bull.js';
 
@@ -30,6 +29,8 @@ export interface App {
 
 export async function createApp(config: Config): Promise<App> {
   await mkdir(config.dataDir, { recursive: true });
+  const blobs = openBlobStore(config.artifacts);
+  await blobs.check();
   const db = await openDatabase(config.databaseUrl);
   const redis = config.redisUrl ? { publish: redisConnection(config.redisUrl), subscribe: redisConnection(config.redisUrl) } : undefined;
   const sessions = new SessionCache(config.intraOpThreads > 0 ? { intraOpNumThreads: config.intraOpThreads } : {});
@@ -37,7 +38,7 @@ export async function createApp(config: Config): Promise<App> {
     config,
     db,
     prisma: db.prisma,
-    blobs: new BlobStore(join(config.dataDir, 'blobs')),
+    blobs,
     sessions,
     tensors: new TensorCache(config.tensorCacheBytes),
     events: createEvents(redis),

@@ -15,11 +15,28 @@ export interface Limits {
   maxTopK: number;
 }
 
+/** Where images, models and artifacts live: a directory (default) or an S3-compatible bucket. */
+export type ArtifactStoreConfig =
+  | { kind: 'directory'; dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint: string | null;
+      region: string;
+      forcePathStyle: boolean;
+      cacheDir: string;
+      cacheBytes: number;
+      /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; otherwise the SDK's chain (profiles, SSO, instance roles). */
+      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
+    };
+
 export interface Config {
   host: string;
   port: number;
   databaseUrl: string;
   dataDir: string;
+  artifacts: ArtifactStoreConfig;
   /** Only ONNX files inside this directory may be registered by path. */
   modelsDir: string;
   auth: AuthMode;
@@ -68,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env, 'PORT', 4000),
     databaseUrl: env.DATABASE_URL || `file:${resolve(dataDir, 'xai-lab.db')}`,
     dataDir,
+    artifacts: artifactStore(env, dataDir),
     modelsDir: resolve(env.XAI_MODELS_DIR || resolve(dataDir, 'import')),
     auth,
     adminKey: env.XAI_ADMIN_KEY || null,
@@ -92,5 +110,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: int(env, 'XAI_MAX_TOKENS', 2000),
       maxTopK: 100,
     },
+  };
+}
+
+/** XAI_ARTIFACT_STORE: a directory path, or s3://bucket/prefix (credentials from the standard AWS_* chain). */
+function artifactStore(env: NodeJS.ProcessEnv, dataDir: string): ArtifactStoreConfig {
+  const raw = env.XAI_ARTIFACT_STORE || resolve(dataDir, 'blobs');
+  if (!raw.startsWith('s3://')) return { kind: 'directory', dir: resolve(raw) };
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (!m) throw new ConfigError(`XAI_ARTIFACT_STORE must look like s3://bucket or s3://bucket/prefix, got "${raw}"`);
+  const prefix = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  const endpoint = env.XAI_S3_ENDPOINT || null;
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ConfigError(`XAI_S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  const pathStyle = env.XAI_S3_FORCE_PATH_STYLE;
+  return {
+    kind: 's3',
+    bucket: m[1],
+    prefix: prefix ? `${prefix}/` : '',
+    endpoint,
+    region: env.XAI_S3_REGION || env.AWS_REGION || 'us-east-1',
+    // S3-compatible servers usually address buckets by path, AWS by host name.
+    forcePathStyle: pathStyle ? pathStyle === '1' || pathStyle === 'true' : endpoint !== null,
+    cacheDir: resolve(dataDir, 'cache'),
+    cacheBytes: int(env, 'XAI_ARTIFACT_CACHE_MB', 2048) * MB,
+    credentials:
+      env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+        : null,
   };
 }

@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'PATH_NOT_ALLOWED'
   | 'CONFLICT'
   | 'NOT_DIFFERENTIABLE'
-  | 'UNSUPPORTED_OPERATOR';
+  | 'UNSUPPORTED_OPERATOR'
+  | 'STORAGE_UNAVAILABLE';
 
 export class AppError extends Error {
   constructor(
@@ -49,6 +50,12 @@ export class InvalidModelError extends AppError {}
 export class ConflictError extends AppError {
   constructor(message: string) {
     super('CONFLICT', message);
+  }
+}
+/** The artifact store (e.g. an S3 bucket) failed; nothing was stored, and the request can be retried. */
+export class StorageUnavailableError extends AppError {
+  constructor(message: string) {
+    super('STORAGE_UNAVAILABLE', message);
   }
 }
 /** The method cannot run on this model (e.g. gradients of a quantized model). */

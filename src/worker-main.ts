@@ -1,5 +1,5 @@
 // `npm run worker`: a job worker for scale-out. Needs REDIS_URL and a DATABASE_URL shared with the API
-// nodes (PostgreSQL), and the same artifact store (XAI_DATA_DIR on shared storage).
+// nodes (PostgreSQL), and the same artifact store (XAI_ARTIFACT_STORE: an S3 bucket, or a shared directory).
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { redisConnection, startBullWorker } from './jobs/bull.js';

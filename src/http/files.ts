@@ -1,41 +1,22 @@
-// Serves stored images and artifacts with strong ETags and immutable caching.
+// Serves stored images and artifacts with strong ETags and immutable caching. A key names its
+// content, so a matching If-None-Match is answered without touching the store.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BlobStore } from '../storage/blobs.js';
+import { mediaTypeOfKey, parseBlobKey, type BlobStore } from '../storage/blobs.js';
+import { StorageUnavailableError } from '../errors.js';
 import { FILES_PREFIX, SERVED_NAMESPACES } from './urls.js';
-
-const MEDIA_TYPES: Record<string, string> = {
-  png: 'image/png',
-  jpeg: 'image/jpeg',
-  jpg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  tiff: 'image/tiff',
-  avif: 'image/avif',
-  heif: 'image/heif',
-  bin: 'application/octet-stream',
-  json: 'application/json',
-};
-
-// <namespace>/<aa>/<sha256>.<ext>: nothing else is ever served from the store.
-const KEY = /^([a-z]+)\/([0-9a-f]{2})\/([0-9a-f]{64})\.([a-z0-9]+)$/;
 
 export async function serveFile(blobs: BlobStore, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(FILES_PREFIX.length));
-  const m = KEY.exec(path);
-  if (!m || !SERVED_NAMESPACES.has(m[1]) || m[2] !== m[3].slice(0, 2) || (req.method !== 'GET' && req.method !== 'HEAD')) {
+  const key = parseBlobKey(path);
+  if (!key || !key.ext || !SERVED_NAMESPACES.has(key.namespace) || (req.method !== 'GET' && req.method !== 'HEAD')) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     return;
   }
-  const size = await blobs.size(path);
-  if (size === null) {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-    return;
-  }
-  const etag = `"${m[3]}"`;
+  const etag = `"${key.sha256}"`;
   const headers = {
     etag,
     'cache-control': 'public, max-age=31536000, immutable',
-    'content-type': MEDIA_TYPES[m[4]] ?? 'application/octet-stream',
+    'content-type': mediaTypeOfKey(path),
     'x-content-type-options': 'nosniff',
   };
   const inm = req.headers['if-none-match'];
@@ -43,10 +24,22 @@ export async function serveFile(blobs: BlobStore, req: IncomingMessage, res: Ser
     res.writeHead(304, headers).end();
     return;
   }
-  res.writeHead(200, { ...headers, 'content-length': size });
+  let blob;
+  try {
+    blob = await blobs.open(path);
+  } catch (e) {
+    if (!(e instanceof StorageUnavailableError)) throw e;
+    res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('artifact store unavailable');
+    return;
+  }
+  if (!blob) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': blob.size });
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
-  blobs.stream(path).on('error', () => res.destroy()).pipe(res);
+  blob.stream().on('error', () => res.destroy()).pipe(res);
 }

@@ -165,7 +165,7 @@ export async function buildRequest(app: App, e: Explanation): Promise<ExplainReq
   if (!image || !model) throw new Error(`explanation ${e.id} refers to a missing image or model`);
   const handle: ModelHandle = {
     key: model.sha256,
-    path: app.blobs.path(model.fileKey),
+    path: await app.blobs.localFile(model.fileKey),
     spec: specOf(model),
     numClasses: model.numClasses,
     labels: model.labels as unknown as ClassLabel[],

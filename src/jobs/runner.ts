@@ -1,6 +1,7 @@
 // Runs one claimed job on the worker pool and records its outcome; shared by the in-process queue
 // and the BullMQ workers.
 import type { App } from '../app.js';
+import { AppError } from '../errors.js';
 import type { Progress } from '../engine/types.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 import { buildRequest, fail, markCancelled, reportProgress, requeueInterrupted, succeed } from './lifecycle.js';
@@ -41,6 +42,7 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
     if (e instanceof JobFailure && e.code === 'SHUTDOWN') await requeueInterrupted(app, job.id);
     else if (e instanceof JobFailure && e.code === 'ABORTED') await markCancelled(app, job.id);
     else if (e instanceof JobFailure) await fail(app, job.id, e.code, e.message);
+    else if (e instanceof AppError) await fail(app, job.id, e.code, e.message);
     else await fail(app, job.id, 'INTERNAL', e instanceof Error ? e.message : String(e));
   }
 }

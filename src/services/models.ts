@@ -64,7 +64,7 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
     const proto = decodeModel(r.bytes);
     const info = summarizeModel(proto);
     const blob = await app.blobs.put('models', r.bytes, '.onnx');
-    const session = await app.sessions.get(blob.sha256, () => app.blobs.path(blob.key));
+    const session = await app.sessions.get(blob.sha256, () => app.blobs.localFile(blob.key));
     const io = describeSession(session);
     const inferred = inferInputSpec(io, r.preset ?? undefined);
     const spec = r.spec ?? inferred.spec;
@@ -122,5 +122,5 @@ export function specOf(m: Model): InputSpec {
 
 /** The cached onnxruntime session of a registered model. */
 export function sessionOf(app: App, m: Model) {
-  return app.sessions.get(m.sha256, () => app.blobs.path(m.fileKey));
+  return app.sessions.get(m.sha256, () => app.blobs.localFile(m.fileKey));
 }

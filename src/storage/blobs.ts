@@ -1,9 +1,7 @@
-// Content-addressed file store under the data directory: uploads and artifacts are immutable,
-// so a key derived from the hash gives deduplication and safe HTTP caching for free.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
-import { dirname, resolve, sep } from 'node:path';
+// The artifact store contract. Uploads, models and artifacts are immutable and content-addressed:
+// a key derived from the hash gives deduplication, integrity checks and safe HTTP caching for free.
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 
 export interface StoredBlob {
   key: string;
@@ -11,58 +9,54 @@ export interface StoredBlob {
   byteSize: number;
 }
 
+export interface OpenedBlob {
+  size: number;
+  stream(): Readable;
+}
+
+export interface BlobStore {
+  /** Where blobs live, for logs: a directory or s3://bucket/prefix. */
+  readonly location: string;
+  /** Stores bytes under `<namespace>/<aa>/<sha256><ext>`; storing the same content twice is a no-op. */
+  put(namespace: string, bytes: Uint8Array, ext: string): Promise<StoredBlob>;
+  read(key: string): Promise<Buffer>;
+  /** A local file holding the blob: onnxruntime opens models by path. */
+  localFile(key: string): Promise<string>;
+  /** Size and bytes for serving, or null when no such blob exists. */
+  open(key: string): Promise<OpenedBlob | null>;
+  /** Fails with a clear message when the store is unusable (checked at start). */
+  check(): Promise<void>;
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export class BlobStore {
-  readonly root: string;
+export function blobKey(namespace: string, sha256: string, ext: string): string {
+  return `${namespace}/${sha256.slice(0, 2)}/${sha256}${ext}`;
+}
 
-  constructor(root: string) {
-    this.root = resolve(root);
-  }
+const KEY = /^([a-z]+)\/([0-9a-f]{2})\/([0-9a-f]{64})(\.[a-z0-9]+)?$/;
 
-  /** Stores bytes under `<namespace>/<aa>/<sha256><ext>`; writing the same content twice is a no-op. */
-  async put(namespace: string, bytes: Uint8Array, ext: string): Promise<StoredBlob> {
-    const sha256 = sha256Hex(bytes);
-    const key = `${namespace}/${sha256.slice(0, 2)}/${sha256}${ext}`;
-    const path = this.path(key);
-    const exists = await stat(path).then(
-      (s) => s.size === bytes.byteLength,
-      () => false,
-    );
-    if (!exists) {
-      await mkdir(dirname(path), { recursive: true });
-      // Write then rename so a crash never leaves a half-written file under the final key.
-      const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      await writeFile(tmp, bytes);
-      await rename(tmp, path);
-    }
-    return { key, sha256, byteSize: bytes.byteLength };
-  }
+/** Splits a well-formed key; null for anything else (so no key can name a path outside the store). */
+export function parseBlobKey(key: string): { namespace: string; sha256: string; ext: string } | null {
+  const m = KEY.exec(key);
+  if (!m || m[2] !== m[3].slice(0, 2)) return null;
+  return { namespace: m[1], sha256: m[3], ext: m[4] ?? '' };
+}
 
-  path(key: string): string {
-    const p = resolve(this.root, key);
-    if (!p.startsWith(this.root + sep)) throw new Error(`blob key escapes the store: ${key}`);
-    return p;
-  }
+const MEDIA_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+  heif: 'image/heif',
+  json: 'application/json',
+};
 
-  read(key: string): Promise<Buffer> {
-    return readFile(this.path(key));
-  }
-
-  stream(key: string) {
-    return createReadStream(this.path(key));
-  }
-
-  async size(key: string): Promise<number | null> {
-    return stat(this.path(key)).then(
-      (s) => s.size,
-      () => null,
-    );
-  }
-
-  async remove(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
-  }
+export function mediaTypeOfKey(key: string): string {
+  return MEDIA_TYPES[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 }

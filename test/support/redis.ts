@@ -42,7 +42,7 @@ export async function startRedis(): Promise<TestRedis | null> {
   return {
     url: `redis://127.0.0.1:${port}`,
     async stop() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGKILL');
       await new Promise((r) => proc.once('exit', r));
     },

@@ -1,5 +1,5 @@
 // Expected failures as GraphQL types: every mutation returns `Success | <these>` unions.
-import { AppError, ConflictError, InvalidArgumentError, InvalidImageError, InvalidModelError, NotFoundError, UnsupportedMethodError } from '../../errors.js';
+import { AppError, ConflictError, InvalidArgumentError, InvalidImageError, InvalidModelError, NotFoundError, StorageUnavailableError, UnsupportedMethodError } from '../../errors.js';
 import { builder } from '../builder.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
@@ -17,6 +17,7 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     'CONFLICT',
     'NOT_DIFFERENTIABLE',
     'UNSUPPORTED_OPERATOR',
+    'STORAGE_UNAVAILABLE',
   ] as const,
 });
 
@@ -41,9 +42,16 @@ builder.objectType(InvalidArgumentError, {
 builder.objectType(InvalidImageError, { name: 'InvalidImageError', interfaces: [ErrorInterface], fields: () => ({}) });
 builder.objectType(InvalidModelError, { name: 'InvalidModelError', interfaces: [ErrorInterface], fields: () => ({}) });
 builder.objectType(ConflictError, { name: 'ConflictError', interfaces: [ErrorInterface], fields: () => ({}) });
+builder.objectType(StorageUnavailableError, {
+  name: 'StorageUnavailableError',
+  description: 'The artifact store could not be used; nothing was stored and the request can be retried',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
 builder.objectType(UnsupportedMethodError, { name: 'UnsupportedMethodError', interfaces: [ErrorInterface], fields: () => ({}) });
 
 export const COMMON_ERRORS = [NotFoundError, InvalidArgumentError];
-export const IMAGE_ERRORS = [InvalidImageError, InvalidArgumentError];
-export const MODEL_ERRORS = [InvalidModelError, InvalidArgumentError, ConflictError];
+export const IMAGE_ERRORS = [InvalidImageError, InvalidArgumentError, StorageUnavailableError];
+export const MODEL_ERRORS = [InvalidModelError, InvalidArgumentError, ConflictError, StorageUnavailableError];
+export const PREDICT_ERRORS = [NotFoundError, InvalidArgumentError, StorageUnavailableError];
 export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError];

@@ -5,7 +5,7 @@ import * as keys from '../../resolvers/keys.js';
 import * as models from '../../resolvers/models.js';
 import * as predictions from '../../resolvers/predictions.js';
 import { builder } from '../builder.js';
-import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS } from './errors.js';
+import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS, PREDICT_ERRORS } from './errors.js';
 import { OutputKindEnum, PresetEnum, RoleEnum } from './enums.js';
 import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
 import { ExplanationRef } from './nodes.js';
@@ -58,7 +58,7 @@ builder.mutationFields((t) => ({
   }),
   predict: t.field({
     type: PredictionRef,
-    errors: { types: COMMON_ERRORS },
+    errors: { types: PREDICT_ERRORS },
     args: { input: t.arg({ type: PredictInput, required: true }) },
     resolve: predictions.predict,
   }),

@@ -1,0 +1,79 @@
+// The default artifact store: a directory (local, or shared storage such as NFS for several machines).
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve, sep } from 'node:path';
+import { blobKey, parseBlobKey, sha256Hex, type BlobStore, type OpenedBlob, type StoredBlob } from './blobs.js';
+
+/** Writes then renames, so a crash never leaves a half-written file under the final name. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempPathFor(path);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function tempPathFor(path: string): string {
+  return `${path}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+export async function fileSize(path: string): Promise<number | null> {
+  return stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
+}
+
+/** Maps keys to files under a root, refusing anything that is not a well-formed blob key. */
+export function keyPath(root: string, key: string): string {
+  const p = resolve(root, key);
+  if (!parseBlobKey(key) || !p.startsWith(root + sep)) throw new Error(`not a blob key: ${key}`);
+  return p;
+}
+
+export function openFile(path: string, size: number): OpenedBlob {
+  return { size, stream: () => createReadStream(path) };
+}
+
+export class DirectoryStore implements BlobStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  get location() {
+    return this.root;
+  }
+
+  async put(namespace: string, bytes: Uint8Array, ext: string): Promise<StoredBlob> {
+    const sha256 = sha256Hex(bytes);
+    const key = blobKey(namespace, sha256, ext);
+    const path = keyPath(this.root, key);
+    if ((await fileSize(path)) !== bytes.byteLength) await writeFileAtomic(path, bytes);
+    return { key, sha256, byteSize: bytes.byteLength };
+  }
+
+  read(key: string): Promise<Buffer> {
+    return readFile(keyPath(this.root, key));
+  }
+
+  async localFile(key: string): Promise<string> {
+    return keyPath(this.root, key);
+  }
+
+  async open(key: string): Promise<OpenedBlob | null> {
+    const path = keyPath(this.root, key);
+    const size = await fileSize(path);
+    return size === null ? null : openFile(path, size);
+  }
+
+  async check(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+}
