@@ -16,7 +16,7 @@ async function main() {
   // Embedded default: jobs run in this process. With Redis they go to `npm run worker` processes.
   app.jobs = config.redisUrl ? new BullJobQueue(app, redisConnection(config.redisUrl)) : await LocalJobQueue.start(app);
   const server = await startServer(app);
-  console.log(`xai-lab listening on ${server.url}/graphql (HTTP and websocket), database: ${app.db.provider}, jobs: ${config.redisUrl ? 'BullMQ (run `npm run worker`)' : `in-process, ${config.jobs.concurrency} at a time`}`);
+  console.log(`xai-lab listening on ${server.url}/graphql (HTTP and websocket), database: ${app.db.provider}, artifacts: ${app.blobs.location}, jobs: ${config.redisUrl ? 'BullMQ (run `npm run worker`)' : `in-process, ${config.jobs.concurrency} at a time`}`);
   if (config.auth === 'open') {
     console.log(`WARNING: authentication is OFF (open mode, bound to ${config.host} only). Every local client acts as admin.`);
     console.log('         Set XAI_AUTH=required and XAI_ADMIN_KEY=<secret> to require API keys.');

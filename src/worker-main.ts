@@ -14,7 +14,7 @@ async function main() {
     maxAttempts: config.jobs.maxAttempts,
     lockDurationMs: Number(process.env.XAI_JOB_LOCK_MS) || undefined,
   });
-  console.log(`xai-lab worker ${process.pid}: ${config.jobs.concurrency} job(s) at a time, database: ${app.db.provider}`);
+  console.log(`xai-lab worker ${process.pid}: ${config.jobs.concurrency} job(s) at a time, database: ${app.db.provider}, artifacts: ${app.blobs.location}`);
   onShutdown(async () => {
     await worker.close();
     await app.close();

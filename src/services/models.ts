@@ -10,6 +10,7 @@ import { describeSession } from '../engine/session.js';
 import type { ClassLabel, InputSpec, OutputKind, PresetName } from '../engine/types.js';
 import { ConflictError, fromEngineError, InvalidArgumentError, InvalidModelError } from '../errors.js';
 import type { Model } from '../generated/sqlite/client.js';
+import { sha256Hex } from '../storage/blobs.js';
 
 export interface RegisterModel {
   bytes: Uint8Array;
@@ -63,8 +64,8 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
   try {
     const proto = decodeModel(r.bytes);
     const info = summarizeModel(proto);
-    const blob = await app.blobs.put('models', r.bytes, '.onnx');
-    const session = await app.sessions.get(blob.sha256, () => app.blobs.localFile(blob.key));
+    // Validate everything before storing, so a bad model never reaches the store.
+    const session = await app.sessions.get(sha256Hex(r.bytes), () => r.bytes);
     const io = describeSession(session);
     const inferred = inferInputSpec(io, r.preset ?? undefined);
     const spec = r.spec ?? inferred.spec;
@@ -74,6 +75,7 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
       ? parseLabels(r.labels.text, r.labels.filename)
       : (labelsFromMetadata(info.metadata) ?? defaultLabels(numClasses));
     checkLabelCount(labels, numClasses);
+    const blob = await app.blobs.put('models', r.bytes, '.onnx');
     return await app.prisma.model.create({
       data: {
         name: r.name,

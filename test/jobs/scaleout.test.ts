@@ -1,5 +1,5 @@
 // Scale-out with real processes: one API node and two `npm run worker` processes sharing PostgreSQL,
-// Redis (BullMQ + pub/sub) and the artifact directory. kill -9 of the worker running a job: BullMQ's
+// Redis (BullMQ + pub/sub) and an S3 bucket, each with its own data directory as on separate machines. kill -9 of the worker running a job: BullMQ's
 // stalled-job handling re-delivers it, the other worker finishes it, and the subscriber on the API
 // node sees it through Redis.
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { spawnScript, type ServiceProcess } from '../support/processes.js';
 import { POSTGRES_SKIP_MESSAGE, withPostgres, type TestPostgres } from '../support/postgres.js';
 import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.js';
+import { startS3, type TestS3 } from '../support/s3.js';
 import { tmpDir } from '../support/tmp.js';
 import { REQUEST_EXPLANATION } from '../api/operations.js';
 import { gqlAt, watch, waitUntil, wsClient } from './support.js';
@@ -15,6 +16,7 @@ import { gqlAt, watch, waitUntil, wsClient } from './support.js';
 describe('scale-out on Redis and PostgreSQL', () => {
   let pg: TestPostgres | null = null;
   let redis: TestRedis | null = null;
+  let s3: TestS3 | null = null;
   let skip: string | null = null;
   let api: ServiceProcess;
   let url: string;
@@ -27,11 +29,13 @@ describe('scale-out on Redis and PostgreSQL', () => {
     if (!pg) return void (skip = POSTGRES_SKIP_MESSAGE);
     redis = await startRedis();
     if (!redis) return void (skip = REDIS_SKIP);
-    const env = { DATABASE_URL: pg.url, REDIS_URL: redis.url, XAI_DATA_DIR: tmpDir('xai-scale-'), XAI_JOB_LOCK_MS: '2000', XAI_JOB_CONCURRENCY: '1' };
-    api = spawnScript('src/main.ts', { ...env, PORT: '0' });
+    s3 = await startS3();
+    const env = { DATABASE_URL: pg.url, REDIS_URL: redis.url, ...s3.env('scale'), XAI_JOB_LOCK_MS: '2000', XAI_JOB_CONCURRENCY: '1' };
+    const machine = () => ({ XAI_DATA_DIR: tmpDir('xai-machine-') });
+    api = spawnScript('src/main.ts', { ...env, ...machine(), PORT: '0' });
     url = (await api.waitFor(/listening on (http:\/\/[^\s]+)\/graphql/))[1];
     for (let i = 0; i < 2; i++) {
-      const w = spawnScript('src/worker-main.ts', env);
+      const w = spawnScript('src/worker-main.ts', { ...env, ...machine() });
       await w.waitFor(/worker \d+: /);
       workers.push(w);
     }
@@ -42,6 +46,7 @@ describe('scale-out on Redis and PostgreSQL', () => {
   after(async () => {
     await Promise.all([api, ...workers].filter(Boolean).map((p) => p.kill()));
     await redis?.stop();
+    await s3?.stop();
     await pg?.drop();
   });
 
