@@ -8,6 +8,7 @@ import { loadConfig, type ArtifactStoreConfig } from '../../src/config.js';
 import { buildDemoModel } from '../../src/engine/demo/index.js';
 import { decodeModel, encodeModel } from '../../src/engine/onnx/proto.js';
 import { S3Store } from '../../src/storage/s3.js';
+import { spawnScript } from '../support/processes.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
@@ -107,5 +108,12 @@ describe('service on an S3 artifact store', () => {
     } finally {
       if (down) await s3.restart();
     }
+  });
+
+  test('a service pointed at a missing bucket refuses to start, naming the cause', async () => {
+    const p = spawnScript('src/main.ts', { ...s3.env(), XAI_ARTIFACT_STORE: 's3://no-such-bucket', XAI_DATA_DIR: tmpDir('xai-nostart-'), PORT: '0' });
+    await p.waitFor(/cannot start: artifact store s3:\/\/no-such-bucket\/ at http:\S+: could not check the bucket: the bucket does not exist/);
+    await new Promise((r) => (p.proc.exitCode !== null ? r(null) : p.proc.once('exit', r)));
+    assert.equal(p.proc.exitCode, 1);
   });
 });
