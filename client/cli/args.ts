@@ -15,6 +15,7 @@ explain options:
                         or without the family (numSamples=500); V is JSON when it parses, else a string
   --target N[,N…]|topK  class indices to explain, or top2 for the two most probable (default: top-1)
   --seed N, --priority N, --force
+  --study NAME          group the explanation under an experiment name (filters, dashboard feed)
   --out DIR             where to save the artifacts (default ./xai-results/<explanation id>/)
   --no-cancel-on-interrupt   leave the job running on Ctrl-C (also --cancel-on-interrupt=false;
                         default: Ctrl-C cancels the job)
@@ -122,6 +123,7 @@ export type Command =
       target?: { classIndices: number[] } | { topK: number };
       seed?: number;
       priority?: number;
+      study?: string;
       force: boolean;
       out?: string;
       cancelOnInterrupt: boolean;
@@ -147,6 +149,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
         target: { type: 'string', short: 't' },
         seed: { type: 'string' },
         priority: { type: 'string' },
+        study: { type: 'string' },
         force: { type: 'boolean' },
         out: { type: 'string', short: 'o' },
         url: { type: 'string' },
@@ -199,6 +202,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
     target: v.target === undefined ? undefined : parseTarget(v.target),
     seed: int('seed', v.seed),
     priority: int('priority', v.priority),
+    study: v.study,
     force: v.force ?? false,
     out: v.out,
     cancelOnInterrupt: !v['no-cancel-on-interrupt'],

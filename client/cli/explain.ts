@@ -85,6 +85,7 @@ async function runExplain(xai: XaiClient, cmd: Extract<Command, { kind: 'explain
     target: cmd.target,
     seed: cmd.seed,
     priority: cmd.priority,
+    study: cmd.study,
     force: cmd.force,
   });
   err(`explanation ${requested.id} (${cmd.method} on ${path.basename(cmd.image)} with ${model.name}) ${requested.status.toLowerCase()}`);

@@ -93,6 +93,7 @@ export const ExplanationFields = graphql(
     ...ExplanationProgressFields
     method
     priority
+    study
     seed
     targetClasses
     parameters
@@ -272,8 +273,8 @@ export const ExplanationUpdatedSubscription = graphql(
 
 export const ExplanationsUpdatedSubscription = graphql(
   `
-  subscription ExplanationsUpdated($model: ID, $status: [ExplanationStatus!]) {
-    explanationsUpdated(model: $model, status: $status) { ...ExplanationProgressFields method }
+  subscription ExplanationsUpdated($model: ID, $status: [ExplanationStatus!], $study: String) {
+    explanationsUpdated(model: $model, status: $status, study: $study) { ...ExplanationProgressFields method study }
   }
 `,
   [ExplanationProgressFields],

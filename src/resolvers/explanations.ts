@@ -13,6 +13,7 @@ interface RequestArgs {
     parameters?: Record<string, Record<string, unknown> | null | undefined> | null;
     seed?: number | null;
     priority?: number | null;
+    study?: string | null;
     force?: boolean | null;
   };
 }
@@ -38,6 +39,7 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
     parameters: toEngineParameters(input.parameters),
     seed: input.seed ?? null,
     priority: input.priority ?? 0,
+    study: input.study ?? null,
     force: input.force ?? false,
   });
 }

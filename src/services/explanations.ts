@@ -16,8 +16,11 @@ export interface ExplanationRequest {
   parameters: Record<string, object | null | undefined>;
   seed: number | null;
   priority: number;
+  study?: string | null;
   force: boolean;
 }
+
+const STUDY = /^[^\x00-\x1f]{1,100}$/;
 
 /** Canonical JSON (sorted keys) so equal parameters always hash equally. */
 function canonical(v: unknown): string {
@@ -31,8 +34,11 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export function requestKeyOf(imageId: string, modelId: string, method: Method, params: MethodParameters, seed: number | null): string {
-  return createHash('sha256').update(canonical({ imageId, modelId, method, params, seed })).digest('hex');
+/** A study is its own experiment record, so the same request in another study is not reused. */
+export function requestKeyOf(imageId: string, modelId: string, method: Method, params: MethodParameters, seed: number | null, study: string | null = null): string {
+  return createHash('sha256')
+    .update(canonical({ imageId, modelId, method, params, seed, ...(study === null ? {} : { study }) }))
+    .digest('hex');
 }
 
 export async function requestExplanation(app: App, r: ExplanationRequest): Promise<Explanation> {
@@ -44,6 +50,10 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
   if (!model) throw new NotFoundError('Model', r.modelId);
   if (!Number.isInteger(r.priority) || Math.abs(r.priority) > 1000) {
     throw new InvalidArgumentError('input.priority', `priority must be an integer between -1000 and 1000, got ${r.priority}`);
+  }
+  const study = r.study?.trim() || null;
+  if (study !== null && !STUDY.test(study)) {
+    throw new InvalidArgumentError('input.study', 'study must be 1-100 characters without control characters');
   }
   if (model.quantized && needsGradients(r.method)) {
     throw new UnsupportedMethodError(
@@ -73,7 +83,7 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
       throw new InvalidArgumentError('input.parameters.cam.targetLayer', `${model.name} has no 4-D layer named '${layer}'; candidates include ${hint} (see Model.layers)`);
     }
   }
-  const requestKey = requestKeyOf(image.id, model.id, r.method, params, r.seed);
+  const requestKey = requestKeyOf(image.id, model.id, r.method, params, r.seed, study);
   if (!r.force) {
     // Idempotency: an identical request that succeeded, or is still on its way, is returned as is.
     const existing = await app.prisma.explanation.findFirst({
@@ -92,6 +102,7 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
       seed: r.seed,
       targetClasses: params.target.kind === 'CLASSES' ? params.target.classes : [],
       priority: r.priority,
+      study,
       caption: null,
     },
   });

@@ -27,7 +27,7 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
 
   test('LIME end to end: progress lines, top predictions, caption, every artifact saved (PNGs decode)', async () => {
     // Relative paths and the default output directory resolve against the working directory.
-    const run = runCli(['red-square.png', '--model', 'demo-shapes', '--method', 'lime', '--param', 'lime.numSamples=300', '--seed', '4', '--url', url()], { cwd: work });
+    const run = runCli(['red-square.png', '--model', 'demo-shapes', '--method', 'lime', '--param', 'lime.numSamples=300', '--seed', '4', '--study', 'cli run', '--url', url()], { cwd: work });
     const r = await run.exit;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 
@@ -47,8 +47,9 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
     const dir = path.join(work, 'xai-results', local);
     assert.ok(existsSync(dir), `${dir} exists`);
     const files = readdirSync(dir).sort();
-    const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status artifacts { name mediaType byteSize } } }`, { id })).data.explanation;
+    const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status study artifacts { name mediaType byteSize } } }`, { id })).data.explanation;
     assert.equal(e.status, 'SUCCEEDED');
+    assert.equal(e.study, 'cli run');
     assert.deepEqual(files, [...e.artifacts.map((a: any) => a.name), 'explanation.json'].sort());
     const pngs = e.artifacts.filter((a: any) => a.mediaType === 'image/png');
     assert.ok(pngs.length >= 2);

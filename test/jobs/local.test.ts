@@ -128,6 +128,43 @@ describe('embedded job queue', () => {
     const [l1, l2, h] = rows.map((e: any) => new Date(e.startedAt).getTime());
     assert.ok(h <= l1 && l1 <= l2, `started: high ${h}, low1 ${l1}, low2 ${l2}`);
   });
+
+  test('the dashboard feed delivers only explanations matching its study, model and status filters', async () => {
+    const client = wsClient(svc.url);
+    const seen: { study: any[]; succeededOfStudy: any[]; ofModel: any[] } = { study: [], succeededOfStudy: [], ofModel: [] };
+    const feed = (variables: Record<string, unknown>, into: any[]) =>
+      new Promise<void>((ready) => {
+        client.subscribe(
+          { query: `subscription($study: String, $model: ID, $status: [ExplanationStatus!]) { explanationsUpdated(study: $study, model: $model, status: $status) { id status study } }`, variables },
+          { next: (v: any) => into.push(v.data.explanationsUpdated), error: () => {}, complete: () => {} },
+        );
+        setTimeout(ready, 300); // the subscription is registered once the server has seen it
+      });
+    try {
+      await Promise.all([
+        feed({ study: 'feed-a' }, seen.study),
+        feed({ study: 'feed-a', status: ['SUCCEEDED'] }, seen.succeededOfStudy),
+        feed({ model, status: ['SUCCEEDED'] }, seen.ofModel),
+      ]);
+      const lime = { lime: { numSamples: 40, batchSize: 20 } };
+      const a = await request({ seed: 71, study: 'feed-a', parameters: lime });
+      const b = await request({ seed: 71, study: 'feed-b', parameters: lime });
+      assert.notEqual(a.id, b.id, 'the same request in another study is its own record');
+      await waitUntil(async () => seen.succeededOfStudy.length > 0 && (await get(b.id)).status === 'SUCCEEDED');
+      assert.ok(seen.study.length >= 2 && seen.study.every((e) => e.id === a.id && e.study === 'feed-a'), JSON.stringify(seen.study));
+      assert.deepEqual(seen.study.map((e) => e.status).at(-1), 'SUCCEEDED');
+      assert.deepEqual(seen.succeededOfStudy, [{ id: a.id, status: 'SUCCEEDED', study: 'feed-a' }]);
+      const ofModel = new Set(seen.ofModel.map((e) => e.id));
+      assert.ok(ofModel.has(a.id) && ofModel.has(b.id), 'the model feed spans studies');
+      assert.ok(seen.ofModel.every((e) => e.status === 'SUCCEEDED'));
+      const listed = (await svc.gql(`{ explanations(filter: { study: "feed-b" }) { edges { node { id } } } }`)).data.explanations.edges;
+      assert.deepEqual(listed.map((e: any) => e.node.id), [b.id]);
+      const bad = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', study: 'x'.repeat(101) } });
+      assert.equal(bad.data.requestExplanation.field, 'input.study');
+    } finally {
+      await client.dispose();
+    }
+  });
 });
 
 describe('shutdown during a run', () => {

@@ -107,6 +107,7 @@ export const RequestExplanationInput = builder.inputType('RequestExplanationInpu
     parameters: t.field({ type: ParametersInput }),
     seed: t.int({ description: 'Seeds every random choice; the same seed reproduces a result bit for bit' }),
     priority: t.int({ defaultValue: 0, description: 'Higher runs first' }),
+    study: t.string({ description: 'Experiment name grouping explanations; queries and the live feed filter by it' }),
     force: t.boolean({ defaultValue: false, description: 'Run again even if an identical request already succeeded' }),
   }),
 });

@@ -157,6 +157,7 @@ builder.node(ExplanationRef, {
     targetClasses: t.intList({ resolve: (e) => e.targetClasses as number[] }),
     status: t.field({ type: ExplanationStatusEnum, resolve: (e) => e.status as never }),
     priority: t.exposeInt('priority'),
+    study: t.exposeString('study', { nullable: true }),
     progress: t.exposeFloat('progress'),
     stage: t.exposeString('stage', { nullable: true }),
     samplesDone: t.exposeInt('samplesDone', { nullable: true }),

@@ -28,6 +28,7 @@ const ExplanationFilter = builder.inputType('ExplanationFilter', {
     model: t.globalID({ for: ModelRef }),
     method: t.field({ type: ExplanationMethodEnum }),
     status: t.field({ type: [ExplanationStatusEnum] }),
+    study: t.string(),
   }),
 });
 
@@ -100,6 +101,7 @@ builder.queryFields((t) => ({
         modelId: f?.model?.id,
         method: f?.method,
         status: f?.status?.length ? { in: f.status } : undefined,
+        study: f?.study,
       });
       return keysetConnection(args, where, (q) => ctx.app.prisma.explanation.findMany(q));
     },

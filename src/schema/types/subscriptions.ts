@@ -40,6 +40,7 @@ builder.subscriptionFields((t) => ({
     args: {
       model: t.arg.globalID({ for: ModelRef }),
       status: t.arg({ type: [ExplanationStatusEnum] }),
+      study: t.arg.string(),
     },
     subscribe: (_r, args, ctx) => {
       const it = ctx.app.events.pubsub.subscribe('explanations');
@@ -48,6 +49,7 @@ builder.subscriptionFields((t) => ({
           const e = reviveExplanation(raw);
           if (args.model && e.modelId !== args.model.id) continue;
           if (args.status?.length && !args.status.includes(e.status as never)) continue;
+          if (args.study && e.study !== args.study) continue;
           yield e;
         }
       })();
