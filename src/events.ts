@@ -23,9 +23,12 @@ export function reviveExplanation(e: Explanation): Explanation {
 }
 
 export function createEvents(redis?: { publish: Redis; subscribe: Redis }) {
-  // Every subscriber is a listener on its topic; thousands per job are expected, not a leak.
+  // In-process, every subscriber is a listener on its topic; thousands per job are expected, not a leak.
   const local = new EventTarget();
   setMaxListeners(0, local);
+  // The Redis target needs no such setting: it SUBSCRIBEs once per topic, keeps the subscribers in a
+  // Set fanned out from one 'message' listener, and UNSUBSCRIBEs when the last one leaves
+  // (test/jobs/events.test.ts checks this against a real redis-server).
   const pubsub = createPubSub<Topics>({
     eventTarget: redis ? createRedisEventTarget({ publishClient: redis.publish, subscribeClient: redis.subscribe }) : local,
   });
