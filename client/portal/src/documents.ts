@@ -16,6 +16,7 @@ export const JobFields = graphql(`
     attempts
     error { code message }
     method
+    study
     targetClasses
     createdAt
     artifacts { name kind url }

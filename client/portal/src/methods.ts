@@ -42,6 +42,8 @@ export interface Params {
   limeSamples: string;
   kernelShapSamples: string;
   partitionShapEvals: string;
+  /** Experiment name shared by the submitted jobs; empty for none. */
+  study: string;
   force: boolean;
 }
 
@@ -54,6 +56,7 @@ export const DEFAULT_PARAMS: Params = {
   limeSamples: '1000',
   kernelShapSamples: '',
   partitionShapEvals: '500',
+  study: '',
   force: false,
 };
 
