@@ -1,6 +1,7 @@
 // Service configuration from environment variables, validated once at start.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import type { S3Options } from './storage/s3.js';
 
 export type AuthMode = 'open' | 'required';
 
@@ -16,20 +17,7 @@ export interface Limits {
 }
 
 /** Where images, models and artifacts live: a directory (default) or an S3-compatible bucket. */
-export type ArtifactStoreConfig =
-  | { kind: 'directory'; dir: string }
-  | {
-      kind: 's3';
-      bucket: string;
-      prefix: string;
-      endpoint: string | null;
-      region: string;
-      forcePathStyle: boolean;
-      cacheDir: string;
-      cacheBytes: number;
-      /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; otherwise the SDK's chain (profiles, SSO, instance roles). */
-      credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
-    };
+export type ArtifactStoreConfig = { kind: 'directory'; dir: string } | ({ kind: 's3' } & S3Options);
 
 export interface Config {
   host: string;

@@ -21,8 +21,10 @@ export interface S3Options {
   endpoint: string | null;
   region: string;
   forcePathStyle: boolean;
+  /** This node's cache of remote blobs. */
   cacheDir: string;
   cacheBytes: number;
+  /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; otherwise the SDK's chain (profiles, SSO, instance roles). */
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
 }
 

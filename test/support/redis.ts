@@ -1,7 +1,7 @@
 // A private redis-server (Debian's package, installed by .ci/run) on a free port, for scale-out tests.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { startDaemon } from './daemon.js';
 import { tmpDir } from './tmp.js';
 
 export const REDIS_BIN = process.env.XAI_REDIS_SERVER || '/usr/bin/redis-server';
@@ -27,24 +27,9 @@ export async function startRedis(): Promise<TestRedis | null> {
   if (!existsSync(REDIS_BIN)) return null;
   const port = await freePort();
   const dir = tmpDir('xai-redis-');
-  const proc: ChildProcess = spawn(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    const onData = (b: Buffer) => {
-      out += b.toString();
-      if (out.includes('Ready to accept connections')) resolve();
-    };
-    proc.stdout!.on('data', onData);
-    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
-  });
+  const daemon = await startDaemon(REDIS_BIN, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], 'Ready to accept connections');
   return {
     url: `redis://127.0.0.1:${port}`,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill('SIGKILL');
-      await new Promise((r) => proc.once('exit', r));
-    },
+    stop: daemon.stop,
   };
 }

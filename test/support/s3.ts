@@ -1,7 +1,7 @@
 // A real S3-compatible server in its own process (s3rver, an npm dev dependency: no S3 server is
 // packaged for Debian here), so the artifact store is exercised over HTTP with signed requests.
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startDaemon, type Daemon } from './daemon.js';
 import { freePort } from './redis.js';
 import { repoRoot } from './service.js';
 import { tmpDir } from './tmp.js';
@@ -20,33 +20,15 @@ export interface TestS3 {
 export async function startS3(): Promise<TestS3> {
   const dir = tmpDir('xai-s3-');
   const port = await freePort();
-  let proc: ChildProcess | null = null;
+  let daemon: Daemon | null = null;
+  const bin = path.join(repoRoot, 'node_modules/s3rver/bin/s3rver.js');
   const start = async () => {
-    const bin = path.join(repoRoot, 'node_modules/s3rver/bin/s3rver.js');
-    const p = spawn(process.execPath, [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', S3_BUCKET], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    process.once('exit', () => p.kill('SIGKILL'));
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const onData = (b: Buffer) => {
-        out += b.toString();
-        if (out.includes('S3rver listening')) resolve();
-      };
-      p.stdout!.on('data', onData);
-      p.stderr!.on('data', onData);
-      p.once('exit', (code) => reject(new Error(`s3rver exited (${code}): ${out}`)));
-    });
-    proc = p;
+    const args = [bin, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--silent', '--configure-bucket', S3_BUCKET];
+    daemon = await startDaemon(process.execPath, args, 'S3rver listening');
   };
   await start();
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    const p = proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    p.kill('SIGKILL');
-    await new Promise((r) => p.once('exit', r));
-  };
+  const stop = async () => daemon?.stop();
   return {
     endpoint,
     env: (prefix = '') => ({
