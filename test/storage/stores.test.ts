@@ -134,6 +134,12 @@ describe('S3 store', () => {
     await assert.rejects(new S3Store(c as S3Config).check(), /no-such-bucket.*the bucket does not exist/);
   });
 
+  test('unknown credentials are reported as access denied, at start and on use', async () => {
+    const store = s3Store('creds', { AWS_ACCESS_KEY_ID: 'NOT-A-KEY' });
+    await assert.rejects(store.check(), /could not check the bucket: access denied \(check the AWS_\* credentials\)/);
+    await assert.rejects(store.put('images', blob(10), '.png'), (e: unknown) => e instanceof StorageUnavailableError && /access denied/.test(e.message));
+  });
+
   test('configuration: s3 URLs, prefixes and endpoints are validated', () => {
     const c = loadConfig({ XAI_ARTIFACT_STORE: 's3://lab-artifacts/xai/prod/', XAI_DATA_DIR: '/tmp/x' }).artifacts;
     assert.equal(c.kind, 's3');
