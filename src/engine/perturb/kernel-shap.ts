@@ -6,12 +6,11 @@
 import { throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type KernelShapParams } from '../methods.ts';
-import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
-import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap, segmentPrepared } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
 import { ADAPTIVE, bootstrapStability } from './stability.ts';
 
 export interface KernelPlan {
@@ -234,13 +233,9 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
   const p: KernelShapParams = { ...DEFAULTS.kernelShap, ...(req.params.kernelShap ?? {}) };
   const t0 = performance.now();
   const prep = await prepare(req, sessions, p.batchSize, ctl);
-  const { runner, rgb, width, height, spec, classes } = prep;
-  const { seg, segmentMs } = segmentPrepared(prep, p.segmentation, ctl);
-
+  const { runner, classes } = prep;
+  const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
   const M = seg.count;
-  const hidden = new Float32Array(prep.original.length);
-  normalizeInto(hiddenImage(rgb, seg.labels, M, width, height, p.hide), spec, hidden, 0);
-  const composer = new SegmentComposer(seg.labels, prep.original, hidden, spec.layout);
   const k = classes.length;
   const fx = classes.map((c) => prep.probs[c]);
 

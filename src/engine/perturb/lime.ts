@@ -5,7 +5,6 @@
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type LimeParams } from '../methods.ts';
-import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
@@ -17,7 +16,7 @@ import {
   weightedStatsMulti,
   type WeightedStats,
 } from './linalg.ts';
-import { attribution, BOOTSTRAP_SALT, hiddenImage, SegmentComposer, prepare, segmentMap, segmentPrepared } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
 import { ADAPTIVE, bootstrapStability } from './stability.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -115,15 +114,10 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   const p: LimeParams = { ...DEFAULTS.lime, ...(req.params.lime ?? {}) };
   const t0 = performance.now();
   const prep = await prepare(req, sessions, p.batchSize, ctl);
-  const { runner, rgb, width, height, spec, classes } = prep;
+  const { runner, classes } = prep;
 
-  const { seg, segmentMs } = segmentPrepared(prep, p.segmentation, ctl);
-
+  const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
   const M = seg.count;
-  const fudged = hiddenImage(rgb, seg.labels, M, width, height, p.hide);
-  const hidden = new Float32Array(prep.original.length);
-  normalizeInto(fudged, spec, hidden, 0);
-  const composer = new SegmentComposer(seg.labels, prep.original, hidden, spec.layout);
 
   // data = randint(0, 2, num_samples × M) drawn row-major, then row 0 set to ones; rows are drawn
   // lazily in the same order so an adaptive run's samples are a prefix of the full run's.

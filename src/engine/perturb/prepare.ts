@@ -66,17 +66,28 @@ export async function prepare(req: ExplainRequest, sessions: SessionCache, reque
   return { runner, crop, rgb, width: spec.width, height: spec.height, spec, original, probs, classes, seed: (req.seed ?? 0) >>> 0 };
 }
 
-/** Normalizes float RGB values (0..255, HWC) into the model's layout: preprocess without the uint8 rounding. */
-/** Superpixels of the prepared crop, reported as the 'segment' stage. */
-export function segmentPrepared(prep: Prepared, params: Segmentation, ctl: RunControl): { seg: Segments; segmentMs: number } {
+/**
+ * Superpixels of the prepared crop (reported as the 'segment' stage) and the composer that shows or
+ * hides each one: LIME and Kernel SHAP perturb the same way and differ only in sampling and fitting.
+ */
+export function segmentForPerturbation(
+  prep: Prepared,
+  params: Segmentation,
+  hide: HideColor,
+  ctl: RunControl,
+): { seg: Segments; segmentMs: number; composer: SegmentComposer } {
   ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
   const t0 = performance.now();
   const seg = segment(prep.rgb, prep.width, prep.height, params, prep.seed);
   const segmentMs = performance.now() - t0;
   ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
   throwIfAborted(ctl.signal);
-  return { seg, segmentMs };
+  const hidden = new Float32Array(prep.original.length);
+  normalizeInto(hiddenImage(prep.rgb, seg.labels, seg.count, prep.width, prep.height, hide), prep.spec, hidden, 0);
+  return { seg, segmentMs, composer: new SegmentComposer(seg.labels, prep.original, hidden, prep.spec.layout) };
 }
+
+/** Normalizes float RGB values (0..255, HWC) into the model's layout: preprocess without the uint8 rounding. */
 
 export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, target: Float32Array, offset = 0): void {
   const n = spec.width * spec.height;
