@@ -51,56 +51,50 @@ type ElementFn = (A: Float32Array, G: Float32Array, K: number, P: number, off: n
 
 type GradCombine = { kind: 'weights'; fn: WeightFn } | { kind: 'elementwise'; fn: ElementFn };
 
+/** A WeightFn from a formula over one channel's P activations and gradients, starting at b. */
+function perChannel(weight: (A: Float32Array, G: Float32Array, b: number, P: number) => number): WeightFn {
+  return (A, G, K, P, off) => {
+    const w = new Float64Array(K);
+    for (let k = 0; k < K; k++) w[k] = weight(A, G, off + k * P, P);
+    return w;
+  };
+}
+
 /** Grad-CAM: w_k = mean over space of ∂y/∂A_k. */
-const gradCam: WeightFn = (_A, G, K, P, off) => {
-  const w = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    let s = 0;
-    const b = off + k * P;
-    for (let i = 0; i < P; i++) s += G[b + i];
-    w[k] = s / P;
-  }
-  return w;
-};
+const gradCam = perChannel((_A, G, b, P) => {
+  let s = 0;
+  for (let i = 0; i < P; i++) s += G[b + i];
+  return s / P;
+});
 
 /**
  * Grad-CAM++ as the reference computes it: α = g² / (2g² + Σ_ij A · g³ + 1e-6) (0 where g = 0),
  * w_k = Σ_ij α · relu(g).
  */
-const gradCamPlusPlus: WeightFn = (A, G, K, P, off) => {
-  const w = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    const b = off + k * P;
-    let sumA = 0;
-    for (let i = 0; i < P; i++) sumA += A[b + i];
-    let s = 0;
-    for (let i = 0; i < P; i++) {
-      const g = G[b + i];
-      if (g === 0) continue;
-      const g2 = g * g;
-      const aij = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
-      if (g > 0) s += g * aij;
-    }
-    w[k] = s;
+const gradCamPlusPlus = perChannel((A, G, b, P) => {
+  let sumA = 0;
+  for (let i = 0; i < P; i++) sumA += A[b + i];
+  let s = 0;
+  for (let i = 0; i < P; i++) {
+    const g = G[b + i];
+    if (g === 0) continue;
+    const g2 = g * g;
+    const aij = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
+    if (g > 0) s += g * aij;
   }
-  return w;
-};
+  return s;
+});
 
 /** XGrad-CAM: w_k = Σ_ij g·A / (Σ_ij A + 1e-7). */
-const xGradCam: WeightFn = (A, G, K, P, off) => {
-  const w = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    const b = off + k * P;
-    let sumA = 0;
-    let s = 0;
-    for (let i = 0; i < P; i++) {
-      sumA += A[b + i];
-      s += G[b + i] * A[b + i];
-    }
-    w[k] = s / (sumA + 1e-7);
+const xGradCam = perChannel((A, G, b, P) => {
+  let sumA = 0;
+  let s = 0;
+  for (let i = 0; i < P; i++) {
+    sumA += A[b + i];
+    s += G[b + i] * A[b + i];
   }
-  return w;
-};
+  return s / (sumA + 1e-7);
+});
 
 /** HiRes-CAM: g ⊙ A (summed over channels afterwards). */
 const hiresCam: ElementFn = (A, G, K, P, off, out) => {
