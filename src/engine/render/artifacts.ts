@@ -141,37 +141,24 @@ export async function renderArtifacts(
       shape: [ch, cw],
     });
     const brighten = opts.brighten ?? true;
+    // lime's two usual figures: the top positive superpixels, and the top ones of either sign.
+    const limeFigures = [
+      { view: 'positive', positiveOnly: true, numFeatures: opts.limePositiveFeatures ?? 5 },
+      { view: 'both', positiveOnly: false, numFeatures: opts.limeBothFeatures ?? 10 },
+    ];
     for (const w of seg.weights) {
-      const positive = limeView(rgbCrop, seg.segments, w.values, cw, ch, {
-        positiveOnly: true,
-        hideRest: false,
-        numFeatures: opts.limePositiveFeatures ?? 5,
-        brighten,
-      });
-      out.push({
-        name: name(`lime-positive-${w.classIndex}`, 'png'),
-        kind: 'MASK',
-        mediaType: 'image/png',
-        bytes: await encodePng(positive),
-        width: cw,
-        height: ch,
-        classIndex: w.classIndex,
-      });
-      const both = limeView(rgbCrop, seg.segments, w.values, cw, ch, {
-        positiveOnly: false,
-        hideRest: false,
-        numFeatures: opts.limeBothFeatures ?? 10,
-        brighten,
-      });
-      out.push({
-        name: name(`lime-both-${w.classIndex}`, 'png'),
-        kind: 'MASK',
-        mediaType: 'image/png',
-        bytes: await encodePng(both),
-        width: cw,
-        height: ch,
-        classIndex: w.classIndex,
-      });
+      for (const v of limeFigures) {
+        const img = limeView(rgbCrop, seg.segments, w.values, cw, ch, { positiveOnly: v.positiveOnly, hideRest: false, numFeatures: v.numFeatures, brighten });
+        out.push({
+          name: name(`lime-${v.view}-${w.classIndex}`, 'png'),
+          kind: 'MASK',
+          mediaType: 'image/png',
+          bytes: await encodePng(img),
+          width: cw,
+          height: ch,
+          classIndex: w.classIndex,
+        });
+      }
     }
     if (opts.sampleMasks && opts.sampleMasks.length > 0) {
       const grid = sampleGrid(rgbCrop, seg.segments, cw, ch, opts.sampleMasks, opts.sampleFill ?? 'mean');
