@@ -35,11 +35,11 @@ export function createYogaFor(app: App) {
   const principals = new WeakMap<Request, Principal>();
   const { limits } = app.config;
 
-  // Authenticates before parsing, so an unauthenticated upload is refused without reading it.
+  // Authenticates every request that reaches execution, before parsing (so an unauthenticated upload
+  // is refused without reading it). GraphiQL's static page is answered by yoga's own onRequest hook,
+  // which runs before this one and executes nothing; no request is exempt here.
   const auth: Plugin = {
     async onRequest({ request, endResponse, fetchAPI }) {
-      const isGraphiQL = request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html');
-      if (isGraphiQL) return;
       try {
         principals.set(request, await authenticate(app, request.headers.get('authorization')));
       } catch (e) {
@@ -67,10 +67,12 @@ export function createYogaFor(app: App) {
         blockFieldSuggestion: { enabled: !app.config.graphiql },
       }),
     ],
-    context: ({ request, principal }) => ({
-      app,
-      principal: principal ?? principals.get(request) ?? { role: 'VIEWER', keyId: null, name: 'anonymous' },
-    }),
+    context: ({ request, principal }) => {
+      // Fails closed: an execution path that skipped authentication gets no context at all.
+      const p = principal ?? principals.get(request);
+      if (!p) throw new Error('unauthenticated execution path');
+      return { app, principal: p };
+    },
   });
 }
 
