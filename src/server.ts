@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { GraphQLError, type execute, type subscribe } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -118,22 +119,40 @@ export async function startServer(app: App, opts: { host?: string; port?: number
           throw e;
         }
       },
+      // A throw in any of these hooks closes the whole socket with 4500, ending every other
+      // subscription on it: each failure is answered as this operation's own error instead.
       onSubscribe: async (ctx, _id, payload) => {
-        const enveloped = yoga.getEnveloped({ principal: ctx.extra.principal, request: undefined as never, params: payload });
-        const document = enveloped.parse(payload.query);
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length) return errors;
-        return {
-          schema: enveloped.schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
+        try {
+          const enveloped = yoga.getEnveloped({ principal: ctx.extra.principal, request: undefined as never, params: payload });
+          const document = enveloped.parse(payload.query);
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length) return errors;
+          return {
+            schema: enveloped.schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: await enveloped.contextFactory(),
+            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+          };
+        } catch (e) {
+          return [asGraphQLError(e)];
+        }
       },
-      execute: (args) => (args.rootValue as { execute: typeof import('graphql').execute }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: typeof import('graphql').subscribe }).subscribe(args),
+      execute: async (args) => {
+        try {
+          return await (args.rootValue as { execute: typeof execute }).execute(args);
+        } catch (e) {
+          return { errors: [asGraphQLError(e)] };
+        }
+      },
+      subscribe: async (args) => {
+        try {
+          return await (args.rootValue as { subscribe: typeof subscribe }).subscribe(args);
+        } catch (e) {
+          return { errors: [asGraphQLError(e)] };
+        }
+      },
     },
     wss,
   );
@@ -154,6 +173,13 @@ export async function startServer(app: App, opts: { host?: string; port?: number
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Armor's rules and the parser throw GraphQLErrors; anything else is unexpected and not shown. */
+function asGraphQLError(e: unknown): GraphQLError {
+  if (e instanceof GraphQLError) return e;
+  console.error('websocket operation failed:', e);
+  return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
 function send(res: ServerResponse, r: ReturnType<typeof jsonError>) {
