@@ -3,6 +3,7 @@ import { benchCam } from './cam.js';
 import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
 import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
+import { benchUpload } from './upload.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
     await benchSubscribers();
     await benchSubscriberMemory();
   },
+  upload: benchUpload,
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

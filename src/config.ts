@@ -8,6 +8,8 @@ export type AuthMode = 'open' | 'required';
 export interface Limits {
   maxImageBytes: number;
   maxModelBytes: number;
+  /** Every body that is not an upload (JSON, GraphQL strings), and each multipart field. */
+  maxRequestBytes: number;
   maxImagePixels: number;
   maxDepth: number;
   maxCost: number;
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       maxImageBytes: int(env, 'XAI_MAX_IMAGE_BYTES', 25 * MB),
       maxModelBytes: int(env, 'XAI_MAX_MODEL_BYTES', 2048 * MB),
+      maxRequestBytes: int(env, 'XAI_MAX_REQUEST_BYTES', MB),
       // Above PIL's default bomb threshold (89 Mpx) is rejected before decoding.
       maxImagePixels: int(env, 'XAI_MAX_IMAGE_PIXELS', 90_000_000),
       maxDepth: int(env, 'XAI_MAX_QUERY_DEPTH', 10),

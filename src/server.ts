@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError, type execute, type subscribe } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { App } from './app.js';
@@ -15,6 +15,8 @@ import { FILES_PREFIX } from './http/urls.js';
 import { isPortalPath, servePortal } from './http/portal.js';
 import { schema } from './schema/index.js';
 import { authenticate, AuthenticationError } from './services/keys.js';
+import { httpAuthentication } from './http/authentication.js';
+import { requestBodyLimits } from './http/request-body.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -24,32 +26,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function jsonError(status: number, code: string, message: string) {
-  return {
-    status,
-    body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  };
-}
-
 export function createYogaFor(app: App) {
-  const principals = new WeakMap<Request, Principal>();
   const { limits } = app.config;
-
-  // Authenticates every request that reaches execution, before parsing (so an unauthenticated upload
-  // is refused without reading it). GraphiQL's static page is answered by yoga's own onRequest hook,
-  // which runs before this one and executes nothing; no request is exempt here.
-  const auth: Plugin = {
-    async onRequest({ request, endResponse, fetchAPI }) {
-      try {
-        principals.set(request, await authenticate(app, request.headers.get('authorization')));
-      } catch (e) {
-        if (!(e instanceof AuthenticationError)) throw e;
-        const r = jsonError(401, 'UNAUTHENTICATED', e.message);
-        endResponse(new fetchAPI.Response(r.body, { status: r.status, headers: { ...r.headers, 'www-authenticate': 'Bearer' } }));
-      }
-    },
-  };
+  const auth = httpAuthentication(app);
 
   return createYoga<{ principal?: Principal }, Context>({
     schema,
@@ -57,8 +36,12 @@ export function createYogaFor(app: App) {
     graphiql: app.config.graphiql ? { title: 'xai-lab', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     logging: 'warn',
+    // Bodies and uploads are limited by requestBodyLimits, which streams uploads to disk.
+    multipart: false,
+    maxRequestBodySize: false,
     plugins: [
-      auth,
+      auth.plugin,
+      requestBodyLimits(app, auth.principalOf),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
         costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
@@ -70,7 +53,7 @@ export function createYogaFor(app: App) {
     ],
     context: ({ request, principal }) => {
       // Fails closed: an execution path that skipped authentication gets no context at all.
-      const p = principal ?? principals.get(request);
+      const p = principal ?? auth.principalOf(request);
       if (!p) throw new Error('unauthenticated execution path');
       return { app, principal: p };
     },
@@ -79,7 +62,6 @@ export function createYogaFor(app: App) {
 
 export async function startServer(app: App, opts: { host?: string; port?: number } = {}): Promise<RunningServer> {
   const yoga = createYogaFor(app);
-  const maxBody = Math.max(app.config.limits.maxImageBytes, app.config.limits.maxModelBytes) + 1024 * 1024;
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -94,12 +76,6 @@ export async function startServer(app: App, opts: { host?: string; port?: number
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, database: app.db.provider }));
       return;
-    }
-    if (req.method === 'POST' && (req.headers['content-type'] ?? '').startsWith('multipart/')) {
-      // Refuse oversized uploads before reading them; without a length the size cannot be bounded.
-      const length = Number(req.headers['content-length']);
-      if (!Number.isFinite(length)) return send(res, jsonError(411, 'LENGTH_REQUIRED', 'uploads need a Content-Length header'));
-      if (length > maxBody) return send(res, jsonError(413, 'UPLOAD_TOO_LARGE', `the request is ${length} bytes; the limit is ${maxBody}`));
     }
     yoga(req, res);
   };
@@ -180,9 +156,4 @@ function asGraphQLError(e: unknown): GraphQLError {
   if (e instanceof GraphQLError) return e;
   console.error('websocket operation failed:', e);
   return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-}
-
-function send(res: ServerResponse, r: ReturnType<typeof jsonError>) {
-  // Connection: close so the client stops sending the rejected body.
-  res.writeHead(r.status, { ...r.headers, connection: 'close' }).end(r.body);
 }

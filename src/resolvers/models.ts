@@ -1,16 +1,17 @@
 import type { Context } from '../context.js';
 import type { OutputKind, PresetName } from '../engine/types.js';
-import { InvalidArgumentError } from '../errors.js';
-import { readAllowedFile, registerModel as register } from '../services/models.js';
+import { InvalidArgumentError, InvalidModelError } from '../errors.js';
+import { allowedLabelsText, allowedModelFile, MAX_LABELS_BYTES, registerModel as register, type ModelSource } from '../services/models.js';
+import type { UploadedFile } from '../uploads.js';
 
 interface RegisterModelArgs {
   input: {
     name: string;
     version?: string | null;
     description?: string | null;
-    file?: File | null;
+    file?: UploadedFile | null;
     path?: string | null;
-    labelsFile?: File | null;
+    labelsFile?: UploadedFile | null;
     labelsPath?: string | null;
     preset?: PresetName | null;
     outputKind?: OutputKind | null;
@@ -21,16 +22,19 @@ export async function registerModel(_root: unknown, { input }: RegisterModelArgs
   const { app } = ctx;
   if (!!input.file === !!input.path) throw new InvalidArgumentError('input.file', 'give exactly one of input.file (upload) or input.path');
   if (input.labelsFile && input.labelsPath) throw new InvalidArgumentError('input.labelsFile', 'give at most one of labelsFile or labelsPath');
-  const onnx = input.file
-    ? { bytes: new Uint8Array(await input.file.arrayBuffer()) }
-    : { bytes: await readAllowedFile(app, input.path!, 'input.path') };
+  const { maxModelBytes } = app.config.limits;
+  if (input.file?.exceeds(maxModelBytes)) throw new InvalidModelError('UPLOAD_TOO_LARGE', `${input.file.describeSize('model')}; the limit is ${maxModelBytes}`);
+  if (input.labelsFile?.exceeds(MAX_LABELS_BYTES)) {
+    throw new InvalidModelError('INVALID_LABELS', `${input.labelsFile.describeSize('labels file')}; a labels file may have at most ${MAX_LABELS_BYTES}`);
+  }
+  const source: ModelSource = input.file ? { file: input.file, move: true } : { file: await allowedModelFile(app, input.path!, 'input.path'), move: false };
   const labels = input.labelsFile
-    ? { text: await input.labelsFile.text(), filename: input.labelsFile.name }
+    ? { text: (await input.labelsFile.bytes()).toString('utf8'), filename: input.labelsFile.name ?? undefined }
     : input.labelsPath
-      ? { text: Buffer.from(await readAllowedFile(app, input.labelsPath, 'input.labelsPath')).toString('utf8'), filename: input.labelsPath }
+      ? { text: await allowedLabelsText(app, input.labelsPath, 'input.labelsPath'), filename: input.labelsPath }
       : null;
   return register(app, {
-    bytes: onnx.bytes,
+    source,
     name: input.name,
     version: input.version ?? '1',
     description: input.description ?? null,

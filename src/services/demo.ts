@@ -12,7 +12,7 @@ export async function seedDemo(app: App): Promise<void> {
   if (!existing) {
     const demo = buildDemoModel();
     await registerModel(app, {
-      bytes: demo.onnx,
+      source: { bytes: demo.onnx },
       name: DEMO_MODEL_NAME,
       version: '1',
       description: demo.description,

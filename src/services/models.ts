@@ -5,15 +5,19 @@ import type { App } from '../app.js';
 import { checkLabelCount, defaultLabels, labelsFromMetadata, parseLabels } from '../engine/labels.js';
 import { decodeModel, type ModelProto } from '../engine/onnx/proto.js';
 import { summarizeModel } from '../engine/onnx/inspect.js';
+import { readModelStructure } from '../engine/onnx/structure.js';
 import { inferInputSpec } from '../engine/presets.js';
 import { describeSession } from '../engine/session.js';
 import type { ClassLabel, InputSpec, OutputKind, PresetName } from '../engine/types.js';
 import { ConflictError, fromEngineError, InvalidArgumentError, InvalidModelError } from '../errors.js';
 import type { Model } from '../generated/sqlite/client.js';
-import { sha256Hex } from '../storage/blobs.js';
+import { hashFile, sha256Hex, type LocalFile } from '../storage/blobs.js';
+
+/** The ONNX content: bytes in memory (the built-in demo), or a file on disk (uploads, the models directory). */
+export type ModelSource = { bytes: Uint8Array } | { file: LocalFile; /** the file is a temporary upload that may be moved into the store */ move: boolean };
 
 export interface RegisterModel {
-  bytes: Uint8Array;
+  source: ModelSource;
   name: string;
   version: string;
   description: string | null;
@@ -26,9 +30,11 @@ export interface RegisterModel {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+/** Labels are read into memory; 1000 ImageNet labels take about 40 KB. */
+export const MAX_LABELS_BYTES = 10 * 1024 * 1024;
 
-/** Reads a file that must live inside the allow-listed models directory (symlinks resolved). */
-export async function readAllowedFile(app: App, path: string, field: string): Promise<Uint8Array> {
+/** A file that must live inside the allow-listed models directory (symlinks resolved). */
+async function allowedPath(app: App, path: string, field: string): Promise<{ full: string; size: number }> {
   const root = await realpath(app.config.modelsDir).catch(() => null);
   if (!root) throw new InvalidModelError('PATH_NOT_ALLOWED', `no models directory is configured at ${app.config.modelsDir}`);
   const full = await realpath(path.startsWith('/') ? path : `${root}/${path}`).catch(() => null);
@@ -38,10 +44,44 @@ export async function readAllowedFile(app: App, path: string, field: string): Pr
   }
   const s = await stat(full);
   if (!s.isFile()) throw new InvalidArgumentError(field, `${path} is not a file`);
-  if (s.size > app.config.limits.maxModelBytes) {
-    throw new InvalidModelError('UPLOAD_TOO_LARGE', `${path} is ${s.size} bytes; the limit is ${app.config.limits.maxModelBytes}`);
+  return { full, size: s.size };
+}
+
+/** A model file in the models directory, hashed as a stream (it is never read into memory). */
+export async function allowedModelFile(app: App, path: string, field: string): Promise<LocalFile> {
+  const { full, size } = await allowedPath(app, path, field);
+  if (size > app.config.limits.maxModelBytes) {
+    throw new InvalidModelError('UPLOAD_TOO_LARGE', `${path} is ${size} bytes; the limit is ${app.config.limits.maxModelBytes}`);
   }
-  return readFile(full);
+  return hashFile(full);
+}
+
+/** A labels file in the models directory, as text. */
+export async function allowedLabelsText(app: App, path: string, field: string): Promise<string> {
+  const { full, size } = await allowedPath(app, path, field);
+  if (size > MAX_LABELS_BYTES) throw new InvalidModelError('INVALID_LABELS', `${path} is ${size} bytes; a labels file may have at most ${MAX_LABELS_BYTES}`);
+  return readFile(full, 'utf8');
+}
+
+/** What registration needs of the content, from memory or from disk. */
+function contentOf(app: App, s: ModelSource) {
+  if ('bytes' in s) {
+    return {
+      sha256: sha256Hex(s.bytes),
+      size: s.bytes.byteLength,
+      structure: async () => decodeModel(s.bytes),
+      runtime: s.bytes,
+      store: () => app.blobs.put('models', s.bytes, '.onnx'),
+    };
+  }
+  return {
+    sha256: s.file.sha256,
+    size: s.file.size,
+    // Weights stay on disk: onnxruntime reads the file itself, the inspection skips initializer data.
+    structure: () => readModelStructure(s.file.path),
+    runtime: s.file.path,
+    store: () => app.blobs.putFile('models', s.file, '.onnx', { move: s.move }),
+  };
 }
 
 /** A final Softmax means the graph already outputs probabilities. */
@@ -55,17 +95,18 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
     throw new InvalidArgumentError('input.name', 'name must be 1-100 characters of letters, digits, ".", "_" or "-", starting with a letter or digit');
   }
   if (!NAME.test(r.version)) throw new InvalidArgumentError('input.version', 'version must be 1-100 characters of letters, digits, ".", "_" or "-"');
-  if (r.bytes.byteLength > app.config.limits.maxModelBytes) {
-    throw new InvalidModelError('UPLOAD_TOO_LARGE', `the model is ${r.bytes.byteLength} bytes; the limit is ${app.config.limits.maxModelBytes}`);
+  const content = contentOf(app, r.source);
+  if (content.size > app.config.limits.maxModelBytes) {
+    throw new InvalidModelError('UPLOAD_TOO_LARGE', `the model is ${content.size} bytes; the limit is ${app.config.limits.maxModelBytes}`);
   }
   if (await app.prisma.model.findUnique({ where: { name_version: { name: r.name, version: r.version } } })) {
     throw new ConflictError(`a model named ${r.name} version ${r.version} already exists`);
   }
   try {
-    const proto = decodeModel(r.bytes);
+    const proto = await content.structure();
     const info = summarizeModel(proto);
     // Validate everything before storing, so a bad model never reaches the store.
-    const session = await app.sessions.get(sha256Hex(r.bytes), () => r.bytes);
+    const session = await app.sessions.get(content.sha256, () => content.runtime);
     const io = describeSession(session);
     const inferred = inferInputSpec(io, r.preset ?? undefined);
     const spec = r.spec ?? inferred.spec;
@@ -75,7 +116,7 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
       ? parseLabels(r.labels.text, r.labels.filename)
       : (labelsFromMetadata(info.metadata) ?? defaultLabels(numClasses));
     checkLabelCount(labels, numClasses);
-    const blob = await app.blobs.put('models', r.bytes, '.onnx');
+    const blob = await content.store();
     return await app.prisma.model.create({
       data: {
         name: r.name,

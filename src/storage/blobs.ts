@@ -1,12 +1,20 @@
 // The artifact store contract. Uploads, models and artifacts are immutable and content-addressed:
 // a key derived from the hash gives deduplication, integrity checks and safe HTTP caching for free.
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 export interface StoredBlob {
   key: string;
   sha256: string;
   byteSize: number;
+}
+
+/** A file on this machine with its SHA-256 and size. */
+export interface LocalFile {
+  path: string;
+  sha256: string;
+  size: number;
 }
 
 export interface OpenedBlob {
@@ -19,6 +27,9 @@ export interface BlobStore {
   readonly location: string;
   /** Stores bytes under `<namespace>/<aa>/<sha256><ext>`; storing the same content twice is a no-op. */
   put(namespace: string, bytes: Uint8Array, ext: string): Promise<StoredBlob>;
+  /** Stores a file whose hash is known, streaming it (large models are never read into memory).
+   *  With `move` the file may be renamed into the store; otherwise it is left where it is. */
+  putFile(namespace: string, file: LocalFile, ext: string, opts?: { move?: boolean }): Promise<StoredBlob>;
   read(key: string): Promise<Buffer>;
   /** A local file holding the blob: onnxruntime opens models by path. */
   localFile(key: string): Promise<string>;
@@ -30,6 +41,17 @@ export interface BlobStore {
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** SHA-256 and size of a file, read as a stream. */
+export async function hashFile(path: string): Promise<LocalFile> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).byteLength;
+  }
+  return { path, sha256: hash.digest('hex'), size };
 }
 
 export function blobKey(namespace: string, sha256: string, ext: string): string {

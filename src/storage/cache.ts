@@ -3,7 +3,7 @@
 // onnxruntime opens by path) are kept and not counted against the budget.
 import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { fileSize, keyPath, writeFileAtomic } from './directory.js';
+import { fileSize, keyPath, placeFileAtomic, writeFileAtomic } from './directory.js';
 import { parseBlobKey } from './blobs.js';
 
 export class LocalCache {
@@ -42,6 +42,15 @@ export class LocalCache {
     const path = this.path(key);
     await writeFileAtomic(path, bytes);
     this.record(key, bytes.byteLength);
+    return path;
+  }
+
+  /** Copies (or with `move`, renames) a local file into the cache. */
+  async addFile(key: string, source: string, size: number, move: boolean): Promise<string> {
+    await this.loaded;
+    const path = this.path(key);
+    await placeFileAtomic(source, path, move);
+    this.record(key, size);
     return path;
   }
 

@@ -1,9 +1,30 @@
 // The default artifact store: a directory (local, or shared storage such as NFS for several machines).
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve, sep } from 'node:path';
-import { blobKey, parseBlobKey, sha256Hex, type BlobStore, type OpenedBlob, type StoredBlob } from './blobs.js';
+import { blobKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
+
+/** Puts a file under `path` by renaming (`move`, same file system) or copying it, atomically either way. */
+export async function placeFileAtomic(source: string, path: string, move: boolean): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  if (move) {
+    try {
+      await rename(source, path);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e; // another file system: copy
+    }
+  }
+  const tmp = tempPathFor(path);
+  try {
+    await copyFile(source, tmp);
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
 
 /** Writes then renames, so a crash never leaves a half-written file under the final name. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
@@ -57,6 +78,13 @@ export class DirectoryStore implements BlobStore {
     const path = keyPath(this.root, key);
     if ((await fileSize(path)) !== bytes.byteLength) await writeFileAtomic(path, bytes);
     return { key, sha256, byteSize: bytes.byteLength };
+  }
+
+  async putFile(namespace: string, file: LocalFile, ext: string, opts: { move?: boolean } = {}): Promise<StoredBlob> {
+    const key = blobKey(namespace, file.sha256, ext);
+    const path = keyPath(this.root, key);
+    if ((await fileSize(path)) !== file.size) await placeFileAtomic(file.path, path, opts.move ?? false);
+    return { key, sha256: file.sha256, byteSize: file.size };
   }
 
   read(key: string): Promise<Buffer> {

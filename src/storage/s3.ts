@@ -2,14 +2,14 @@
 // keeps a bounded local cache: onnxruntime needs model files on disk, and served artifacts and job
 // inputs are read far more often than written. Downloads are verified against the hash in the key.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StorageUnavailableError } from '../errors.js';
-import { blobKey, mediaTypeOfKey, parseBlobKey, sha256Hex, type BlobStore, type OpenedBlob, type StoredBlob } from './blobs.js';
+import { blobKey, mediaTypeOfKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
 import { LocalCache } from './cache.js';
 import { fileSize, openFile, tempPathFor } from './directory.js';
 
@@ -58,25 +58,37 @@ export class S3Store implements BlobStore {
   async put(namespace: string, bytes: Uint8Array, ext: string): Promise<StoredBlob> {
     const sha256 = sha256Hex(bytes);
     const key = blobKey(namespace, sha256, ext);
-    // A cached blob was uploaded or downloaded by this node, so the bucket has it.
-    if (!(await this.cache.get(key))) {
-      const present = bytes.byteLength > HEAD_BEFORE_PUT_BYTES && (await this.remoteSize(key)) === bytes.byteLength;
-      if (!present) {
-        await this.call(`upload ${key}`, () =>
-          this.client.send(
-            new PutObjectCommand({
-              Bucket: this.opts.bucket,
-              Key: this.opts.prefix + key,
-              Body: bytes,
-              ContentType: mediaTypeOfKey(key),
-              ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-            }),
-          ),
-        );
-      }
-      await this.cache.add(key, bytes);
-    }
+    await this.upload(key, sha256, bytes.byteLength, () => bytes, () => this.cache.add(key, bytes));
     return { key, sha256, byteSize: bytes.byteLength };
+  }
+
+  async putFile(namespace: string, file: LocalFile, ext: string, opts: { move?: boolean } = {}): Promise<StoredBlob> {
+    const key = blobKey(namespace, file.sha256, ext);
+    // The body is a stream with a known length: a model of any size is never held in memory.
+    await this.upload(key, file.sha256, file.size, () => createReadStream(file.path), () => this.cache.addFile(key, file.path, file.size, opts.move ?? false));
+    return { key, sha256: file.sha256, byteSize: file.size };
+  }
+
+  /** Uploads unless the bucket already has the blob, then keeps it in this node's cache. */
+  private async upload(key: string, sha256: string, size: number, body: () => Uint8Array | Readable, cache: () => Promise<unknown>): Promise<void> {
+    // A cached blob was uploaded or downloaded by this node, so the bucket has it.
+    if (await this.cache.get(key)) return;
+    const present = size > HEAD_BEFORE_PUT_BYTES && (await this.remoteSize(key)) === size;
+    if (!present) {
+      await this.call(`upload ${key}`, () =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.opts.bucket,
+            Key: this.opts.prefix + key,
+            Body: body(),
+            ContentLength: size,
+            ContentType: mediaTypeOfKey(key),
+            ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+          }),
+        ),
+      );
+    }
+    await cache();
   }
 
   async read(key: string): Promise<Buffer> {

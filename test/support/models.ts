@@ -1,6 +1,15 @@
 // Small ONNX models built in code for the bad-input tests.
-import { DataType, encodeModel } from '../../src/engine/onnx/proto.js';
+import { DataType, decodeModel, encodeModel } from '../../src/engine/onnx/proto.js';
 import { attrInt, attrInts, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/graph.js';
+import { buildDemoModel } from '../../src/engine/demo/index.js';
+
+/** The demo model with an unused initializer of about `extraBytes`: a valid model of any size. */
+export function paddedDemoModel(extraBytes: number): Uint8Array {
+  const m = decodeModel(buildDemoModel().onnx);
+  const n = Math.ceil(extraBytes / 4);
+  m.graph!.initializer.push(floatTensor('padding', [n], new Float32Array(n).fill(0.5)));
+  return encodeModel(m);
+}
 
 /** A classifier whose only input is a feature vector [N, 10]: not an image model. */
 export function vectorModel(): Uint8Array {

@@ -31,7 +31,8 @@ export interface TestService {
   upload<T = any>(
     query: string,
     variables: Record<string, unknown>,
-    files: Record<string, { bytes: Uint8Array; name: string; type?: string }>,
+    /** `bytes` may be a Blob (e.g. fs.openAsBlob) so large files are streamed from disk. */
+    files: Record<string, { bytes: Uint8Array | Blob; name: string; type?: string }>,
     opts?: { key?: string | null },
   ): Promise<GqlResponse<T>>;
   close(): Promise<void>;
@@ -85,7 +86,9 @@ export async function startTestService(
       });
       form.append('operations', JSON.stringify({ query, variables: vars }));
       form.append('map', JSON.stringify(map));
-      Object.entries(files).forEach(([, f], i) => form.append(String(i), new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type ?? 'application/octet-stream' }), f.name));
+      Object.entries(files).forEach(([, f], i) =>
+        form.append(String(i), f.bytes instanceof Blob ? f.bytes : new Blob([f.bytes as Uint8Array<ArrayBuffer>], { type: f.type ?? 'application/octet-stream' }), f.name),
+      );
       const res = await fetch(endpoint, { method: 'POST', headers: headers(o.key), body: form });
       return parse(res);
     },

@@ -1,5 +1,6 @@
 import { GraphQLError, Kind, type ValueNode } from 'graphql';
 import { builder } from '../builder.js';
+import { UploadedFile } from '../../uploads.js';
 
 builder.scalarType('DateTime', {
   description: 'ISO-8601 timestamp',
@@ -41,5 +42,12 @@ builder.scalarType('File', {
   description: 'A file sent with the GraphQL multipart request specification',
   serialize: () => {
     throw new GraphQLError('File is an input-only scalar');
+  },
+  // Only the multipart parser makes UploadedFiles: a string, object or list in its place is refused.
+  parseValue: (v) => {
+    if (v instanceof UploadedFile) return v;
+    throw new GraphQLError('expected a file sent with the GraphQL multipart request (a null placeholder mapped to a file part)', {
+      extensions: { code: 'INVALID_ARGUMENT', http: { status: 400 } },
+    });
   },
 });
