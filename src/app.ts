@@ -6,10 +6,10 @@ import { SessionCache } from './engine/session.js';
 import { TensorCache } from './engine/tensor-cache.js';
 import { createEvents, type Events } from './events.js';
 import type { Image, Model } from './generated/sqlite/client.js';
-import { RowCache } from './services/rows.js';
+import { RowCache } from './db/rows.js';
 import { openBlobStore, type BlobStore } from './storage/index.js';
-import type { JobQueue } from './jobs/queue.js';
-import { redisConnection } from './jobs/bull.js';
+import type { JobQueue } from './job-queue.js';
+import { redisConnection } from './redis.js';
 
 export interface App {
   config: Config;

@@ -1,7 +1,6 @@
 // Service configuration from environment variables, validated once at start.
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import type { S3Options } from './storage/s3.js';
 
 export type AuthMode = 'open' | 'required';
 
@@ -16,6 +15,21 @@ export interface Limits {
   maxAliases: number;
   maxTokens: number;
   maxTopK: number;
+}
+
+export interface S3Options {
+  bucket: string;
+  /** Key prefix inside the bucket, '' or ending in '/'. */
+  prefix: string;
+  /** For S3-compatible servers; AWS when unset. */
+  endpoint: string | null;
+  region: string;
+  forcePathStyle: boolean;
+  /** This node's cache of remote blobs. */
+  cacheDir: string;
+  cacheBytes: number;
+  /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; otherwise the SDK's chain (profiles, SSO, instance roles). */
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
 }
 
 /** Where images, models and artifacts live: a directory (default) or an S3-compatible bucket. */

@@ -6,7 +6,8 @@ import { startServer } from './server.js';
 import { seedDemo } from './services/demo.js';
 import { ensureAdminKey } from './services/keys.js';
 import { LocalJobQueue } from './jobs/local-queue.js';
-import { BullJobQueue, redisConnection } from './jobs/bull.js';
+import { BullJobQueue } from './jobs/bull.js';
+import { redisConnection } from './redis.js';
 
 async function main() {
   const config = loadConfig();

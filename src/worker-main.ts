@@ -2,8 +2,9 @@
 // nodes (PostgreSQL), and the same artifact store (XAI_ARTIFACT_STORE: an S3 bucket, or a shared directory).
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { redisConnection, startBullWorker } from './jobs/bull.js';
+import { startBullWorker } from './jobs/bull.js';
 import { onShutdown, runMain } from './process.js';
+import { redisConnection } from './redis.js';
 
 async function main() {
   const config = loadConfig();

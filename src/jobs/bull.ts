@@ -2,20 +2,15 @@
 // that shares the database, Redis and the artifact store. The database stays the source of truth
 // for job state; BullMQ provides delivery, exclusivity and stalled-job recovery.
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { App } from '../app.js';
 import type { Explanation } from '../generated/sqlite/client.js';
-import { fail, markCancelled } from './lifecycle.js';
+import type { JobQueue } from '../job-queue.js';
+import { claimDelivered, markCancelled } from '../services/explanation-states.js';
 import { WorkerPool } from './pool.js';
-import type { JobQueue } from './queue.js';
 import { runClaimedJob } from './runner.js';
 
 export const QUEUE_NAME = 'xai-explanations';
-
-export function redisConnection(url: string): Redis {
-  // BullMQ needs blocking commands to wait forever rather than fail after a retry count.
-  return new Redis(url, { maxRetriesPerRequest: null });
-}
 
 /** App priority (higher first) → BullMQ priority (lower first, 1…2 097 151). */
 function bullPriority(p: number): number {
@@ -59,24 +54,6 @@ export interface BullWorkerOptions {
   /** How long a worker's lock lives without renewal; a killed worker's job is re-delivered after it. */
   lockDurationMs?: number;
   progressIntervalMs?: number;
-}
-
-/** Claims a delivered job. A job already RUNNING was re-delivered after its worker died (BullMQ guarantees one holder). */
-async function claimDelivered(app: App, id: string, maxAttempts: number): Promise<Explanation | null> {
-  const row = await app.prisma.explanation.findUnique({ where: { id } });
-  if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return null;
-  if (row.attempts >= maxAttempts) {
-    await fail(app, id, 'ATTEMPTS_EXHAUSTED', `interrupted ${row.attempts} times (worker crashes)`);
-    return null;
-  }
-  const { count } = await app.prisma.explanation.updateMany({
-    where: { id, status: row.status, attempts: row.attempts },
-    data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
-  });
-  if (!count) return null;
-  const claimed = await app.prisma.explanation.findUnique({ where: { id } });
-  if (claimed) app.events.explanationChanged(claimed);
-  return claimed;
 }
 
 export async function startBullWorker(app: App, connection: Redis, opts: BullWorkerOptions) {

@@ -2,10 +2,10 @@
 // process, highest priority first, FIFO otherwise.
 import type { App } from '../app.js';
 import type { Explanation } from '../generated/sqlite/client.js';
-import { claimNext, markCancelled, recoverInterrupted } from './lifecycle.js';
+import { claimNext, markCancelled, recoverInterrupted } from '../services/explanation-states.js';
 import { WorkerPool } from './pool.js';
 import { runClaimedJob } from './runner.js';
-import type { JobQueue } from './queue.js';
+import type { JobQueue } from '../job-queue.js';
 
 export interface LocalQueueOptions {
   concurrency: number;

@@ -4,7 +4,8 @@ import type { App } from '../app.js';
 import { AppError } from '../errors.js';
 import type { Progress } from '../engine/types.js';
 import type { Explanation } from '../generated/sqlite/client.js';
-import { buildRequest, fail, markCancelled, reportProgress, requeueInterrupted, succeed } from './lifecycle.js';
+import { buildExplainRequest } from '../services/explain-request.js';
+import { fail, markCancelled, reportProgress, requeueInterrupted, succeed } from '../services/explanation-states.js';
 import { JobFailure, type WorkerPool } from './pool.js';
 
 // Engines report per stage; the job's progress bar spans them. Unlisted stages are the main work
@@ -32,7 +33,7 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
   const started = Date.now();
   console.log(`job ${job.id} ${job.method} started (attempt ${job.attempts}, pid ${process.pid})`);
   try {
-    const request = await buildRequest(app, job);
+    const request = await buildExplainRequest(app, job);
     const output = await pool.run(job.id, request, progress.push);
     await progress.flush();
     await succeed(app, job.id, output);

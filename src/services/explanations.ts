@@ -5,7 +5,7 @@ import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
-import { markCancelled, requeue } from '../jobs/lifecycle.js';
+import { markCancelled, requeue } from './explanation-states.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 
 export interface ExplanationRequest {

@@ -8,25 +8,11 @@ import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Options } from '../config.js';
 import { StorageUnavailableError } from '../errors.js';
 import { blobKey, mediaTypeOfKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
 import { LocalCache } from './cache.js';
 import { fileSize, openFile, tempPathFor } from './directory.js';
-
-export interface S3Options {
-  bucket: string;
-  /** Key prefix inside the bucket, '' or ending in '/'. */
-  prefix: string;
-  /** For S3-compatible servers; AWS when unset. */
-  endpoint: string | null;
-  region: string;
-  forcePathStyle: boolean;
-  /** This node's cache of remote blobs. */
-  cacheDir: string;
-  cacheBytes: number;
-  /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; otherwise the SDK's chain (profiles, SSO, instance roles). */
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | null;
-}
 
 /** Above this size a HEAD request is cheaper than uploading content the bucket may already hold. */
 const HEAD_BEFORE_PUT_BYTES = 1024 * 1024;

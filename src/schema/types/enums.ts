@@ -1,11 +1,9 @@
 import { METHODS } from '../../engine/methods.js';
+import { STATUSES } from '../../services/explanation-states.js';
 import { builder } from '../builder.js';
 
-export const EXPLANATION_STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-export type ExplanationStatus = (typeof EXPLANATION_STATUSES)[number];
-
 export const ExplanationMethodEnum = builder.enumType('ExplanationMethod', { values: METHODS });
-export const ExplanationStatusEnum = builder.enumType('ExplanationStatus', { values: EXPLANATION_STATUSES });
+export const ExplanationStatusEnum = builder.enumType('ExplanationStatus', { values: STATUSES });
 export const RoleEnum = builder.enumType('Role', { values: ['VIEWER', 'RESEARCHER', 'ADMIN'] as const });
 export const PresetEnum = builder.enumType('InputPreset', {
   values: {

@@ -6,7 +6,7 @@ import { ExplanationStatusEnum } from './enums.js';
 import { ExplanationRef, ModelRef } from './nodes.js';
 import type { Explanation } from '../../generated/sqlite/client.js';
 import { reviveExplanation } from '../../events.js';
-import { TERMINAL, type Status } from '../../jobs/lifecycle.js';
+import { TERMINAL, type Status } from '../../services/explanation-states.js';
 
 builder.subscriptionFields((t) => ({
   explanationUpdated: t.field({

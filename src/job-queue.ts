@@ -1,5 +1,6 @@
-// What the API needs from a job queue, whichever backs it (in-process, or BullMQ on Redis).
-import type { Explanation } from '../generated/sqlite/client.js';
+// What the services need from a job queue, whichever backs it (in-process, or BullMQ on Redis).
+// The queues in src/jobs implement it; services reach them only through App.jobs.
+import type { Explanation } from './generated/sqlite/client.js';
 
 export interface JobQueue {
   /** A job was queued (or re-queued) in the database. */

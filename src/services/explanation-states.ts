@@ -1,15 +1,13 @@
-// Explanation state transitions in the database. Every transition publishes the new state; every
-// update is conditional on the current status so concurrent actors (cancel vs. finish) cannot clash.
+// Explanation state transitions in the database, for the services and the job runners alike. Every
+// transition publishes the new state; every update is conditional on the current status so
+// concurrent actors (cancel vs. finish, two workers given the same job) cannot clash.
 import type { App } from '../app.js';
 import type { ExplanationOutput } from '../engine/explain/run.js';
-import type { ExplainRequest, ModelHandle } from '../engine/explain/types.js';
-import type { MethodParameters, Method } from '../engine/methods.js';
-import type { ClassLabel, OutputKind, Progress } from '../engine/types.js';
+import type { Progress } from '../engine/types.js';
 import type { Explanation } from '../generated/sqlite/client.js';
-import { specOf } from '../services/models.js';
-import { findImage, findModel } from '../services/rows.js';
 
-export type Status = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type Status = (typeof STATUSES)[number];
 export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 async function publish(app: App, id: string): Promise<Explanation | null> {
@@ -31,12 +29,31 @@ export async function claimNext(app: App): Promise<Explanation | null> {
   }
 }
 
-export async function claim(app: App, id: string): Promise<Explanation | null> {
+export function claim(app: App, id: string): Promise<Explanation | null> {
+  return start(app, { id, status: 'QUEUED' });
+}
+
+/**
+ * Claims a job a queue delivered. A job already RUNNING was re-delivered after its worker died
+ * (the queue guarantees one holder); one interrupted too often fails instead.
+ */
+export async function claimDelivered(app: App, id: string, maxAttempts: number): Promise<Explanation | null> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return null;
+  if (row.attempts >= maxAttempts) {
+    await fail(app, id, 'ATTEMPTS_EXHAUSTED', `interrupted ${row.attempts} times (worker crashes)`);
+    return null;
+  }
+  return start(app, { id, status: row.status, attempts: row.attempts });
+}
+
+/** → RUNNING (one more attempt) if the row is still as `where` says. */
+async function start(app: App, where: { id: string; status: string; attempts?: number }): Promise<Explanation | null> {
   const { count } = await app.prisma.explanation.updateMany({
-    where: { id, status: 'QUEUED' },
+    where,
     data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
   });
-  return count === 1 ? publish(app, id) : null;
+  return count === 1 ? publish(app, where.id) : null;
 }
 
 /** Writes a progress report: `fraction` is the whole job's progress (0..1), `p` the current stage's counts. */
@@ -157,37 +174,4 @@ export async function recoverInterrupted(app: App, maxAttempts: number): Promise
     data: { status: 'QUEUED', stage: 'requeued after restart', progress: 0, etaSeconds: null },
   });
   return { requeued: requeued.count, failed: failed.count };
-}
-
-/** Everything a worker needs to run the job, read from the database and the blob store. */
-export async function buildRequest(app: App, e: Explanation): Promise<ExplainRequest> {
-  const [image, model] = await Promise.all([findImage(app, e.imageId), findModel(app, e.modelId)]);
-  if (!image || !model) throw new Error(`explanation ${e.id} refers to a missing image or model`);
-  const handle: ModelHandle = {
-    key: model.sha256,
-    path: await app.blobs.localFile(model.fileKey),
-    spec: specOf(model),
-    numClasses: model.numClasses,
-    labels: model.labels as unknown as ClassLabel[],
-    outputKind: model.outputKind as OutputKind,
-    quantized: model.quantized,
-  };
-  const params = e.parameters as unknown as MethodParameters;
-  const baselineIds = params.gradient?.baselineImageIds ?? [];
-  const baselines = await Promise.all(
-    baselineIds.map(async (bid) => {
-      const b = await findImage(app, bid);
-      if (!b) throw new Error(`baseline image ${bid} no longer exists`);
-      return app.blobs.read(b.storageKey);
-    }),
-  );
-  return {
-    model: handle,
-    image: await app.blobs.read(image.storageKey),
-    ...(baselines.length ? { baselineImages: baselines } : {}),
-    method: e.method as Method,
-    params,
-    seed: e.seed,
-    maxPixels: app.config.limits.maxImagePixels,
-  };
 }
