@@ -5,8 +5,7 @@ import { openDatabase, type Database } from './db/index.js';
 import { SessionCache } from './engine/session.js';
 import { TensorCache } from './engine/tensor-cache.js';
 import { createEvents, type Events } from './events.js';
-import type { Image, Model } from './generated/sqlite/client.js';
-import { RowCache } from './db/rows.js';
+import { createLoaders, type Loaders } from './db/loaders.js';
 import { openBlobStore, type BlobStore } from './storage/index.js';
 import type { JobQueue } from './job-queue.js';
 import { redisConnection } from './redis.js';
@@ -20,8 +19,8 @@ export interface App {
   /** Preprocessed input tensors by (image hash, input spec). */
   tensors: TensorCache;
   events: Events;
-  /** Immutable rows (images, models) cached in memory. */
-  rows: { images: RowCache<Image>; models: RowCache<Model> };
+  /** Rows by id, loaded in batches; immutable ones (images, models) cached in memory. */
+  loaders: Loaders;
   /** Null until a job runner is attached (main.ts, or tests that run jobs). */
   jobs: JobQueue | null;
   close(): Promise<void>;
@@ -42,7 +41,7 @@ export async function createApp(config: Config): Promise<App> {
     sessions,
     tensors: new TensorCache(config.tensorCacheBytes),
     events: createEvents(redis),
-    rows: { images: new RowCache(), models: new RowCache() },
+    loaders: createLoaders(db.prisma),
     jobs: null,
     async close() {
       await app.jobs?.close();

@@ -63,7 +63,28 @@ export type Provider = 'sqlite' | 'postgresql';
 export interface Database {
   prisma: PrismaClient;
   provider: Provider;
+  /** Calls `listener` with every SQL statement the client sends; returns the unsubscribe. */
+  onQuery(listener: (sql: string) => void): () => void;
   close(): Promise<void>;
+}
+
+// Query events cost one callback per statement; they let tests count what a request sends.
+const QUERY_EVENTS = { log: [{ emit: 'event' as const, level: 'query' as const }] };
+
+function database(prisma: PrismaClient, provider: Provider): Database {
+  const listeners = new Set<(sql: string) => void>();
+  (prisma as unknown as { $on(e: 'query', cb: (e: { query: string }) => void): void }).$on('query', (e) => {
+    for (const l of listeners) l(e.query);
+  });
+  return {
+    prisma,
+    provider,
+    onQuery(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => prisma.$disconnect(),
+  };
 }
 
 export interface OpenDatabaseOptions {
@@ -108,16 +129,16 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     // better-sqlite3's `timeout` is SQLite's busy_timeout; WAL is persistent
     // in the file (set by migrateSqlite); foreign_keys is per connection.
     const adapter = new PrismaBetterSQLite3({ url: file, timeout: busyTimeoutMs });
-    const prisma = new SqlitePrismaClient({ adapter });
+    const prisma = new SqlitePrismaClient({ adapter, ...QUERY_EVENTS }) as unknown as PrismaClient;
     await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
-    return { prisma, provider, close: () => prisma.$disconnect() };
+    return database(prisma, provider);
   }
 
   await migratePostgres(url, migrations);
   const adapter = new PrismaPg({ connectionString: url });
   // Cast: see the comment on the PrismaClient type above.
-  const prisma = new PostgresPrismaClient({ adapter }) as unknown as PrismaClient;
-  return { prisma, provider, close: () => prisma.$disconnect() };
+  const prisma = new PostgresPrismaClient({ adapter, ...QUERY_EVENTS }) as unknown as PrismaClient;
+  return database(prisma, provider);
 }
 
 // ---------------------------------------------------------------- migrations

@@ -1,6 +1,7 @@
 // Keyset pagination newest-first over (createdAt, id): stable under inserts, no OFFSET scans.
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
+import type { PageQuery } from '../services/queries.js';
 
 interface Row {
   id: string;
@@ -14,7 +15,7 @@ export interface PageArgs {
   after?: string | null;
 }
 
-type Fetch<T> = (q: { where: object; orderBy: object[]; take: number }) => Promise<T[]>;
+type Fetch<T> = (q: PageQuery) => Promise<T[]>;
 
 const toCursor = (r: Row) => Buffer.from(`${r.createdAt.toISOString()}|${r.id}`).toString('base64url');
 

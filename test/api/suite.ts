@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { createLoaders } from '../../src/db/loaders.js';
 import { demoImageSet } from '../../src/engine/demo/index.js';
 import { hasShared, SHARED_SKIP, sharedDir, startTestService, type TestService } from '../support/service.js';
 import { rank3Model, vectorModel } from '../support/models.js';
@@ -230,6 +231,61 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
       assert.deepEqual(slic.data.requestExplanation.data.parameters.lime.segmentation, { algorithm: 'SLIC', nSegments: 80, compactness: 10, sigma: 0 });
       const list = await svc.gql(`query($m: ID!) { explanations(filter: { model: $m, status: [QUEUED] }) { edges { node { id method } } } }`, { m: demoModelId });
       assert.ok(list.data.explanations.edges.length >= 4);
+    });
+
+    test('a page costs as many SQL queries with 50 rows as with 5: no query per row (N+1)', async (t) => {
+      if (skip) return t.skip(skip);
+      const images = (await svc.gql(`{ images(first: 6) { edges { node { id } } } }`)).data.images.edges.map((e: any) => e.node.id);
+      assert.ok(images.length >= 4);
+      const made: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const r = await svc.gql(REQUEST_EXPLANATION, { input: { image: images[i % images.length], model: demoModelId, method: 'GRAD_CAM', seed: 5000 + i } });
+        made.unshift(r.data.requestExplanation.data.id);
+      }
+      // The artifact rows a finished job stores (no job runs in this suite), two per explanation.
+      await svc.app.prisma.artifact.createMany({
+        data: made.flatMap((gid, i) =>
+          ['heatmap-0.png', 'overlay-0.png'].map((name, j) => ({
+            explanationId: decodeGlobalID(gid).id, kind: j ? 'OVERLAY' : 'HEATMAP', name, mediaType: 'image/png',
+            storageKey: `artifacts/00/${String(i * 2 + j).padStart(64, '0')}.png`, sha256: String(i * 2 + j).padStart(64, '0'), byteSize: 1,
+          })),
+        ),
+      });
+      for (let i = 0; i < 50; i++) await svc.gql(PREDICT, { input: { image: images[i % images.length], model: demoModelId, topK: 1 } });
+
+      /** SQL statements one request sends, from a fresh node's point of view (nothing cached) or a warm one. */
+      const measure = async (query: string, first: number, cold: boolean) => {
+        if (cold) svc.app.loaders = createLoaders(svc.app.prisma);
+        const sql: string[] = [];
+        const off = svc.app.db.onQuery((q) => sql.push(q));
+        const r = await svc.gql(query, { first });
+        off();
+        assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+        return { data: r.data, sql };
+      };
+      const EXPLANATIONS = `query($first: Int!) { explanations(first: $first) { edges { node { id image { id } model { id } artifacts { url } } } } }`;
+      const PREDICTIONS = `query($first: Int!) { predictions(first: $first) { edges { node { id image { id } model { id } } } } }`;
+      for (const cold of [true, false]) {
+        const e5 = await measure(EXPLANATIONS, 5, cold);
+        const e50 = await measure(EXPLANATIONS, 50, cold);
+        assert.equal(e50.sql.length, e5.sql.length, `explanations, ${cold ? 'cold' : 'warm'}: ${e5.sql.length} statements for 5, ${e50.sql.length} for 50:\n${e50.sql.join('\n')}`);
+        // The page, then one query each for images, models and artifacts (the first two cached when warm).
+        assert.equal(e50.sql.length, cold ? 4 : 2);
+        const nodes = e50.data.explanations.edges.map((e: any) => e.node);
+        assert.deepEqual(nodes.map((n: any) => n.id), made);
+        nodes.forEach((n: any, i: number) => {
+          assert.equal(n.image.id, images[(49 - i) % images.length]);
+          assert.equal(n.model.id, demoModelId);
+          assert.deepEqual(n.artifacts.map((a: any) => a.url), [0, 1].map((j) => `/files/artifacts/00/${String(i * 2 + j).padStart(64, '0')}.png`));
+        });
+        const p5 = await measure(PREDICTIONS, 5, cold);
+        const p50 = await measure(PREDICTIONS, 50, cold);
+        assert.equal(p50.sql.length, p5.sql.length, `predictions, ${cold ? 'cold' : 'warm'}: ${p5.sql.length} statements for 5, ${p50.sql.length} for 50`);
+        assert.equal(p50.sql.length, cold ? 3 : 1);
+        const preds = p50.data.predictions.edges.map((e: any) => e.node);
+        assert.equal(preds.length, 50);
+        preds.forEach((n: any, i: number) => assert.equal(n.image.id, images[(49 - i) % images.length]));
+      }
     });
 
     test('a late subscriber over websocket first receives the current state', async (t) => {

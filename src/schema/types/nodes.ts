@@ -1,9 +1,12 @@
-// Relay node types over the persisted entities. Field resolvers only map rows; loading goes through Prisma.
+// Relay node types over the persisted entities. Field resolvers only map rows; rows are loaded by
+// the services (in batches, so a page of nodes costs one query per kind, not one per node).
 import type { Artifact, Explanation, Image, Model, Prediction } from '../../generated/sqlite/client.js';
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
-import { keysetConnection } from '../../resolvers/pagination.js';
+import { imageExplanations, imagePredictions } from '../../resolvers/queries.js';
 import { modelLayers, type Layer } from '../../services/layers.js';
+import { artifactsOf, findExplanation, findPrediction, imageOf, modelOf } from '../../services/queries.js';
+import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum } from './enums.js';
 
@@ -33,7 +36,7 @@ const ClassScoreRef = builder.objectRef<ClassScore>('ClassScore').implement({
 
 builder.node(ImageRef, {
   id: { resolve: (i) => i.id },
-  loadOne: (id, ctx) => ctx.app.prisma.image.findUnique({ where: { id } }),
+  loadOne: (id, ctx) => findImage(ctx.app, id),
   fields: (t) => ({
     sha256: t.exposeString('sha256'),
     width: t.exposeInt('width'),
@@ -46,14 +49,12 @@ builder.node(ImageRef, {
     predictions: t.connection({
       type: PredictionRef,
       args: { model: t.arg.globalID({ for: ModelRef }) },
-      resolve: (img, args, ctx) =>
-        keysetConnection(args, { imageId: img.id, ...(args.model ? { modelId: args.model.id } : {}) }, (q) => ctx.app.prisma.prediction.findMany(q)),
+      resolve: imagePredictions,
     }),
     explanations: t.connection({
       type: ExplanationRef,
       args: { model: t.arg.globalID({ for: ModelRef }) },
-      resolve: (img, args, ctx) =>
-        keysetConnection(args, { imageId: img.id, ...(args.model ? { modelId: args.model.id } : {}) }, (q) => ctx.app.prisma.explanation.findMany(q)),
+      resolve: imageExplanations,
     }),
   }),
 });
@@ -86,7 +87,7 @@ const LayerRef = builder.objectRef<Layer>('Layer').implement({
 
 builder.node(ModelRef, {
   id: { resolve: (m) => m.id },
-  loadOne: (id, ctx) => ctx.app.prisma.model.findUnique({ where: { id } }),
+  loadOne: (id, ctx) => findModel(ctx.app, id),
   fields: (t) => ({
     name: t.exposeString('name'),
     version: t.exposeString('version'),
@@ -115,10 +116,10 @@ builder.node(ModelRef, {
 
 builder.node(PredictionRef, {
   id: { resolve: (p) => p.id },
-  loadOne: (id, ctx) => ctx.app.prisma.prediction.findUnique({ where: { id } }),
+  loadOne: (id, ctx) => findPrediction(ctx.app, id),
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: (p, _a, ctx) => ctx.app.prisma.image.findUniqueOrThrow({ where: { id: p.imageId } }) }),
-    model: t.field({ type: ModelRef, resolve: (p, _a, ctx) => ctx.app.prisma.model.findUniqueOrThrow({ where: { id: p.modelId } }) }),
+    image: t.field({ type: ImageRef, resolve: (p, _a, ctx) => imageOf(ctx.app, p) }),
+    model: t.field({ type: ModelRef, resolve: (p, _a, ctx) => modelOf(ctx.app, p) }),
     topK: t.exposeInt('topK'),
     classes: t.field({ type: [ClassScoreRef], resolve: (p) => p.classes as unknown as ClassScore[] }),
     top1: t.field({ type: ClassScoreRef, resolve: (p) => (p.classes as unknown as ClassScore[])[0] }),
@@ -147,10 +148,10 @@ const ExplanationErrorRef = builder.objectRef<{ code: string; message: string }>
 
 builder.node(ExplanationRef, {
   id: { resolve: (e) => e.id },
-  loadOne: (id, ctx) => ctx.app.prisma.explanation.findUnique({ where: { id } }),
+  loadOne: (id, ctx) => findExplanation(ctx.app, id),
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: (e, _a, ctx) => ctx.app.prisma.image.findUniqueOrThrow({ where: { id: e.imageId } }) }),
-    model: t.field({ type: ModelRef, resolve: (e, _a, ctx) => ctx.app.prisma.model.findUniqueOrThrow({ where: { id: e.modelId } }) }),
+    image: t.field({ type: ImageRef, resolve: (e, _a, ctx) => imageOf(ctx.app, e) }),
+    model: t.field({ type: ModelRef, resolve: (e, _a, ctx) => modelOf(ctx.app, e) }),
     method: t.field({ type: ExplanationMethodEnum, resolve: (e) => e.method as never }),
     parameters: t.field({ type: 'JSON', description: 'Normalised parameters, defaults filled in', resolve: (e) => e.parameters }),
     seed: t.exposeInt('seed', { nullable: true }),
@@ -171,10 +172,7 @@ builder.node(ExplanationRef, {
       nullable: true,
       resolve: (e) => (e.errorCode ? { code: e.errorCode, message: e.errorMessage ?? '' } : null),
     }),
-    artifacts: t.field({
-      type: [ArtifactRef],
-      resolve: (e, _a, ctx) => ctx.app.prisma.artifact.findMany({ where: { explanationId: e.id }, orderBy: { name: 'asc' } }),
-    }),
+    artifacts: t.field({ type: [ArtifactRef], resolve: (e, _a, ctx) => artifactsOf(ctx.app, e) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),

@@ -1,5 +1,6 @@
 // Read side: lists are Relay connections, newest first, with simple filters.
-import { keysetConnection } from '../../resolvers/pagination.js';
+import * as queries from '../../resolvers/queries.js';
+import { findExplanation, findModelByName, findPrediction } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
@@ -32,11 +33,6 @@ const ExplanationFilter = builder.inputType('ExplanationFilter', {
   }),
 });
 
-/** Drops null/undefined so Prisma never sees `field: null` as "IS NULL". */
-function defined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
-}
-
 builder.queryFields((t) => ({
   viewer: t.field({
     type: ViewerRef,
@@ -58,52 +54,38 @@ builder.queryFields((t) => ({
     type: PredictionRef,
     nullable: true,
     args: { id: t.arg.globalID({ for: PredictionRef, required: true }) },
-    resolve: (_r, { id }, ctx) => ctx.app.prisma.prediction.findUnique({ where: { id: id.id } }),
+    resolve: (_r, { id }, ctx) => findPrediction(ctx.app, id.id),
   }),
   explanation: t.field({
     type: ExplanationRef,
     nullable: true,
     args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    resolve: (_r, { id }, ctx) => ctx.app.prisma.explanation.findUnique({ where: { id: id.id } }),
+    resolve: (_r, { id }, ctx) => findExplanation(ctx.app, id.id),
   }),
   images: t.connection({
     type: ImageRef,
     args: { filter: t.arg({ type: ImageFilter }) },
-    resolve: (_r, args, ctx) => keysetConnection(args, defined({ ...args.filter }), (q) => ctx.app.prisma.image.findMany(q)),
+    resolve: queries.images,
   }),
   models: t.connection({
     type: ModelRef,
     args: { filter: t.arg({ type: ModelFilter }) },
-    resolve: (_r, args, ctx) => keysetConnection(args, defined({ ...args.filter }), (q) => ctx.app.prisma.model.findMany(q)),
+    resolve: queries.models,
   }),
   modelByName: t.field({
     type: ModelRef,
     nullable: true,
     args: { name: t.arg.string({ required: true }), version: t.arg.string() },
-    resolve: (_r, { name, version }, ctx) =>
-      ctx.app.prisma.model.findFirst({ where: { name, ...(version ? { version } : {}) }, orderBy: { createdAt: 'desc' } }),
+    resolve: (_r, { name, version }, ctx) => findModelByName(ctx.app, name, version),
   }),
   predictions: t.connection({
     type: PredictionRef,
     args: { filter: t.arg({ type: PredictionFilter }) },
-    resolve: (_r, args, ctx) =>
-      keysetConnection(args, defined({ imageId: args.filter?.image?.id, modelId: args.filter?.model?.id }), (q) =>
-        ctx.app.prisma.prediction.findMany(q),
-      ),
+    resolve: queries.predictions,
   }),
   explanations: t.connection({
     type: ExplanationRef,
     args: { filter: t.arg({ type: ExplanationFilter }) },
-    resolve: (_r, args, ctx) => {
-      const f = args.filter;
-      const where = defined({
-        imageId: f?.image?.id,
-        modelId: f?.model?.id,
-        method: f?.method,
-        status: f?.status?.length ? { in: f.status } : undefined,
-        study: f?.study,
-      });
-      return keysetConnection(args, where, (q) => ctx.app.prisma.explanation.findMany(q));
-    },
+    resolve: queries.explanations,
   }),
 }));

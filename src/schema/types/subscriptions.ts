@@ -7,6 +7,7 @@ import { ExplanationRef, ModelRef } from './nodes.js';
 import type { Explanation } from '../../generated/sqlite/client.js';
 import { reviveExplanation } from '../../events.js';
 import { TERMINAL, type Status } from '../../services/explanation-states.js';
+import { findExplanation } from '../../services/queries.js';
 
 builder.subscriptionFields((t) => ({
   explanationUpdated: t.field({
@@ -19,7 +20,7 @@ builder.subscriptionFields((t) => ({
       new Repeater<Explanation>(async (push, stop) => {
         const it = ctx.app.events.pubsub.subscribe('explanation', id.id)[Symbol.asyncIterator]();
         stop.then(() => it.return?.());
-        const current = await ctx.app.prisma.explanation.findUnique({ where: { id: id.id } });
+        const current = await findExplanation(ctx.app, id.id);
         if (!current) {
           stop(new GraphQLError(`Explanation ${id.id} does not exist`, { extensions: { code: 'NOT_FOUND' } }));
           return;
