@@ -4,6 +4,7 @@ import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
 import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
 import { benchUpload } from './upload.js';
+import { benchNodesAttack } from './nodes-attack.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
     await benchSubscriberMemory();
   },
   upload: benchUpload,
+  'nodes-attack': benchNodesAttack,
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

@@ -15,6 +15,8 @@ export interface Limits {
   maxAliases: number;
   maxTokens: number;
   maxTopK: number;
+  /** Queries and mutations still executing after this are stopped and answered with REQUEST_TIMEOUT. */
+  requestTimeoutMs: number;
 }
 
 export interface S3Options {
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: int(env, 'XAI_MAX_ALIASES', 15),
       maxTokens: int(env, 'XAI_MAX_TOKENS', 2000),
       maxTopK: 100,
+      requestTimeoutMs: Math.max(1, int(env, 'XAI_REQUEST_TIMEOUT_MS', 30_000)),
     },
   };
 }

@@ -17,6 +17,7 @@ import { schema } from './schema/index.js';
 import { authenticate, AuthenticationError } from './services/keys.js';
 import { httpAuthentication } from './http/authentication.js';
 import { requestBodyLimits } from './http/request-body.js';
+import { executionLimits } from './http/execution-limits.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -44,12 +45,14 @@ export function createYogaFor(app: App) {
       requestBodyLimits(app, auth.principalOf),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
-        costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true },
+        // The cost limit is executionLimits', which counts lists with their real (variable) sizes.
+        costLimit: { enabled: false },
         maxAliases: { n: limits.maxAliases },
         maxTokens: { n: limits.maxTokens },
         maxDirectives: { n: 20 },
         blockFieldSuggestion: { enabled: !app.config.graphiql },
       }),
+      executionLimits({ maxCost: limits.maxCost, requestTimeoutMs: limits.requestTimeoutMs }),
     ],
     context: ({ request, principal }) => {
       // Fails closed: an execution path that skipped authentication gets no context at all.

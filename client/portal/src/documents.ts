@@ -1,6 +1,6 @@
 // GraphQL documents the portal needs beyond the SDK's (typed by gql.tada from client/schema.graphql).
-// Fields are written inline, not through fragments, and kept shallow: the service's cost limit
-// (GraphQL Armor) weighs every nesting level and every fragment spread by 1.5.
+// Fields are written inline, not through fragments, and kept shallow: the service's cost limit counts
+// every field once per list item (connections at their page size, `nodes` at its number of ids).
 import { graphql } from '../../sdk/index.ts';
 
 /** A job row: progress and enough to label it, without the (possibly large) result JSON. */
@@ -71,7 +71,7 @@ export const ImageDetailQuery = graphql(`
   }
 `);
 
-/** Ids first, then the explanations through `nodes`: the same fields inside edges/node exceed the cost limit. */
+/** Ids first, then the explanations through `nodes` (which takes at most 100 ids, as a page has at most 100 edges). */
 export const ImageExplanationIdsQuery = graphql(`
   query PortalImageExplanationIds($image: ID!, $after: String) {
     explanations(first: 100, after: $after, filter: { image: $image }) {
