@@ -16,11 +16,11 @@ import { defaultLabels } from '../src/engine/labels.ts';
 import { normalizeParameters, type Method } from '../src/engine/methods.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, explanationSessionOptions, loadSession, SessionCache, type Session } from '../src/engine/session.ts';
+import { torchvisionDir } from '../test/support/torchvision.ts';
 import { median, report } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
-const tvDir = process.env.XAI_TORCHVISION_DIR ?? '/root/.cache/xai-models';
 
 /** Median ms of session.run on `batch` images (after one warm-up run). */
 async function forwardMs(session: Session, model: ModelHandle, batch: number, reps: number): Promise<number> {
@@ -47,8 +47,8 @@ export async function benchCam(): Promise<void> {
   const models: [string, string, number, number][] = [
     // name, file, repetitions, Score-CAM channels
     ['MobileNetV2', path.join(shared, 'models/mobilenetv2-float.onnx'), 7, 128],
-    ['ResNet-50 (random weights)', path.join(tvDir, 'resnet50-random.onnx'), 3, 64],
-    ['VGG16 (random weights)', path.join(tvDir, 'vgg16-random.onnx'), 3, 32],
+    ['ResNet-50 (random weights)', path.join(torchvisionDir, 'resnet50-random.onnx'), 3, 64],
+    ['VGG16 (random weights)', path.join(torchvisionDir, 'vgg16-random.onnx'), 3, 32],
   ];
   const photo = process.argv[2] && fs.existsSync(process.argv[2]) ? process.argv[2] : path.join(shared, 'images/bittern.jpg');
   const image = fs.readFileSync(photo);

@@ -14,6 +14,7 @@ import { inferInputSpec } from '../src/engine/presets.ts';
 import { preprocess } from '../src/engine/preprocess.ts';
 import { describeSession, SessionCache, type Session } from '../src/engine/session.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
+import { torchvisionModel } from '../test/support/torchvision.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
@@ -38,8 +39,8 @@ function peakRssMb(): number {
 
 export async function benchPerturb(): Promise<void> {
   const models: [string, string][] = [['MobileNetV2', path.join(shared, 'models/mobilenetv2-float.onnx')]];
-  const resnet = '/root/.cache/xai-models/resnet50-random.onnx';
-  if (fs.existsSync(resnet) && !process.env.PERTURB_BENCH_QUICK) models.push(['ResNet-50 (random weights)', resnet]);
+  const resnet = torchvisionModel('resnet50');
+  if (resnet && !process.env.PERTURB_BENCH_QUICK) models.push(['ResNet-50 (random weights)', resnet]);
   const imageArg = process.argv[2];
   const photo = imageArg ?? path.join(shared, 'images/cabbage.jpg');
   const image = fs.existsSync(photo) ? fs.readFileSync(photo) : (await drawDemoImage({ seed: 1, shapes: [{ color: 'red', kind: 'square', x: 40, y: 40, size: 60 }] })).png;

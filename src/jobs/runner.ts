@@ -7,6 +7,7 @@ import type { Explanation } from '../generated/sqlite/client.js';
 import { buildExplainRequest } from '../services/explain-request.js';
 import { fail, markCancelled, reportProgress, requeueInterrupted, succeed } from '../services/explanation-states.js';
 import { JobFailure, type WorkerPool } from './pool.js';
+import { throttle } from './throttle.js';
 
 // Engines report per stage; the job's progress bar spans them. Unlisted stages are the main work
 // (sampling, gradient batches), whose counts are the samples done/total the API shows.
@@ -46,35 +47,4 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
     else if (e instanceof AppError) await fail(app, job.id, e.code, e.message);
     else await fail(app, job.id, 'INTERNAL', e instanceof Error ? e.message : String(e));
   }
-}
-
-/** Keeps at most one write per interval and never drops the latest value. */
-function throttle<T>(intervalMs: number, write: (v: T) => Promise<void>) {
-  let last = 0;
-  let pending: T | undefined;
-  let timer: NodeJS.Timeout | null = null;
-  let chain = Promise.resolve();
-  const send = () => {
-    timer = null;
-    if (pending === undefined) return;
-    const v = pending;
-    pending = undefined;
-    last = Date.now();
-    chain = chain.then(() => write(v)).catch((e) => console.error('jobs: progress write failed:', e));
-  };
-  return {
-    push(v: T) {
-      pending = v;
-      if (timer) return;
-      const wait = last + intervalMs - Date.now();
-      if (wait <= 0) send();
-      else timer = setTimeout(send, wait);
-    },
-    async flush() {
-      if (timer) clearTimeout(timer);
-      timer = null;
-      pending = undefined; // the terminal state supersedes any pending progress
-      await chain;
-    },
-  };
 }

@@ -78,10 +78,26 @@ describe('API keys and roles', () => {
 
   test('websocket: connectionParams carry the key; no key or a wrong key closes the connection', async () => {
     const url = svc.url.replace('http', 'ws') + '/graphql';
+    // Accepted means acknowledged: the server acks a connection only after checking its key, and closes
+    // it with 4403 otherwise, so neither outcome depends on how quickly it answers.
     const first = (params: Record<string, unknown>) =>
       new Promise<any>((resolve) => {
-        const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: params, lazy: true });
-        const stop = client.subscribe(
+        let stop = () => {};
+        const client = createClient({
+          url,
+          webSocketImpl: WebSocket,
+          retryAttempts: 0,
+          connectionParams: params,
+          lazy: true,
+          on: {
+            connected: () => {
+              resolve({ open: true });
+              stop();
+              client.dispose();
+            },
+          },
+        });
+        stop = client.subscribe(
           { query: `subscription { explanationsUpdated { id } }` },
           {
             next: (v) => resolve({ value: v }),
@@ -89,12 +105,6 @@ describe('API keys and roles', () => {
             complete: () => resolve({ complete: true }),
           },
         );
-        // The feed has no current state; an accepted connection stays open, so give it a moment.
-        setTimeout(() => resolve({ open: true }), 500);
-        setTimeout(() => {
-          stop();
-          client.dispose();
-        }, 600);
       });
     assert.equal((await first({})).error?.code, 4403);
     assert.equal((await first({ authorization: 'Bearer wrong' })).error?.code, 4403);

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import type { Explanation } from '../../src/generated/sqlite/client.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { REQUEST_EXPLANATION } from '../api/operations.js';
 import { EXPLANATION_FIELDS, watch, waitUntil, wsClient } from './support.js';
@@ -42,11 +43,8 @@ describe('embedded job queue', () => {
       assert.ok(events.some((x) => x.status === 'RUNNING'), 'progress was streamed');
       const progress = events.filter((x) => x.status === 'RUNNING').map((x) => x.progress);
       assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress never goes back');
-      const running = events.filter((x) => x.status === 'RUNNING');
-      if (running.length > 2) {
-        const span = (running.at(-1).at - running[0].at) / 1000;
-        assert.ok(running.length <= 10 * span + 3, `${running.length} progress events in ${span}s`);
-      }
+      // The rate limit itself is checked on a mocked clock (throttle.test.ts): arrival times here
+      // depend on how busy the machine is.
       assert.match(last.caption, /^lime on/);
       assert.ok(last.artifacts.length >= 3, JSON.stringify(last.artifacts));
       for (const a of last.artifacts.filter((x: any) => x.url.endsWith('.png'))) {
@@ -65,12 +63,12 @@ describe('embedded job queue', () => {
   });
 
   test('cancel during a run stops it; the worker is free for the next job; retry runs it to the end', async () => {
-    const long = await request({ seed: 2, parameters: { lime: { numSamples: 50000, batchSize: 10 } } });
+    // As long as LIME may run: with one worker slot, the next job can only finish if cancelling frees it.
+    const long = await request({ seed: 2, parameters: { lime: { numSamples: 100000, batchSize: 10 } } });
     await waitUntil(async () => {
       const e = await get(long.id);
       return e.status === 'RUNNING' && e.samplesDone > 0 && e;
     });
-    const t0 = Date.now();
     const c = await svc.gql(CANCEL, { id: long.id });
     assert.equal(c.data.cancelExplanation.data.status, 'CANCELLED');
     const next = await request({ seed: 3, parameters: { lime: { numSamples: 100, batchSize: 20 } } });
@@ -78,9 +76,10 @@ describe('embedded job queue', () => {
       const e = await get(next.id);
       return ['SUCCEEDED', 'FAILED'].includes(e.status) && e;
     });
-    assert.equal(done.status, 'SUCCEEDED');
-    assert.ok(Date.now() - t0 < 30_000, 'the cancelled job released its worker');
-    assert.equal((await get(long.id)).status, 'CANCELLED');
+    assert.equal(done.status, 'SUCCEEDED', 'the cancelled job released its worker');
+    const cancelled = await get(long.id);
+    assert.equal(cancelled.status, 'CANCELLED');
+    assert.ok(cancelled.samplesDone < 100000, `stopped early: ${cancelled.samplesDone} samples`);
 
     const retried = await svc.gql(RETRY, { id: long.id });
     assert.equal(retried.data.retryExplanation.data.status, 'QUEUED');
@@ -133,24 +132,23 @@ describe('embedded job queue', () => {
     const client = wsClient(svc.url);
     const seen: { study: any[]; succeededOfStudy: any[]; ofModel: any[] } = { study: [], succeededOfStudy: [], ofModel: [] };
     const feed = (variables: Record<string, unknown>, into: any[]) =>
-      new Promise<void>((ready) => {
-        client.subscribe(
-          { query: `subscription($study: String, $model: ID, $status: [ExplanationStatus!]) { explanationsUpdated(study: $study, model: $model, status: $status) { id status study } }`, variables },
-          { next: (v: any) => into.push(v.data.explanationsUpdated), error: () => {}, complete: () => {} },
-        );
-        setTimeout(ready, 300); // the subscription is registered once the server has seen it
-      });
+      client.subscribe(
+        { query: `subscription($study: String, $model: ID, $status: [ExplanationStatus!]) { explanationsUpdated(study: $study, model: $model, status: $status) { id status study } }`, variables },
+        { next: (v: any) => (isProbe(v.data.explanationsUpdated) ? heard.add(into) : into.push(v.data.explanationsUpdated)), error: () => {}, complete: () => {} },
+      );
+    const heard = new Set<any[]>();
     try {
-      await Promise.all([
-        feed({ study: 'feed-a' }, seen.study),
-        feed({ study: 'feed-a', status: ['SUCCEEDED'] }, seen.succeededOfStudy),
-        feed({ model, status: ['SUCCEEDED'] }, seen.ofModel),
-      ]);
+      feed({ study: 'feed-a' }, seen.study);
+      feed({ study: 'feed-a', status: ['SUCCEEDED'] }, seen.succeededOfStudy);
+      feed({ model, status: ['SUCCEEDED'] }, seen.ofModel);
+      await untilFeedsListen(svc, model, () => heard.size === 3);
       const lime = { lime: { numSamples: 40, batchSize: 20 } };
       const a = await request({ seed: 71, study: 'feed-a', parameters: lime });
       const b = await request({ seed: 71, study: 'feed-b', parameters: lime });
       assert.notEqual(a.id, b.id, 'the same request in another study is its own record');
-      await waitUntil(async () => seen.succeededOfStudy.length > 0 && (await get(b.id)).status === 'SUCCEEDED');
+      // Each feed's own terminal events, not the database, say when everything has been delivered.
+      const ended = (feed: any[], id: string) => feed.some((e) => e.id === id && e.status === 'SUCCEEDED');
+      await waitUntil(async () => ended(seen.study, a.id) && ended(seen.succeededOfStudy, a.id) && ended(seen.ofModel, a.id) && ended(seen.ofModel, b.id));
       assert.ok(seen.study.length >= 2 && seen.study.every((e) => e.id === a.id && e.study === 'feed-a'), JSON.stringify(seen.study));
       assert.deepEqual(seen.study.map((e) => e.status).at(-1), 'SUCCEEDED');
       assert.deepEqual(seen.succeededOfStudy, [{ id: a.id, status: 'SUCCEEDED', study: 'feed-a' }]);
@@ -167,8 +165,23 @@ describe('embedded job queue', () => {
   });
 });
 
+const PROBE_ID = encodeGlobalID('Explanation', 'feed-probe');
+const isProbe = (e: { id: string }) => e.id === PROBE_ID;
+
+/**
+ * The feeds have no current state, so a subscriber cannot tell when the server has registered it:
+ * publish a probe matching every feed's filter until `allHeard` (the subscribers set probes aside).
+ */
+async function untilFeedsListen(svc: TestService, modelGlobalId: string, allHeard: () => boolean): Promise<void> {
+  const probe = { id: 'feed-probe', status: 'SUCCEEDED', study: 'feed-a', modelId: decodeGlobalID(modelGlobalId).id } as unknown as Explanation;
+  await waitUntil(async () => {
+    svc.app.events.explanationChanged(probe);
+    return allHeard();
+  }, 60_000, 50);
+}
+
 describe('shutdown during a run', () => {
-  test('closing the service stops the worker at a batch boundary and puts the job back in the queue', async () => {
+  test('closing the service stops the worker at a batch boundary and puts the job back in the queue', { timeout: 300_000 }, async () => {
     const { tmpDir } = await import('../support/tmp.js');
     const { createApp } = await import('../../src/app.js');
     const { loadConfig } = await import('../../src/config.js');
@@ -192,9 +205,8 @@ describe('shutdown during a run', () => {
     // A cancelled job and a running one at shutdown: neither may crash or hang the process.
     const other = await ask(2);
     await cancelExplanation(app, other.id);
-    const t0 = Date.now();
+    // A hang here is caught by the test's timeout; how long closing takes is the bench's business.
     await app.close();
-    assert.ok(Date.now() - t0 < 15_000, `close took ${Date.now() - t0} ms`);
 
     const again = await createApp(config);
     try {

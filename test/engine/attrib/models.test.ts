@@ -8,7 +8,8 @@ import { createGradientExplainers } from '../../../src/engine/attrib/index.ts';
 import { releaseDecoded } from '../../../src/engine/cam/index.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
-import { fileModel, floatModelPath, int8ModelPath, photoPath, request, torchvisionDir } from '../cam/helpers.ts';
+import { fileModel, floatModelPath, int8ModelPath, photoPath, request } from '../cam/helpers.ts';
+import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
 
 const ctx = { sessions: new SessionCache() };
 test.after(() => ctx.sessions.close());
@@ -31,23 +32,26 @@ test('MobileNetV2 float: every gradient method on a photo', { skip: !haveFloat &
   }
 });
 
-test('Integrated Gradients on MobileNetV2: the completeness gap shrinks as steps grow (8 → 32 → 128)', { skip: !haveFloat && 'shared MobileNetV2/photo absent' }, async () => {
+test('Integrated Gradients on MobileNetV2: the completeness gap shrinks as steps grow (8 → 128)', { skip: !haveFloat && 'shared MobileNetV2/photo absent' }, async () => {
   const model = await fileModel(floatModelPath, false);
   const photo = fs.readFileSync(photoPath);
   for (const integration of ['gausslegendre', 'riemann_trapezoid'] as const) {
     const ex = createGradientExplainers(ctx, { integration });
     const gaps: number[] = [];
+    let delta = NaN;
     for (const steps of [8, 32, 128]) {
       const r = await ex.INTEGRATED_GRADIENTS!(request(model, photo, 'INTEGRATED_GRADIENTS', { target: { kind: 'CLASSES', classes: [BITTERN] }, gradient: { steps, batchSize: 16 } }), {});
-      gaps.push(r.attributions[0].metrics.completenessGap);
-      if (steps === 8) console.log(`# IG ${integration}: f(x) − f(black) = ${r.attributions[0].metrics.outputDelta.toFixed(3)}`);
+      gaps.push(Math.abs(r.attributions[0].metrics.completenessGap));
+      delta = r.attributions[0].metrics.outputDelta;
     }
-    console.log(`# IG ${integration} completeness gap at 8/32/128 steps: ${gaps.map((g) => g.toFixed(4)).join(' / ')}`);
-    // The path integrand is only piecewise smooth (ReLU6 kinks), so quadrature error does not fall
-    // monotonically at every step count (Gauss–Legendre: 4.97 / 0.15 / 0.16, trapezoid 2.26 /
-    // 2.24 / 0.20 here); it falls overall, to well under 1% of f(x) − f(x').
-    assert.ok(gaps[1] <= gaps[0] && gaps[2] < 0.2 * gaps[0], `${integration}: ${gaps.join(', ')}`);
-    assert.ok(gaps[2] < 0.01 * 26, `${integration}: gap at 128 steps ${gaps[2]}`);
+    console.log(`# IG ${integration}: f(x) − f(black) = ${delta.toFixed(3)}; completeness gap at 8/32/128 steps: ${gaps.map((g) => g.toFixed(4)).join(' / ')}`);
+    // The path integrand is only piecewise smooth (ReLU6 kinks), so the quadrature error need not
+    // fall at every step count (the trapezoid rule measured 2.26 / 2.24 / 0.20 here: 8 and 32 steps
+    // tie), and where a kink falls between nodes depends on float32 rounding. What must hold on any
+    // machine is the trend, with margins of 2.5× and more over the values measured here
+    // (Gauss–Legendre 4.97 → 0.16, trapezoid 2.26 → 0.20, with f(x) − f(black) ≈ 26).
+    assert.ok(gaps[2] < 0.25 * gaps[0], `${integration}: ${gaps.join(', ')}`);
+    assert.ok(gaps[2] < 0.02 * Math.abs(delta), `${integration}: gap at 128 steps ${gaps[2]} vs f(x) − f(black) ${delta}`);
   }
 });
 
@@ -60,11 +64,11 @@ test('MobileNetV2 int8: gradient methods → NOT_DIFFERENTIABLE', { skip: !fs.ex
 });
 
 for (const [name, size] of [['resnet50', 224], ['vgg16', 224], ['inception_v3', 299]] as const) {
-  const file = path.join(torchvisionDir, `${name}-random.onnx`);
-  test(`torchvision ${name}: every gradient method (small budgets)`, { skip: !fs.existsSync(file) && `${file} not found` }, async () => {
+  const file = torchvisionModel(name);
+  test(`torchvision ${name}: every gradient method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
     const local = { sessions: new SessionCache() };
     try {
-      const model = await fileModel(file, false, `tv:${name}`);
+      const model = await fileModel(file!, false, `tv:${name}`);
       const photo = fs.readFileSync(photoPath);
       const ex = createGradientExplainers(local);
       for (const m of METHODS) {

@@ -15,7 +15,6 @@ export const shared = path.resolve(repoRoot, '../shared');
 export const floatModelPath = path.join(shared, 'models/mobilenetv2-float.onnx');
 export const int8ModelPath = path.join(shared, 'models/mobilenetv2-12-int8.onnx');
 export const photoPath = path.join(shared, 'images/bittern.jpg');
-export const torchvisionDir = process.env.XAI_TORCHVISION_DIR ?? '/root/.cache/xai-models';
 
 let demoHandle: ModelHandle | null = null;
 export function demoModel(): ModelHandle {

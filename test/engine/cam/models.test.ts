@@ -12,7 +12,8 @@ import { decodeModel, encodeModel, tensorToFloat32 } from '../../../src/engine/o
 import { mulberry32 } from '../../../src/engine/random.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
 import { tmpDir } from '../../support/tmp.ts';
-import { fileModel, floatModelPath, int8ModelPath, peak, photoPath, request, torchvisionDir } from './helpers.ts';
+import { fileModel, floatModelPath, int8ModelPath, peak, photoPath, request } from './helpers.ts';
+import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
 
 const ctx = { sessions: new SessionCache() };
 test.after(() => ctx.sessions.close());
@@ -105,17 +106,17 @@ test('Adebayo sanity check: randomizing the classifier head changes the Grad-CAM
   releaseDecoded();
 });
 
-const TV: [string, number][] = [
+const TV: [TorchvisionModel, number][] = [
   ['resnet50', 224],
   ['vgg16', 224],
   ['inception_v3', 299],
 ];
 for (const [name, size] of TV) {
-  const file = path.join(torchvisionDir, `${name}-random.onnx`);
-  test(`torchvision ${name}: every CAM method (small budgets)`, { skip: !fs.existsSync(file) && `${file} not found` }, async () => {
+  const file = torchvisionModel(name);
+  test(`torchvision ${name}: every CAM method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
     const local = { sessions: new SessionCache() };
     try {
-      const model = await fileModel(file, false, `tv:${name}`);
+      const model = await fileModel(file!, false, `tv:${name}`);
       const photo = fs.readFileSync(photoPath);
       const ex = createCamExplainers(local, { scoreCamMaxChannels: 8 });
       for (const m of ALL) {
