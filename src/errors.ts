@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'UNSUPPORTED_OPERATOR'
   | 'STORAGE_UNAVAILABLE';
 
+/** A caller's value quoted in a message, cut to its first 40 characters (messages never echo megabytes). */
+export function preview(raw: string): string {
+  return raw.length > 40 ? `"${raw.slice(0, 40)}…" (${raw.length} characters)` : JSON.stringify(raw);
+}
+
 export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,

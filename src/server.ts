@@ -18,6 +18,7 @@ import { authenticate, AuthenticationError } from './services/keys.js';
 import { httpAuthentication } from './http/authentication.js';
 import { requestBodyLimits } from './http/request-body.js';
 import { executionLimits } from './http/execution-limits.js';
+import { appErrorMasking } from './http/app-errors.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -37,6 +38,7 @@ export function createYogaFor(app: App) {
     graphiql: app.config.graphiql ? { title: 'xai-lab', subscriptionsProtocol: 'WS' } : false,
     landingPage: false,
     logging: 'warn',
+    maskedErrors: appErrorMasking,
     // Bodies and uploads are limited by requestBodyLimits, which streams uploads to disk.
     multipart: false,
     maxRequestBodySize: false,

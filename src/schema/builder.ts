@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import { hasRole } from '../auth.js';
 import type { Context } from '../context.js';
 import type { UploadedFile } from '../uploads.js';
+import { decodeGlobalID } from './global-ids.js';
 
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -21,9 +22,10 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
 }>({
   defaultFieldNullability: false,
-  // Relay before scope-auth so scope checks see parsed global ids.
-  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin],
-  relay: { cursorType: 'String', clientMutationId: 'omit' },
+  // Relay before scope-auth so scope checks see parsed global ids; argumentErrors inside errors so a
+  // bad id becomes a mutation's InvalidArgumentError member.
+  plugins: [RelayPlugin, ScopeAuthPlugin, ErrorsPlugin, 'argumentErrors'],
+  relay: { cursorType: 'String', clientMutationId: 'omit', decodeGlobalID },
   scopeAuth: {
     authorizeOnSubscribe: true,
     authScopes: (ctx) => ({
@@ -38,6 +40,8 @@ export const builder = new SchemaBuilder<{
   },
   errors: {
     defaultTypes: [],
+    // Argument mapping (global ids) fails inside the errors plugin, so those errors reach the unions.
+    unsafelyHandleInputErrors: true,
     defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
     defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Result` },
   },
