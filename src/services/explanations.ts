@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
 import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
-import { needsGradients, normalizeParameters, type Method, type MethodParameters } from '../engine/methods.js';
+import { needsGradients, normalizeParameters, type Method, type MethodParameters, type Target } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import { markCancelled, requeue } from './explanation-states.js';
 import type { Explanation } from '../generated/sqlite/client.js';
@@ -41,6 +41,22 @@ export function requestKeyOf(imageId: string, modelId: string, method: Method, p
     .digest('hex');
 }
 
+/** The request's target as given: none (the method's default), the top k, or listed classes. */
+function targetOf(t: ExplanationRequest['target']): Target | null {
+  const top = t?.topK ?? null;
+  const classes = t?.classIndices ?? null;
+  if (top !== null && classes !== null) throw new InvalidArgumentError('input.target', 'give either target.topK or target.classIndices, not both');
+  if (classes !== null) {
+    if (classes.length === 0) throw new InvalidArgumentError('input.target.classIndices', 'target.classIndices must list at least one class index');
+    return { kind: 'CLASSES', classes };
+  }
+  if (top !== null) {
+    if (top < 1) throw new InvalidArgumentError('input.target.topK', `target.topK must be at least 1, got ${top}`);
+    return { kind: 'TOP', k: top };
+  }
+  return null;
+}
+
 export async function requestExplanation(app: App, r: ExplanationRequest): Promise<Explanation> {
   const [image, model] = await Promise.all([
     findImage(app, r.imageId),
@@ -61,11 +77,7 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
       `${r.method} needs gradients, but ${model.name} is a quantized model; use LIME, KERNEL_SHAP, PARTITION_SHAP, SCORE_CAM or EIGEN_CAM`,
     );
   }
-  const target = r.target?.classIndices?.length
-    ? { kind: 'CLASSES' as const, classes: r.target.classIndices }
-    : r.target?.topK
-      ? { kind: 'TOP' as const, k: r.target.topK }
-      : null;
+  const target = targetOf(r.target);
   let params: MethodParameters;
   try {
     params = normalizeParameters(r.method, { ...r.parameters, target }, model.numClasses);

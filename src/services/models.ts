@@ -1,6 +1,6 @@
 // Model registration: everything about the ONNX file is checked before a row is written.
 import { realpath, readFile, stat } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import type { App } from '../app.js';
 import { checkLabelCount, defaultLabels, labelsFromMetadata, parseLabels } from '../engine/labels.js';
 import { decodeModel, type ModelProto } from '../engine/onnx/proto.js';
@@ -9,7 +9,7 @@ import { readModelStructure } from '../engine/onnx/structure.js';
 import { inferInputSpec } from '../engine/presets.js';
 import { describeSession } from '../engine/session.js';
 import type { ClassLabel, InputSpec, OutputKind, PresetName } from '../engine/types.js';
-import { ConflictError, fromEngineError, InvalidArgumentError, InvalidModelError } from '../errors.js';
+import { ConflictError, fromEngineError, InvalidArgumentError, InvalidModelError, preview } from '../errors.js';
 import type { Model } from '../generated/sqlite/client.js';
 import { hashFile, sha256Hex, type LocalFile } from '../storage/blobs.js';
 
@@ -33,17 +33,19 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** Labels are read into memory; 1000 ImageNet labels take about 40 KB. */
 export const MAX_LABELS_BYTES = 10 * 1024 * 1024;
 
-/** A file that must live inside the allow-listed models directory (symlinks resolved). */
+/**
+ * A file that must live inside the allow-listed models directory (symlinks resolved). Every refusal —
+ * missing, outside, a directory, a link leading out — is the same error, so the answer never tells
+ * whether something exists outside the directory.
+ */
 async function allowedPath(app: App, path: string, field: string): Promise<{ full: string; size: number }> {
+  const refused = () => new InvalidModelError('PATH_NOT_ALLOWED', `${field} ${preview(path)} is not a file inside the models directory (XAI_MODELS_DIR)`);
   const root = await realpath(app.config.modelsDir).catch(() => null);
   if (!root) throw new InvalidModelError('PATH_NOT_ALLOWED', `no models directory is configured at ${app.config.modelsDir}`);
-  const full = await realpath(path.startsWith('/') ? path : `${root}/${path}`).catch(() => null);
-  if (!full) throw new InvalidArgumentError(field, `no such file: ${path}`);
-  if (!full.startsWith(root + sep)) {
-    throw new InvalidModelError('PATH_NOT_ALLOWED', `${path} is outside the models directory ${root}`);
-  }
-  const s = await stat(full);
-  if (!s.isFile()) throw new InvalidArgumentError(field, `${path} is not a file`);
+  const full = await realpath(resolve(root, path)).catch(() => null);
+  if (!full || !full.startsWith(root + sep)) throw refused();
+  const s = await stat(full).catch(() => null);
+  if (!s?.isFile()) throw refused();
   return { full, size: s.size };
 }
 
