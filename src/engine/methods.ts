@@ -119,6 +119,20 @@ export function parametersKeyFor(m: Method) {
   return FAMILY_KEY[m];
 }
 
+/**
+ * The normalised parameters with what a finished run chose itself, read from its summary: the batch
+ * size it ran (a fixed batch dimension or the runner's preferred size can differ from the request),
+ * CAM's target layer when the default was asked for, and Kernel SHAP's resolved number of samples.
+ */
+export function parametersUsed(method: Method, params: MethodParameters, summary: Record<string, unknown>): MethodParameters {
+  const key = FAMILY_KEY[method];
+  const family: Record<string, unknown> = { ...DEFAULTS[key], ...params[key] };
+  if (typeof summary.batchSize === 'number') family.batchSize = summary.batchSize;
+  if (key === 'cam' && typeof summary.targetLayer === 'string') family.targetLayer = summary.targetLayer;
+  if (key === 'kernelShap' && typeof summary.nsamples === 'number') family.nsamples = summary.nsamples;
+  return { ...params, [key]: family };
+}
+
 function invalid(message: string): never {
   throw new EngineError('INVALID_ARGUMENT', message);
 }

@@ -4,6 +4,7 @@
 import type { App } from '../app.js';
 import type { ExplanationOutput } from '../engine/explain/run.js';
 import type { Progress } from '../engine/types.js';
+import { parametersUsed, type Method, type MethodParameters } from '../engine/methods.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 
 export const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -105,6 +106,10 @@ export async function succeed(app: App, id: string, out: ExplanationOutput): Pro
         stage: 'done',
         etaSeconds: 0,
         result: out.summary as object,
+        // Final figures, not the last throttled progress report: all samples done (an adaptive run
+        // stops at the samples it used), and the parameters the run really used.
+        samplesDone: typeof out.summary.samplesUsed === 'number' ? out.summary.samplesUsed : row.samplesTotal,
+        parameters: parametersUsed(row.method as Method, row.parameters as unknown as MethodParameters, out.summary) as object,
         caption: out.caption,
         targetClasses: out.targetClasses,
         finishedAt: new Date(),

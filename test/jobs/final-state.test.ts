@@ -1,0 +1,57 @@
+// Issue 14, case 8: a finished job shows its final progress (samples done = samples used) and the
+// parameters the run actually used (the batch size the runner chose, CAM's layer, Kernel SHAP's
+// number of samples), not the last throttled progress report and the requested defaults.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestService, type TestService } from '../support/service.js';
+import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { waitUntil } from './support.js';
+
+const STATE = `query($id: ID!) { explanation(id: $id) { status progress stage samplesDone samplesTotal parameters result } }`;
+
+describe('the state of finished jobs', () => {
+  let svc: TestService;
+  let image: string;
+  let model: string;
+  before(async () => {
+    svc = await startTestService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1' } });
+    const d = (await svc.gql(`{ images { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
+    image = d.images.edges.find((e: any) => e.node.originalName === 'red-square.png').node.id;
+    model = d.models.edges[0].node.id;
+  });
+  after(async () => svc?.close());
+
+  const run = async (method: string, parameters: object) => {
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method, seed: 5, parameters } });
+    const id = r.data.requestExplanation.data?.id;
+    assert.ok(id, JSON.stringify(r));
+    let e: any;
+    await waitUntil(async () => {
+      e = (await svc.gql(STATE, { id })).data.explanation;
+      return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.status);
+    }, 120_000);
+    assert.equal(e.status, 'SUCCEEDED', JSON.stringify(e));
+    return e;
+  };
+
+  test('LIME: samples done equal the samples used, and the stored batch size is the one the run used', async () => {
+    const e = await run('LIME', { lime: { numSamples: 600 } });
+    assert.equal(e.progress, 1);
+    assert.equal(e.result.samplesUsed, 600);
+    assert.equal(e.samplesDone, e.result.samplesUsed);
+    assert.equal(e.samplesTotal, 600);
+    assert.equal(e.parameters.lime.batchSize, e.result.batchSize);
+    assert.equal(e.parameters.lime.numSamples, 600);
+  });
+
+  test('Kernel SHAP and Grad-CAM: the resolved sample count and target layer are stored', async () => {
+    const shap = await run('KERNEL_SHAP', { kernelShap: { segmentation: { algorithm: 'SLIC', nSegments: 8 } } });
+    assert.equal(shap.parameters.kernelShap.nsamples, shap.result.nsamples);
+    assert.ok(shap.result.segments > 1 && shap.parameters.kernelShap.nsamples > 0, JSON.stringify(shap.result));
+    assert.equal(shap.samplesDone, shap.result.samplesUsed);
+    const cam = await run('GRAD_CAM', {});
+    assert.equal(cam.parameters.cam.targetLayer, cam.result.targetLayer);
+    assert.ok(cam.parameters.cam.targetLayer, 'the default layer is named');
+    assert.equal(cam.parameters.cam.batchSize, cam.result.batchSize);
+  });
+});
