@@ -6,7 +6,7 @@ import type { Method } from '../methods.ts';
 import { explainCam, type CamMethod, type CamOptions } from './core.ts';
 
 export { AUG_SMOOTH, explainCam, finishCam, type Augmentation, type CamMethod, type CamOptions } from './core.ts';
-export { firstComponentProjection, resizeBilinear, spearman } from './maps.ts';
+export { firstComponentProjection, resizeBilinear } from './maps.ts';
 export { modelFacts, releaseDecoded, type ModelFacts } from './model.ts';
 
 export const CAM_EXPLAINER_METHODS: readonly CamMethod[] = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM'];

@@ -59,17 +59,19 @@ export function rankSegments(weights: ArrayLike<number>): number[] {
   return ids.sort((a, b) => Math.abs(weights[b]) - Math.abs(weights[a]) || a - b);
 }
 
-/** lime's get_image_and_mask: the image `temp` (uint8 RGB) and the mask (1, −1 or 0 per pixel). */
-export function limeImageAndMask(
-  rgb: Uint8Array,
-  segments: Int32Array,
-  weights: ArrayLike<number>,
-  width: number,
-  height: number,
-  opts: LimeViewOptions = {},
-): { image: Uint8Array; mask: Int32Array; selected: number[] } {
-  const count = checkInputs(rgb, segments, width, height);
-  if (weights.length < count) invalid(`expected a weight for each of the ${count} segments, got ${weights.length}`);
+export interface LimeSelection {
+  /** Segment ids shown, in local_exp order. */
+  selected: number[];
+  /** Per segment id: 0 not shown, 1 shown, −1 shown as negative evidence (both-signs view only). */
+  show: Int8Array;
+}
+
+/**
+ * Which superpixels get_image_and_mask shows: positive (or negative) only, the first numFeatures of
+ * local_exp with weight > minWeight; otherwise the first numFeatures of either sign with
+ * |weight| ≥ minWeight. Also the binarization of a LIME result for agreement metrics.
+ */
+export function limeSelection(weights: ArrayLike<number>, opts: LimeViewOptions = {}): LimeSelection {
   const positiveOnly = opts.positiveOnly ?? true;
   const negativeOnly = opts.negativeOnly ?? false;
   if (positiveOnly && negativeOnly) invalid('positiveOnly and negativeOnly cannot both be true');
@@ -77,14 +79,8 @@ export function limeImageAndMask(
   if (!Number.isInteger(numFeatures) || numFeatures < 0) invalid(`numFeatures must be an integer ≥ 0, got ${numFeatures}`);
   const minWeight = opts.minWeight ?? 0;
   if (!Number.isFinite(minWeight)) invalid(`minWeight must be a finite number, got ${minWeight}`);
-
-  const n = width * height;
   const exp = rankSegments(weights);
-  const image = opts.hideRest ? new Uint8Array(n * 3) : Uint8Array.from(rgb);
-  const mask = new Int32Array(n);
-  // Per segment: 0 = not shown, 1 = shown (mask 1), −1 = shown as negative (mask −1).
   const show = new Int8Array(weights.length);
-  const channel = new Int8Array(weights.length).fill(-1);
   let selected: number[];
   if (positiveOnly || negativeOnly) {
     selected = exp
@@ -98,9 +94,28 @@ export function limeImageAndMask(
       if (Math.abs(w) < minWeight) continue;
       selected.push(f);
       show[f] = w < 0 ? -1 : 1;
-      channel[f] = w < 0 ? 0 : 1;
     }
   }
+  return { selected, show };
+}
+
+/** lime's get_image_and_mask: the image `temp` (uint8 RGB) and the mask (1, −1 or 0 per pixel). */
+export function limeImageAndMask(
+  rgb: Uint8Array,
+  segments: Int32Array,
+  weights: ArrayLike<number>,
+  width: number,
+  height: number,
+  opts: LimeViewOptions = {},
+): { image: Uint8Array; mask: Int32Array; selected: number[] } {
+  const count = checkInputs(rgb, segments, width, height);
+  if (weights.length < count) invalid(`expected a weight for each of the ${count} segments, got ${weights.length}`);
+  const { selected, show } = limeSelection(weights, opts);
+  // The both-signs view tints shown segments: red channel for negative, green for positive.
+  const tinted = !(opts.positiveOnly ?? true) && !(opts.negativeOnly ?? false);
+  const n = width * height;
+  const image = opts.hideRest ? new Uint8Array(n * 3) : Uint8Array.from(rgb);
+  const mask = new Int32Array(n);
   let maxValue = 0;
   for (let i = 0; i < rgb.length; i++) if (rgb[i] > maxValue) maxValue = rgb[i];
   for (let p = 0; p < n; p++) {
@@ -110,7 +125,7 @@ export function limeImageAndMask(
     image[p * 3] = rgb[p * 3];
     image[p * 3 + 1] = rgb[p * 3 + 1];
     image[p * 3 + 2] = rgb[p * 3 + 2];
-    if (channel[s] >= 0) image[p * 3 + channel[s]] = maxValue;
+    if (tinted) image[p * 3 + (show[s] < 0 ? 0 : 1)] = maxValue;
   }
   return { image, mask, selected };
 }

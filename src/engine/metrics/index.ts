@@ -1,0 +1,6 @@
+// Metrics over explanations: agreement between two maps (binarized masks, correlations), summaries.
+export { agreement, dice, iou, topKOverlap, type Agreement, type MapOperand } from './agreement.ts';
+export { binarize, checkBinarization, segmentValues, topCount, topPixels, type Binarization } from './binarize.ts';
+export { averageRanks, pearson, spearman } from './correlation.ts';
+export { argsort } from './order.ts';
+export { summarize, type Summary } from './stats.ts';
