@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { createGradientExplainers } from '../src/engine/attrib/index.ts';
-import { createCamExplainers, releaseDecoded } from '../src/engine/cam/index.ts';
+import { createCamExplainers, explainCamGroup, releaseDecoded } from '../src/engine/cam/index.ts';
 import type { ExplainRequest, ModelHandle } from '../src/engine/explain/types.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
 import { normalizeParameters, type Method } from '../src/engine/methods.ts';
@@ -84,6 +84,16 @@ export async function benchCam(): Promise<void> {
       const gc = median(total);
       const gcNoDecode = median(noDecode);
 
+      // Five gradient CAM variants of one request from one forward + one backward vs five Grad-CAMs.
+      const variants = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM'] as const;
+      const groupTimes: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        await explainCamGroup(ctx, variants, req(model, image, 'GRAD_CAM', {}), {});
+        groupTimes.push(performance.now() - t0);
+      }
+      const group = median(groupTimes);
+
       // Throughput at one batch size: forward floor vs the explainers' network images/s.
       const B = 16;
       const fB = await forwardMs(floor, model, B, Math.max(2, reps - 1));
@@ -103,6 +113,9 @@ export async function benchCam(): Promise<void> {
         ['  ratio to one forward', gc / f1],
         ['  without image decode (ms)', gcNoDecode],
         ['  ratio to one forward, without decode', gcNoDecode / f1],
+        ['5 CAM variants from one pass, per image (ms)', group],
+        ['  ratio to 5 Grad-CAMs run alone', group / (5 * gc)],
+        ['  ratio to 1 Grad-CAM', group / gc],
         [`forward throughput, batch ${B} (img/s)`, floorIps],
         [`Score-CAM (${channels} channels) img/s`, score],
         ['  ratio to forward throughput', score / floorIps],

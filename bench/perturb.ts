@@ -19,7 +19,7 @@ import { torchvisionModel } from '../test/support/torchvision.ts';
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
 
-async function floorMs(session: Session, model: ModelHandle, images: number, batch: number, input: Float32Array): Promise<number> {
+export async function floorMs(session: Session, model: ModelHandle, images: number, batch: number, input: Float32Array): Promise<number> {
   const { spec } = model;
   const per = 3 * spec.width * spec.height;
   const shape = spec.layout === 'NCHW' ? [3, spec.height, spec.width] : [spec.height, spec.width, 3];

@@ -1,5 +1,6 @@
 // `npm run bench [name…]`: every benchmark prints its floor measured in the same run and the ratio to it.
 import { benchCam } from './cam.js';
+import { benchMetrics } from './metrics.js';
 import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
 import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
   cam: benchCam,
   perturb: benchPerturb,
+  metrics: benchMetrics,
   subscribers: async () => {
     await benchSubscribers();
     await benchSubscriberMemory();

@@ -109,7 +109,9 @@ const layerCam: ElementFn = (A, G, K, P, off, out) => {
   }
 };
 
-const GRAD_COMBINE: Record<Exclude<CamMethod, 'EIGEN_CAM' | 'SCORE_CAM'>, GradCombine> = {
+type GradMethod = Exclude<CamMethod, 'EIGEN_CAM' | 'SCORE_CAM'>;
+
+const GRAD_COMBINE: Record<GradMethod, GradCombine> = {
   GRAD_CAM: { kind: 'weights', fn: gradCam },
   GRAD_CAM_PLUS_PLUS: { kind: 'weights', fn: gradCamPlusPlus },
   XGRAD_CAM: { kind: 'weights', fn: xGradCam },
@@ -195,6 +197,12 @@ function accumulate(acc: Accumulator, ci: number, aug: Augmentation, res: { map:
   if (isIdentity(aug)) acc.rawMax[ci] = res.rawMax;
 }
 
+/** The accumulated maps divided by the number of augmentations (in place). */
+function averaged(acc: Accumulator, n: number): Float32Array[] {
+  if (n > 1) for (const s of acc.sums) for (let i = 0; i < s.length; i++) s[i] /= n;
+  return acc.sums;
+}
+
 function checkActivation(shape: readonly number[], layer: string): [number, number, number] {
   if (shape.length !== 4) {
     throw new EngineError('INVALID_ARGUMENT', `target layer '${layer}' has shape [${shape.join(', ')}]; CAM methods need a 4-D [N, C, H, W] feature map`);
@@ -213,34 +221,60 @@ interface CamRun {
   summary: Record<string, unknown>;
 }
 
+/** Activations of the augmented images per layer, computed at most once per group. */
+type ActivationMemo = (layer: string) => Promise<Activations>;
+
 /** Runs one CAM method on one request. */
 export async function explainCam(ctx: EngineContext, method: CamMethod, req: ExplainRequest, ctl: RunControl, opts: CamOptions = {}): Promise<ExplainResult> {
+  return (await explainCamGroup(ctx, [method], req, ctl, opts))[0];
+}
+
+/**
+ * Several CAM methods on one request (same image, model, layer, classes and parameters): the image is
+ * decoded once, the activations come from one forward pass per augmentation, and every gradient
+ * method (Grad-CAM, Grad-CAM++, XGrad-CAM, HiRes-CAM, LayerCAM) is formed from one backward run —
+ * they differ only in how the channels are weighted. Results are in `methods` order, each the same
+ * as the method run alone.
+ */
+export async function explainCamGroup(ctx: EngineContext, methods: readonly CamMethod[], req: ExplainRequest, ctl: RunControl, opts: CamOptions = {}): Promise<ExplainResult[]> {
   const t0 = performance.now();
   const p: CamParams = { ...DEFAULTS.cam, ...(req.params.cam ?? {}) };
   const img = await loadImage(req, ctl);
   const tImage = performance.now();
   const augs = p.augSmooth ? AUG_SMOOTH : IDENTITY;
-  let run: CamRun;
-  if (method === 'EIGEN_CAM') run = await eigenCam(ctx, req, img, p, augs, ctl);
-  else if (method === 'SCORE_CAM') run = await scoreCam(ctx, req, img, p, augs, ctl, opts);
-  else run = await gradientCam(ctx, method, req, img, p, augs, ctl);
-  const attributions: Attribution[] = run.classes.map((c, i) =>
-    attributionRecord(req.model, c, run.probs[c], run.maps[i], img, false, { score: run.scores[i], camMax: run.rawMax[i] }),
-  );
-  return {
-    method: method as Method,
-    attributions,
-    geometry: img.geometry,
-    summary: {
-      targetLayer: run.layer,
-      activationShape: run.activationShape,
-      classes: run.classes,
-      augmentations: augs.length,
-      eigenSmooth: p.eigenSmooth && method !== 'EIGEN_CAM',
-      ...run.summary,
-      timingsMs: { image: round(tImage - t0), total: round(performance.now() - t0) },
-    },
+  const memo = new Map<string, Promise<Activations>>();
+  const activations: ActivationMemo = (layer) => {
+    let a = memo.get(layer);
+    if (!a) memo.set(layer, (a = activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl)));
+    return a;
   };
+  const gradient = methods.filter((m): m is GradMethod => m in GRAD_COMBINE);
+  const gradRuns = gradient.length ? await gradientCam(ctx, gradient, req, img, p, augs, ctl, activations) : new Map<GradMethod, CamRun>();
+  const runs: CamRun[] = [];
+  for (const method of methods) {
+    if (method === 'EIGEN_CAM') runs.push(await eigenCam(req, img, p, augs, ctl, activations));
+    else if (method === 'SCORE_CAM') runs.push(await scoreCam(ctx, req, img, p, augs, ctl, opts, activations));
+    else runs.push(gradRuns.get(method)!);
+  }
+  const shared = methods.length > 1 ? { sharedWith: [...new Set(methods)] } : {};
+  return methods.map((method, k) => {
+    const run = runs[k];
+    return {
+      method: method as Method,
+      attributions: run.classes.map((c, i) => attributionRecord(req.model, c, run.probs[c], run.maps[i], img, false, { score: run.scores[i], camMax: run.rawMax[i] })),
+      geometry: img.geometry,
+      summary: {
+        targetLayer: run.layer,
+        activationShape: run.activationShape,
+        classes: run.classes,
+        augmentations: augs.length,
+        eigenSmooth: p.eigenSmooth && method !== 'EIGEN_CAM',
+        ...run.summary,
+        ...shared,
+        timingsMs: { image: round(tImage - t0), total: round(performance.now() - t0) },
+      },
+    };
+  });
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
@@ -252,26 +286,26 @@ function rowsPerRun(requested: number, fixed: number | null): number {
 
 async function gradientCam(
   ctx: EngineContext,
-  method: Exclude<CamMethod, 'EIGEN_CAM' | 'SCORE_CAM'>,
+  methods: readonly GradMethod[],
   req: ExplainRequest,
   img: ImageInput,
   p: CamParams,
   augs: readonly Augmentation[],
   ctl: RunControl,
-): Promise<CamRun> {
+  activations: ActivationMemo,
+): Promise<Map<GradMethod, CamRun>> {
   const model = req.model;
   const facts = await modelFacts(model);
   if (facts.quantized) {
-    throw new EngineError('NOT_DIFFERENTIABLE', `${method} needs gradients, which a quantized model does not have; use EIGEN_CAM, SCORE_CAM or the perturbation methods`);
+    throw new EngineError('NOT_DIFFERENTIABLE', `${methods.join(', ')} need${methods.length > 1 ? '' : 's'} gradients, which a quantized model does not have; use EIGEN_CAM, SCORE_CAM or the perturbation methods`);
   }
   const layer = resolveLayer(facts, p.targetLayer, 'gradient');
-  const combine = GRAD_COMBINE[method];
   const tFwd = performance.now();
   // One forward pass per augmentation through the activation model gives the prediction (for
   // TOP-k) and the activations; the gradients then only need the tail layer → logits (the
   // classifier head) differentiated, for every class at once. When the tail is not
   // self-contained, the full backward model reruns the forward with the seeds.
-  const first = await activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl);
+  const first = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(first.logits[id], model);
   const classes = resolveClasses(req.params.target, probs);
@@ -285,7 +319,7 @@ async function gradientCam(
   const fixed = tail ? null : facts.fixedBatch;
   const B = rowsPerRun(p.batchSize, fixed);
   const { width: W, height: H, per } = img;
-  const acc: Accumulator = { sums: classes.map(() => new Float32Array(W * H)), rawMax: classes.map(() => 0) };
+  const accs = methods.map((): Accumulator => ({ sums: classes.map(() => new Float32Array(W * H)), rawMax: classes.map(() => 0) }));
   const scores = Float64Array.from(classes, (c) => first.logits[id][c]);
   const { K, h, w } = first;
   const P = h * w;
@@ -301,7 +335,7 @@ async function gradientCam(
   }
   const rowInput = (a: number) => (tail ? first.acts[a] : augmented!.subarray(a * per, (a + 1) * per));
   const buf = new Float32Array(B * rowSize);
-  const elems = combine.kind === 'elementwise' ? new Float32Array(K * P) : null;
+  const elems = methods.some((m) => GRAD_COMBINE[m].kind === 'elementwise') ? new Float32Array(K * P) : null;
   for (let start = 0; start < rows.length; start += B) {
     throwIfAborted(ctl.signal);
     const chunk = rows.slice(start, start + B);
@@ -317,40 +351,44 @@ async function gradientCam(
     if (k2 !== K || h2 !== h || w2 !== w) throw new EngineError('UNSUPPORTED_MODEL', `activation shape changed between runs at '${layer}'`);
     chunk.forEach((r, j) => {
       const off = j * K * P;
-      let cam: Float32Array;
-      if (combine.kind === 'weights') cam = camFromWeights(res.activation, combine.fn(res.activation, res.gradient, K, P, off), K, P, off, p.eigenSmooth);
-      else {
-        combine.fn(res.activation, res.gradient, K, P, off, elems!);
-        cam = camFromElements(elems!, K, P, p.eigenSmooth);
-      }
-      accumulate(acc, r.ci, augs[r.aug], finishCam(cam, h, w, H, W), H, W);
+      methods.forEach((m, mi) => {
+        const combine = GRAD_COMBINE[m];
+        let cam: Float32Array;
+        if (combine.kind === 'weights') cam = camFromWeights(res.activation, combine.fn(res.activation, res.gradient, K, P, off), K, P, off, p.eigenSmooth);
+        else {
+          combine.fn(res.activation, res.gradient, K, P, off, elems!);
+          cam = camFromElements(elems!, K, P, p.eigenSmooth);
+        }
+        accumulate(accs[mi], r.ci, augs[r.aug], finishCam(cam, h, w, H, W), H, W);
+      });
     });
     mathMs += performance.now() - t1;
     ctl.onProgress?.({ stage: 'gradients', done: Math.min(rows.length, start + chunk.length), total: rows.length });
   }
   const activationShape = [1, K, h, w];
-  const forwardPasses = augs.length;
-  const maps = acc.sums.map((s) => {
-    if (augs.length > 1) for (let i = 0; i < s.length; i++) s[i] /= augs.length;
-    return s;
-  });
-  return {
-    classes,
-    probs,
-    scores,
-    maps,
-    rawMax: acc.rawMax,
-    layer,
-    activationShape,
-    summary: {
-      forwardPasses,
-      backward: tail ? 'head' : 'full',
-      backwardRuns,
-      rows: rows.length,
-      batchSize: B,
-      timingsMsDetail: { classes: round(tClasses - tFwd), gradients: round(performance.now() - tClasses - mathMs), maps: round(mathMs) },
-    },
+  const summary = {
+    forwardPasses: augs.length,
+    backward: tail ? 'head' : 'full',
+    backwardRuns,
+    rows: rows.length,
+    batchSize: B,
+    timingsMsDetail: { classes: round(tClasses - tFwd), gradients: round(performance.now() - tClasses - mathMs), maps: round(mathMs) },
   };
+  return new Map(
+    methods.map((m, mi) => [
+      m,
+      { classes, probs, scores, maps: averaged(accs[mi], augs.length), rawMax: accs[mi].rawMax, layer, activationShape, summary },
+    ]),
+  );
+}
+
+interface Activations {
+  acts: Float32Array[];
+  logits: Float32Array[];
+  K: number;
+  h: number;
+  w: number;
+  activationName: string;
 }
 
 /** Activations (and logits) of the augmented images through the activation model, chunked. */
@@ -362,7 +400,7 @@ async function activationsOf(
   augs: readonly Augmentation[],
   batchSize: number,
   ctl: RunControl,
-): Promise<{ acts: Float32Array[]; logits: Float32Array[]; K: number; h: number; w: number; activationName: string }> {
+): Promise<Activations> {
   const facts = await modelFacts(req.model);
   const am = await activationModel(ctx, req.model, layer, facts);
   const B = rowsPerRun(batchSize, fixedBatch(am.session, am.inputName));
@@ -394,10 +432,10 @@ function identityIndex(augs: readonly Augmentation[]): number {
   return i < 0 ? 0 : i;
 }
 
-async function eigenCam(ctx: EngineContext, req: ExplainRequest, img: ImageInput, p: CamParams, augs: readonly Augmentation[], ctl: RunControl): Promise<CamRun> {
+async function eigenCam(req: ExplainRequest, img: ImageInput, p: CamParams, augs: readonly Augmentation[], ctl: RunControl, activations: ActivationMemo): Promise<CamRun> {
   const facts = await modelFacts(req.model);
   const layer = resolveLayer(facts, p.targetLayer, 'activation');
-  const { acts, logits, K, h, w, activationName } = await activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl);
+  const { acts, logits, K, h, w, activationName } = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(logits[id], req.model);
   const classes = resolveClasses(req.params.target, probs);
@@ -457,11 +495,12 @@ async function scoreCam(
   augs: readonly Augmentation[],
   ctl: RunControl,
   opts: CamOptions,
+  activations: ActivationMemo,
 ): Promise<CamRun> {
   const model = req.model;
   const facts = await modelFacts(model);
   const layer = resolveLayer(facts, p.targetLayer, 'activation');
-  const { acts, logits, K, h, w, activationName } = await activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl);
+  const { acts, logits, K, h, w, activationName } = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(logits[id], model);
   const classes = resolveClasses(req.params.target, probs);
@@ -533,10 +572,7 @@ async function scoreCam(
       accumulate(acc, ci, augs[a], finishCam(camFromWeights(A, wts, K, P, 0, p.eigenSmooth), h, w, H, W), H, W);
     });
   }
-  const maps = acc.sums.map((s) => {
-    if (augs.length > 1) for (let i = 0; i < s.length; i++) s[i] /= augs.length;
-    return s;
-  });
+  const maps = averaged(acc, augs.length);
   return {
     classes,
     probs,

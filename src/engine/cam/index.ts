@@ -5,7 +5,7 @@ import type { Explainer } from '../explain/types.ts';
 import type { Method } from '../methods.ts';
 import { explainCam, type CamMethod, type CamOptions } from './core.ts';
 
-export { AUG_SMOOTH, explainCam, finishCam, type Augmentation, type CamMethod, type CamOptions } from './core.ts';
+export { AUG_SMOOTH, explainCam, explainCamGroup, finishCam, type Augmentation, type CamMethod, type CamOptions } from './core.ts';
 export { firstComponentProjection, resizeBilinear } from './maps.ts';
 export { modelFacts, releaseDecoded, type ModelFacts } from './model.ts';
 

@@ -6,7 +6,7 @@
 //   TOP_PERCENT    the round(p·N/100) largest values (at least one), ties at the cut by lower pixel index.
 import { EngineError } from '../errors.ts';
 import { limeSelection } from '../render/lime-views.ts';
-import { argsort } from './order.ts';
+import { descendingOrder } from './order.ts';
 
 export type Binarization =
   | { kind: 'LIME_FEATURES'; numFeatures: number }
@@ -57,15 +57,8 @@ export function topPixels(map: ArrayLike<number>, k: number): Uint8Array {
   const mask = new Uint8Array(n);
   if (k <= 0) return mask;
   if (k >= n) return mask.fill(1);
-  const order = argsort(map);
-  // Walk down from the largest value; within a run of equal values the indices ascend.
-  let taken = 0;
-  for (let end = n; end > 0 && taken < k; ) {
-    let start = end - 1;
-    while (start > 0 && map[order[start - 1]] === map[order[end - 1]]) start--;
-    for (let p = start; p < end && taken < k; p++, taken++) mask[order[p]] = 1;
-    end = start;
-  }
+  const order = descendingOrder(map);
+  for (let p = 0; p < k; p++) mask[order[p]] = 1;
   return mask;
 }
 

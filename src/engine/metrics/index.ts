@@ -2,5 +2,7 @@
 export { agreement, dice, iou, topKOverlap, type Agreement, type MapOperand } from './agreement.ts';
 export { binarize, checkBinarization, segmentValues, topCount, topPixels, type Binarization } from './binarize.ts';
 export { averageRanks, pearson, spearman } from './correlation.ts';
-export { argsort } from './order.ts';
+export { argsort, descendingOrder } from './order.ts';
 export { summarize, type Summary } from './stats.ts';
+export { checkRandomization, randomizationCheck, randomizeTopLayers, type RandomizationParams, type RandomizationResult } from './randomization.ts';
+export { checkFaithfulness, deletionInsertion, FAITHFULNESS_DEFAULTS, fillImage, stepCounts, trapezoid, type ClassCurves, type Curve, type FaithfulnessFill, type FaithfulnessInput, type FaithfulnessParams } from './faithfulness.ts';

@@ -40,3 +40,18 @@ export function argsort(values: ArrayLike<number>): Uint32Array {
   }
   return idx;
 }
+
+/** Indices from the largest value down; equal values in ascending index order (most relevant first). */
+export function descendingOrder(values: ArrayLike<number>): Uint32Array {
+  const n = values.length;
+  const asc = argsort(values);
+  const out = new Uint32Array(n);
+  let o = 0;
+  for (let end = n; end > 0; ) {
+    let start = end - 1;
+    while (start > 0 && values[asc[start - 1]] === values[asc[end - 1]]) start--;
+    for (let p = start; p < end; p++) out[o++] = asc[p];
+    end = start;
+  }
+  return out;
+}

@@ -1,6 +1,5 @@
 // What every perturbation run starts with: the session, the model's uint8 view of the image, its
 // normalized tensor, the unmodified prediction and the classes to explain.
-import fs from 'node:fs';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, ExplainRequest } from '../explain/types.ts';
 import type { HideColor, Segmentation, Target } from '../methods.ts';
@@ -10,7 +9,7 @@ import { topK } from '../predict.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
-import { BatchRunner, chooseBatch, sessionFor } from './runner.ts';
+import { BatchRunner, chooseBatch, modelFileSize, sessionFor } from './runner.ts';
 
 export interface Prepared {
   runner: BatchRunner;
@@ -41,14 +40,6 @@ export function resolveTargets(target: Target, probs: ArrayLike<number>): number
   return [...new Set(target.classes)];
 }
 
-function fileSize(path: string): number | null {
-  try {
-    return fs.statSync(path).size;
-  } catch {
-    return null;
-  }
-}
-
 export async function prepare(req: ExplainRequest, sessions: SessionCache, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
   throwIfAborted(ctl.signal);
   const session = await sessionFor(sessions, req.model);
@@ -57,7 +48,7 @@ export async function prepare(req: ExplainRequest, sessions: SessionCache, reque
   const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
   const original = new Float32Array(3 * spec.width * spec.height);
   normalizeInto(rgb, spec, original, 0);
-  const plan = chooseBatch(session, req.model, requestedBatch, fileSize(req.model.path));
+  const plan = chooseBatch(session, req.model, requestedBatch, modelFileSize(req.model.path));
   const runner = new BatchRunner(session, req.model, plan, []);
   const probs = await runner.probabilitiesOf(original);
   const classes = resolveTargets(req.params.target, probs);

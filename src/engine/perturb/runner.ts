@@ -5,6 +5,7 @@
 // JS compositing of batch k+1 overlaps onnxruntime running batch k on its own threads, and memory
 // stays flat however many samples are drawn. For every sample it keeps only the probabilities of
 // the requested classes.
+import fs from 'node:fs';
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { softmax } from '../predict.ts';
@@ -17,6 +18,15 @@ export interface BatchPlan {
   size: number;
   /** Fixed batch dimension of the graph (rows are zero-padded to it), else null. */
   fixed: number | null;
+}
+
+/** Size of the model file (a proxy for its activation memory in chooseBatch), null when unreadable. */
+export function modelFileSize(path: string): number | null {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return null;
+  }
 }
 
 /** Session for a model handle from a cache (keyed by the model's hash). */

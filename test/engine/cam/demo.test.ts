@@ -137,3 +137,24 @@ test('map kernels: cv2 bilinear resize, min-max finish, PCA projection sign', ()
   const proj = firstComponentProjection(X, 2, 4);
   assert.equal(proj.indexOf(Math.max(...proj)), 3);
 });
+
+test('all CAM methods of one request from one forward and one backward pass equal each method run alone', async () => {
+  const { explainCamGroup } = await import('../../../src/engine/cam/index.ts');
+  const { png } = await twoShapes();
+  const methods = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM'] as const;
+  for (const cam of [{}, { augSmooth: true, eigenSmooth: true }]) {
+    const req = request(demoModel(), png, 'GRAD_CAM', { target: { kind: 'CLASSES', classes: [RED, BLUE] }, cam });
+    const group = await explainCamGroup(ctx, methods, req, {});
+    assert.deepEqual(group.map((r) => r.method), methods);
+    const gradient = group.filter((r) => r.summary.backwardRuns !== undefined);
+    assert.equal(gradient.length, 5);
+    // The five gradient methods share one backward run per batch of (augmentation, class) rows.
+    assert.ok(gradient.every((r) => r.summary.backwardRuns === gradient[0].summary.backwardRuns));
+    for (const r of group) {
+      const alone = await cams[r.method]!({ ...req, method: r.method }, {});
+      assert.deepEqual(r.attributions.map((a) => a.classIndex), alone.attributions.map((a) => a.classIndex));
+      r.attributions.forEach((a, i) => assert.deepEqual(a.map, alone.attributions[i].map, `${r.method} ${JSON.stringify(cam)} class ${a.classIndex}`));
+      assert.deepEqual(r.summary.sharedWith, [...methods]);
+    }
+  }
+});

@@ -1,0 +1,67 @@
+// Deletion and insertion curves on the built-in demo model, whose correct attribution is known by
+// construction: class "red" depends only on the red pixels. Deleting the drawn square first must
+// drop the probability faster than a random order, and that faster than deleting it last.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkFaithfulness, deletionInsertion, fillImage, stepCounts, trapezoid } from '../../../src/engine/metrics/index.ts';
+import { toRgbRaw } from '../../../src/engine/preprocess.ts';
+import { mulberry32 } from '../../../src/engine/random.ts';
+import { SessionCache } from '../../../src/engine/session.ts';
+import { demoModel, redSquare } from '../perturb/helpers.ts';
+
+const W = 224;
+const RED = 1;
+
+async function demoCase() {
+  const model = demoModel();
+  const crop = await toRgbRaw(await redSquare(64, 40, 40), model.spec);
+  const rgb = new Uint8Array(crop.data);
+  const shape = Float32Array.from({ length: W * W }, (_, p) => {
+    const x = p % W;
+    const y = Math.floor(p / W);
+    return x >= 40 && x < 104 && y >= 40 && y < 104 ? 1 : 0;
+  });
+  const rand = mulberry32(3);
+  const random = Float32Array.from({ length: W * W }, () => rand());
+  const leastFirst = Float32Array.from(shape, (v) => -v);
+  return { model, rgb, shape, random, leastFirst };
+}
+
+for (const fill of ['BLUR', 'MEAN', 'BLACK'] as const) {
+  test(`deletion and insertion AUC order the demo maps: shape first, random, least relevant first (fill ${fill})`, async () => {
+    const { model, rgb, shape, random, leastFirst } = await demoCase();
+    const sessions = new SessionCache();
+    try {
+      const params = checkFaithfulness({ fill, steps: 20 });
+      const [s, r, l] = await deletionInsertion(
+        sessions,
+        { model, rgb, maps: [shape, random, leastFirst].map((map) => ({ classIndex: RED, map })) },
+        params,
+      );
+      assert.ok(s.deletion.auc < r.deletion.auc && r.deletion.auc < l.deletion.auc, `deletion AUC ${s.deletion.auc} < ${r.deletion.auc} < ${l.deletion.auc}`);
+      assert.ok(s.insertion.auc > r.insertion.auc && r.insertion.auc > l.insertion.auc, `insertion AUC ${s.insertion.auc} > ${r.insertion.auc} > ${l.insertion.auc}`);
+      for (const c of [s, r, l]) {
+        assert.equal(c.deletion.probabilities.length, 21);
+        // Step 0 of deletion and the last step of insertion are the unmodified crop; the other ends are the fill.
+        assert.equal(c.deletion.probabilities[0], s.deletion.probabilities[0]);
+        assert.equal(c.insertion.probabilities[20], s.deletion.probabilities[0]);
+        assert.equal(c.insertion.probabilities[0], s.deletion.probabilities[20]);
+        assert.equal(c.deletion.probabilities[20], s.deletion.probabilities[20]);
+        assert.equal(c.deletion.auc, trapezoid(c.deletion.fractions, c.deletion.probabilities));
+      }
+      assert.ok(s.deletion.probabilities[0] > 0.9, 'the demo model sees red');
+    } finally {
+      await sessions.close();
+    }
+  });
+}
+
+test('curve steps, areas and fills', () => {
+  assert.deepEqual(stepCounts(10, 4), [0, 3, 5, 8, 10]);
+  assert.equal(trapezoid([0, 0.5, 1], [1, 1, 0]), 0.75);
+  const rgb = Uint8Array.from([0, 10, 20, 100, 110, 120]);
+  assert.deepEqual([...fillImage(rgb, 2, 1, { fill: 'MEAN', blurSigma: 5 })], [50, 60, 70, 50, 60, 70]);
+  assert.deepEqual([...fillImage(rgb, 2, 1, { fill: 'BLACK', blurSigma: 5 })], [0, 0, 0, 0, 0, 0]);
+  assert.throws(() => checkFaithfulness({ steps: 0 }), /steps/);
+  assert.throws(() => checkFaithfulness({ fill: 'GRAY' as never }), /fill/);
+});
