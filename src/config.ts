@@ -1,4 +1,5 @@
 // Service configuration from environment variables, validated once at start.
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -37,6 +38,13 @@ export interface S3Options {
 /** Where images, models and artifacts live: a directory (default) or an S3-compatible bucket. */
 export type ArtifactStoreConfig = { kind: 'directory'; dir: string } | ({ kind: 's3' } & S3Options);
 
+export interface FileLinkConfig {
+  secret: Buffer | null;
+  ttlSeconds: number;
+  /** No XAI_FILES_SECRET was set: a random one serves this process only (links do not work on other nodes). */
+  secretGenerated: boolean;
+}
+
 export interface Config {
   host: string;
   port: number;
@@ -49,6 +57,8 @@ export interface Config {
   /** When set, an admin key with this secret is ensured at start (bootstrap for headless installs). */
   adminKey: string | null;
   graphiql: boolean;
+  /** Signed /files links; `secret` is null in open mode, where links need no signature. */
+  files: FileLinkConfig;
   seedDemo: boolean;
   limits: Limits;
   /** One onnxruntime intra-op thread pool size for every session (0 = runtime default). */
@@ -96,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth,
     adminKey: env.XAI_ADMIN_KEY || null,
     graphiql: env.NODE_ENV !== 'production',
+    files: fileLinks(env, auth),
     seedDemo: env.XAI_SEED_DEMO !== '0',
     intraOpThreads: int(env, 'XAI_ORT_THREADS', 0),
     tensorCacheBytes: int(env, 'XAI_TENSOR_CACHE_MB', 256) * MB,
@@ -119,6 +130,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: Math.max(1, int(env, 'XAI_REQUEST_TIMEOUT_MS', 30_000)),
     },
   };
+}
+
+/** With API keys, /files links carry an HMAC signature; the secret must be the same on every API node. */
+function fileLinks(env: NodeJS.ProcessEnv, auth: AuthMode): FileLinkConfig {
+  const ttlSeconds = Math.max(60, int(env, 'XAI_FILES_URL_TTL_SECONDS', 3600));
+  if (auth === 'open') return { secret: null, ttlSeconds, secretGenerated: false };
+  const configured = env.XAI_FILES_SECRET;
+  if (configured) {
+    if (configured.length < 32) throw new ConfigError('XAI_FILES_SECRET must have at least 32 characters (e.g. openssl rand -hex 32)');
+    return { secret: Buffer.from(configured, 'utf8'), ttlSeconds, secretGenerated: false };
+  }
+  if (env.REDIS_URL) throw new ConfigError('XAI_FILES_SECRET must be set, and the same on every API node, when several nodes serve (REDIS_URL is set)');
+  return { secret: randomBytes(32), ttlSeconds, secretGenerated: true };
 }
 
 /** XAI_ARTIFACT_STORE: a directory path, or s3://bucket/prefix (credentials from the standard AWS_* chain). */

@@ -18,6 +18,10 @@ async function main() {
   app.jobs = config.redisUrl ? new BullJobQueue(app, redisConnection(config.redisUrl)) : await LocalJobQueue.start(app);
   const server = await startServer(app);
   console.log(`xai-lab listening on ${server.url}/graphql (HTTP and websocket), database: ${app.db.provider}, artifacts: ${app.blobs.location}, jobs: ${config.redisUrl ? 'BullMQ (run `npm run worker`)' : `in-process, ${config.jobs.concurrency} at a time`}`);
+  if (config.files.secretGenerated) {
+    console.log('WARNING: XAI_FILES_SECRET is not set: /files links are signed with a random secret of this process;');
+    console.log('         they stop working after a restart and on other API nodes. Set it (openssl rand -hex 32).');
+  }
   if (config.auth === 'open') {
     console.log(`WARNING: authentication is OFF (open mode, bound to ${config.host} only). Every local client acts as admin.`);
     console.log('         Set XAI_AUTH=required and XAI_ADMIN_KEY=<secret> to require API keys.');

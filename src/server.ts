@@ -11,6 +11,7 @@ import type { App } from './app.js';
 import type { Principal } from './auth.js';
 import type { Context } from './context.js';
 import { serveFile } from './http/files.js';
+import { fileAccessDenied } from './http/file-access.js';
 import { FILES_PREFIX } from './http/urls.js';
 import { isPortalPath, servePortal } from './http/portal.js';
 import { schema } from './schema/index.js';
@@ -71,7 +72,7 @@ export async function startServer(app: App, opts: { host?: string; port?: number
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path.startsWith(FILES_PREFIX)) {
-      serveFile(app.blobs, req, res).catch(() => res.destroy());
+      serveFile(app.blobs, req, res, (key, url, r) => fileAccessDenied(app, key, url, r), app.config.files.secret !== null).catch(() => res.destroy());
       return;
     }
     if (isPortalPath(path)) {

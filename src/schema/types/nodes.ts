@@ -45,7 +45,7 @@ builder.node(ImageRef, {
     originalName: t.exposeString('originalName', { nullable: true }),
     byteSize: t.exposeInt('byteSize'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    url: t.string({ description: 'The original upload, served with immutable caching', resolve: (i) => imageUrl(i) }),
+    url: t.string({ description: 'The original upload, served with immutable caching; with API keys a signed link that expires', resolve: (i, _a, ctx) => imageUrl(ctx.app.config.files, i) }),
     predictions: t.connection({
       type: PredictionRef,
       args: { model: t.arg.globalID({ for: ModelRef }) },
@@ -138,7 +138,7 @@ builder.objectType(ArtifactRef, {
     width: t.exposeInt('width', { nullable: true }),
     height: t.exposeInt('height', { nullable: true }),
     shape: t.intList({ nullable: true, resolve: (a) => (a.shape as number[] | null) ?? null }),
-    url: t.string({ resolve: (a) => artifactUrl(a) }),
+    url: t.string({ description: 'Served with immutable caching; with API keys a signed link that expires', resolve: (a, _a, ctx) => artifactUrl(ctx.app.config.files, a) }),
   }),
 });
 
