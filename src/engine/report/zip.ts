@@ -1,0 +1,107 @@
+// A deterministic ZIP writer: the same files give the same bytes. Entries are sorted by name, every
+// timestamp is the DOS epoch (1980-01-01 00:00), no extra fields or comments, names flagged UTF-8,
+// data deflated by zlib (level 9; stored when that is not smaller). No ZIP64: archives stay < 4 GiB.
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { EngineError } from '../errors.ts';
+
+export interface ArchiveFile {
+  /** Path inside the archive, '/'-separated, no leading '/' or '..'. */
+  name: string;
+  bytes: Uint8Array;
+}
+
+const DOS_DATE = (0 << 9) | (1 << 5) | 1; // 1980-01-01
+const DOS_TIME = 0;
+const UTF8 = 1 << 11;
+
+function checkName(name: string): void {
+  if (!name || name.startsWith('/') || name.split('/').some((p) => p === '..' || p === '' || p === '.') || name.includes('\\')) {
+    throw new EngineError('INVALID_ARGUMENT', `bad archive path "${name}"`);
+  }
+}
+
+export function zipArchive(files: readonly ArchiveFile[]): Buffer {
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    checkName(sorted[i].name);
+    if (i > 0 && sorted[i].name === sorted[i - 1].name) throw new EngineError('INVALID_ARGUMENT', `duplicate archive path "${sorted[i].name}"`);
+  }
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const f of sorted) {
+    const name = Buffer.from(f.name, 'utf8');
+    const raw = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.byteLength);
+    const deflated = deflateRawSync(raw, { level: 9 });
+    const stored = deflated.length >= raw.length;
+    const data = stored ? raw : deflated;
+    const crc = crc32(raw);
+    if (offset + 30 + name.length + data.length > 0xffffffff) throw new EngineError('INVALID_ARGUMENT', 'archive larger than 4 GiB');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(UTF8, 6);
+    local.writeUInt16LE(stored ? 0 : 8, 8);
+    local.writeUInt16LE(DOS_TIME, 10);
+    local.writeUInt16LE(DOS_DATE, 12);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0 (so the mode below is honoured)
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt16LE(UTF8, 8);
+    entry.writeUInt16LE(stored ? 0 : 8, 10);
+    entry.writeUInt16LE(DOS_TIME, 12);
+    entry.writeUInt16LE(DOS_DATE, 14);
+    entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(data.length, 20);
+    entry.writeUInt32LE(raw.length, 24);
+    entry.writeUInt16LE(name.length, 28);
+    entry.writeUInt16LE(0, 30); // extra
+    entry.writeUInt16LE(0, 32); // comment
+    entry.writeUInt16LE(0, 34); // disk
+    entry.writeUInt16LE(0, 36); // internal attributes
+    entry.writeUInt32LE((0o100644 << 16) >>> 0, 38); // -rw-r--r--
+    entry.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    central.push(entry, name);
+    offset += 30 + name.length + data.length;
+  }
+  const centralSize = central.reduce((s, b) => s + b.length, 0);
+  if (sorted.length > 0xffff) throw new EngineError('INVALID_ARGUMENT', 'more than 65535 archive entries');
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(sorted.length, 8);
+  end.writeUInt16LE(sorted.length, 10);
+  end.writeUInt32LE(centralSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, ...central, end]);
+}
+
+/** Reads back an archive this module wrote (and any plain deflate/stored ZIP without ZIP64). */
+export function unzipArchive(zip: Buffer): ArchiveFile[] {
+  const endAt = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (endAt < 0) throw new EngineError('INVALID_ARGUMENT', 'not a ZIP archive');
+  const count = zip.readUInt16LE(endAt + 10);
+  let p = zip.readUInt32LE(endAt + 16);
+  const out: ArchiveFile[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(p) !== 0x02014b50) throw new EngineError('INVALID_ARGUMENT', 'corrupt ZIP central directory');
+    const method = zip.readUInt16LE(p + 10);
+    const size = zip.readUInt32LE(p + 20);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const skip = nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+    const local = zip.readUInt32LE(p + 42);
+    const name = zip.toString('utf8', p + 46, p + 46 + nameLen);
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    const data = zip.subarray(start, start + size);
+    out.push({ name, bytes: method === 8 ? inflateRawSync(data) : Buffer.from(data) });
+    p += 46 + skip;
+  }
+  return out;
+}
+
