@@ -13,6 +13,14 @@ export interface Principal {
   name: string;
 }
 
+/** The identity recorded as creator in open mode, where there are no keys: one local user. */
+export const LOCAL_IDENTITY = 'local';
+
+/** Who a principal is for ownership and quotas: its API key id, or LOCAL_IDENTITY in open mode. */
+export function identityOf(principal: Principal): string {
+  return principal.keyId ?? LOCAL_IDENTITY;
+}
+
 export function hasRole(principal: Principal | null, needed: Role): boolean {
   return principal !== null && RANK[principal.role] >= RANK[needed];
 }

@@ -65,6 +65,8 @@ export interface Config {
   intraOpThreads: number;
   tensorCacheBytes: number;
   jobs: { concurrency: number; maxAttempts: number };
+  /** Per API key (not in open mode); 0 = unlimited. */
+  quotas: { queuedJobs: number; requestsPerMinute: number };
   /** With Redis, jobs go through BullMQ to `npm run worker` processes and events cross nodes. */
   redisUrl: string | null;
 }
@@ -111,6 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intraOpThreads: int(env, 'XAI_ORT_THREADS', 0),
     tensorCacheBytes: int(env, 'XAI_TENSOR_CACHE_MB', 256) * MB,
     redisUrl: env.REDIS_URL || null,
+    quotas: {
+      queuedJobs: int(env, 'XAI_QUOTA_QUEUED_JOBS', 100),
+      requestsPerMinute: int(env, 'XAI_QUOTA_REQUESTS_PER_MINUTE', 600),
+    },
     jobs: {
       // One running job per two cores: each job's inference already uses several cores.
       concurrency: Math.max(1, int(env, 'XAI_JOB_CONCURRENCY', Math.floor(availableParallelism() / 2))),

@@ -5,4 +5,6 @@ import type { Principal } from './auth.js';
 export interface Context {
   app: App;
   principal: Principal;
+  /** Set by resolvers, sent as HTTP headers of the response (e.g. Retry-After); unused over websocket. */
+  responseHeaders: Record<string, string>;
 }

@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'NOT_DIFFERENTIABLE'
   | 'UNSUPPORTED_OPERATOR'
-  | 'STORAGE_UNAVAILABLE';
+  | 'STORAGE_UNAVAILABLE'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
 /** A caller's value quoted in a message, cut to its first 40 characters (messages never echo megabytes). */
 export function preview(raw: string): string {
@@ -61,6 +63,21 @@ export class ConflictError extends AppError {
 export class StorageUnavailableError extends AppError {
   constructor(message: string) {
     super('STORAGE_UNAVAILABLE', message);
+  }
+}
+/** The caller's key may not change this record (it belongs to someone else). */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
+}
+/** A per-key quota is used up; the request may be repeated after `retryAfterSeconds`. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('RATE_LIMITED', message);
   }
 }
 /** The method cannot run on this model (e.g. gradients of a quantized model). */

@@ -20,6 +20,9 @@ import { httpAuthentication } from './http/authentication.js';
 import { requestBodyLimits } from './http/request-body.js';
 import { executionLimits } from './http/execution-limits.js';
 import { appErrorMasking } from './http/app-errors.js';
+import { responseHeaders } from './http/response-headers.js';
+import { RateLimitedError } from './errors.js';
+import { RequestRateLimiter } from './services/quotas.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -29,9 +32,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function createYogaFor(app: App) {
+export function createYogaFor(app: App, limiter: RequestRateLimiter) {
   const { limits } = app.config;
-  const auth = httpAuthentication(app);
+  const auth = httpAuthentication(app, limiter);
+  const headers = responseHeaders();
 
   return createYoga<{ principal?: Principal }, Context>({
     schema,
@@ -45,6 +49,7 @@ export function createYogaFor(app: App) {
     maxRequestBodySize: false,
     plugins: [
       auth.plugin,
+      headers.plugin,
       requestBodyLimits(app, auth.principalOf),
       EnvelopArmorPlugin({
         maxDepth: { n: limits.maxDepth, ignoreIntrospection: true },
@@ -61,13 +66,15 @@ export function createYogaFor(app: App) {
       // Fails closed: an execution path that skipped authentication gets no context at all.
       const p = principal ?? auth.principalOf(request);
       if (!p) throw new Error('unauthenticated execution path');
-      return { app, principal: p };
+      return { app, principal: p, responseHeaders: headers.forRequest(request) };
     },
   });
 }
 
 export async function startServer(app: App, opts: { host?: string; port?: number } = {}): Promise<RunningServer> {
-  const yoga = createYogaFor(app);
+  // Requests per minute per key, over HTTP and websocket alike.
+  const limiter = new RequestRateLimiter(app.config.quotas.requestsPerMinute);
+  const yoga = createYogaFor(app, limiter);
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -105,6 +112,7 @@ export async function startServer(app: App, opts: { host?: string; port?: number
       // subscription on it: each failure is answered as this operation's own error instead.
       onSubscribe: async (ctx, _id, payload) => {
         try {
+          limiter.take(ctx.extra.principal!); // set by onConnect, which accepted the socket
           const enveloped = yoga.getEnveloped({ principal: ctx.extra.principal, request: undefined as never, params: payload });
           const document = enveloped.parse(payload.query);
           const errors = enveloped.validate(enveloped.schema, document);
@@ -160,6 +168,7 @@ export async function startServer(app: App, opts: { host?: string; port?: number
 /** Armor's rules and the parser throw GraphQLErrors; anything else is unexpected and not shown. */
 function asGraphQLError(e: unknown): GraphQLError {
   if (e instanceof GraphQLError) return e;
+  if (e instanceof RateLimitedError) return new GraphQLError(e.message, { extensions: { code: e.code, retryAfterSeconds: e.retryAfterSeconds } });
   console.error('websocket operation failed:', e);
   return new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }

@@ -7,6 +7,7 @@ import type { ResultOf, TadaDocumentNode, VariablesOf } from './graphql.ts';
 import { unwrap, XaiError } from './errors.ts';
 import {
   CancelExplanationMutation,
+  DeleteExplanationMutation,
   ExplanationQuery,
   ExplanationsQuery,
   ExplanationUpdatedSubscription,
@@ -98,14 +99,14 @@ function source(doc: DocumentNode): string {
 
 interface GqlError {
   message: string;
-  extensions?: { code?: string; http?: { status?: number } };
+  extensions?: { code?: string; retryAfterSeconds?: number; http?: { status?: number } };
 }
 
 function fromGraphQLErrors(errors: GqlError[], status: number): XaiError {
   const first = errors[0];
   const code = first.extensions?.code ?? (status === 401 ? 'UNAUTHENTICATED' : status === 403 ? 'FORBIDDEN' : 'GRAPHQL_ERROR');
   const message = errors.map((e) => e.message).join('; ');
-  return new XaiError(code, message, { status });
+  return new XaiError(code, message, { status, retryAfterSeconds: first.extensions?.retryAfterSeconds });
 }
 
 function isCloseEvent(e: unknown): e is { code: number; reason: string } {
@@ -344,6 +345,8 @@ export function createXaiClient(options: XaiClientOptions) {
       unwrap((await request(RequestExplanationMutation, { input })).requestExplanation),
     cancelExplanation: async (id: string) => unwrap((await request(CancelExplanationMutation, { id })).cancelExplanation),
     retryExplanation: async (id: string) => unwrap((await request(RetryExplanationMutation, { id })).retryExplanation),
+    /** Only the explanation's creator or an admin may (FORBIDDEN otherwise). */
+    deleteExplanation: async (id: string) => unwrap((await request(DeleteExplanationMutation, { id })).deleteExplanation),
     explanation,
     explanations: async (args: VariablesOf<typeof ExplanationsQuery> = {}) => (await request(ExplanationsQuery, args)).explanations,
     /** Closes the websocket (pending watchers end with an error). */

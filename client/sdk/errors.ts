@@ -27,13 +27,16 @@ export class XaiError extends Error {
   readonly field?: string;
   /** HTTP status, when the error came with one. */
   readonly status?: number;
+  /** RATE_LIMITED: seconds to wait before asking again. */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: XaiErrorCode, message: string, extra: { typename?: string; field?: string; status?: number; cause?: unknown } = {}) {
+  constructor(code: XaiErrorCode, message: string, extra: { typename?: string; field?: string; status?: number; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.code = code;
     this.typename = extra.typename;
     this.field = extra.field;
     this.status = extra.status;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
   }
 }
 
@@ -51,10 +54,10 @@ export type SuccessData<T> = Extract<T, { data: unknown }> extends { data: infer
  *     const image = unwrap((await xai.mutate(UploadImageMutation, { file })).uploadImage);
  */
 export function unwrap<T extends Member>(result: T): SuccessData<T> {
-  const r = result as Member & { data?: unknown; code?: string; message?: string; field?: string };
+  const r = result as Member & { data?: unknown; code?: string; message?: string; field?: string; retryAfterSeconds?: number };
   if (r && 'data' in r && r.data !== undefined) return r.data as SuccessData<T>;
   if (r && typeof r.code === 'string') {
-    throw new XaiError(r.code, r.message ?? r.code, { typename: r.__typename, field: r.field });
+    throw new XaiError(r.code, r.message ?? r.code, { typename: r.__typename, field: r.field, retryAfterSeconds: r.retryAfterSeconds });
   }
   throw new XaiError('GRAPHQL_ERROR', `unexpected result ${r?.__typename ?? JSON.stringify(r)}: select __typename, the success member and ...on Error`);
 }

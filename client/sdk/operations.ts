@@ -12,6 +12,7 @@ export const ErrorFields = graphql(`
     message
     ... on InvalidArgumentError { field }
     ... on NotFoundError { id typename }
+    ... on RateLimitedError { retryAfterSeconds }
   }
 `);
 
@@ -94,6 +95,7 @@ export const ExplanationFields = graphql(
     method
     priority
     study
+    createdBy
     seed
     targetClasses
     parameters
@@ -115,7 +117,7 @@ export const ExplanationFields = graphql(
 // Queries
 
 export const ViewerQuery = graphql(`
-  query Viewer { viewer { name role open } }
+  query Viewer { viewer { id name role open } }
 `);
 
 export const ImagesQuery = graphql(
@@ -230,6 +232,20 @@ export const RequestExplanationMutation = graphql(
   }
 `,
   [ExplanationFields, ErrorFields],
+);
+
+/** Deletes a finished or cancelled explanation (its creator or an admin); resolves with its id. */
+export const DeleteExplanationMutation = graphql(
+  `
+  mutation DeleteExplanation($id: ID!) {
+    deleteExplanation(id: $id) {
+      __typename
+      ... on DeleteExplanationSuccess { data }
+      ...ErrorFields
+    }
+  }
+`,
+  [ErrorFields],
 );
 
 export const CancelExplanationMutation = graphql(

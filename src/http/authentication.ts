@@ -5,7 +5,9 @@
 import type { Plugin } from 'graphql-yoga';
 import type { App } from '../app.js';
 import type { Principal } from '../auth.js';
+import { RateLimitedError } from '../errors.js';
 import { authenticate, AuthenticationError } from '../services/keys.js';
+import type { RequestRateLimiter } from '../services/quotas.js';
 import { jsonError } from './json-error.js';
 
 export interface Authentication {
@@ -14,18 +16,27 @@ export interface Authentication {
   principalOf(request: Request): Principal | undefined;
 }
 
-export function httpAuthentication(app: App): Authentication {
+/** `limiter` charges each authenticated request to its key (HTTP 429 with Retry-After when empty). */
+export function httpAuthentication(app: App, limiter: RequestRateLimiter): Authentication {
   const principals = new WeakMap<Request, Principal>();
   return {
     principalOf: (request) => principals.get(request),
     plugin: {
       async onRequest({ request, endResponse, fetchAPI }) {
         try {
-          principals.set(request, await authenticate(app, request.headers.get('authorization')));
+          const principal = await authenticate(app, request.headers.get('authorization'));
+          limiter.take(principal);
+          principals.set(request, principal);
         } catch (e) {
-          if (!(e instanceof AuthenticationError)) throw e;
-          const r = jsonError(401, 'UNAUTHENTICATED', e.message);
-          endResponse(new fetchAPI.Response(r.body, { status: r.status, headers: { ...r.headers, 'www-authenticate': 'Bearer' } }));
+          if (e instanceof AuthenticationError) {
+            const r = jsonError(401, 'UNAUTHENTICATED', e.message, { 'www-authenticate': 'Bearer' });
+            return endResponse(new fetchAPI.Response(r.body, r));
+          }
+          if (e instanceof RateLimitedError) {
+            const r = jsonError(429, e.code, e.message, { 'retry-after': String(e.retryAfterSeconds) }, { retryAfterSeconds: e.retryAfterSeconds });
+            return endResponse(new fetchAPI.Response(r.body, r));
+          }
+          throw e;
         }
       },
     },

@@ -1,6 +1,13 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import type { Method } from '../engine/methods.js';
-import { cancelExplanation as cancel, requestExplanation as request, retryExplanation as retry } from '../services/explanations.js';
+import { RateLimitedError } from '../errors.js';
+import {
+  cancelExplanation as cancel,
+  deleteExplanation as remove,
+  requestExplanation as request,
+  retryExplanation as retry,
+} from '../services/explanations.js';
 
 type Id = { id: string };
 
@@ -30,8 +37,18 @@ function toEngineParameters(p: RequestArgs['input']['parameters']): Record<strin
   return out;
 }
 
+/** A quota refusal is the mutation's RateLimitedError member; over HTTP it also sets Retry-After. */
+async function reportingRetryAfter<T>(ctx: Context, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof RateLimitedError) ctx.responseHeaders['retry-after'] = String(e.retryAfterSeconds);
+    throw e;
+  }
+}
+
 export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: Context) {
-  return request(ctx.app, {
+  return reportingRetryAfter(ctx, () => request(ctx.app, {
     imageId: input.image.id,
     modelId: input.model.id,
     method: input.method,
@@ -41,13 +58,20 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
     priority: input.priority ?? 0,
     study: input.study ?? null,
     force: input.force ?? false,
-  });
+    principal: ctx.principal,
+  }));
 }
 
 export function cancelExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  return cancel(ctx.app, args.id.id);
+  return cancel(ctx.app, args.id.id, ctx.principal);
 }
 
 export function retryExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  return retry(ctx.app, args.id.id);
+  return reportingRetryAfter(ctx, () => retry(ctx.app, args.id.id, ctx.principal));
+}
+
+/** Returns the deleted explanation's global id. */
+export async function deleteExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
+  await remove(ctx.app, args.id.id, ctx.principal);
+  return encodeGlobalID('Explanation', args.id.id);
 }

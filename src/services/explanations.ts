@@ -1,6 +1,9 @@
 // Explanation requests: validate against the model, normalise parameters, and queue idempotently.
 import { createHash } from 'node:crypto';
 import type { App } from '../app.js';
+import { identityOf, type Principal } from '../auth.js';
+import { assertMayChange } from './ownership.js';
+import { checkQueuedJobsQuota } from './quotas.js';
 import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters, type Target } from '../engine/methods.js';
@@ -18,6 +21,8 @@ export interface ExplanationRequest {
   priority: number;
   study?: string | null;
   force: boolean;
+  /** Who asks: recorded as the creator, and charged against its quota. */
+  principal: Principal;
 }
 
 const STUDY = /^[^\x00-\x1f]{1,100}$/;
@@ -104,8 +109,10 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
     });
     if (existing) return existing;
   }
+  await checkQueuedJobsQuota(app, r.principal);
   const created = await app.prisma.explanation.create({
     data: {
+      createdBy: identityOf(r.principal),
       imageId: image.id,
       modelId: model.id,
       method: r.method,
@@ -123,21 +130,39 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
   return created;
 }
 
-export async function cancelExplanation(app: App, id: string): Promise<Explanation> {
+export async function cancelExplanation(app: App, id: string, principal: Principal): Promise<Explanation> {
   const row = await app.prisma.explanation.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('Explanation', id);
+  assertMayChange(principal, row, 'explanation', 'cancel');
   if (row.status !== 'QUEUED' && row.status !== 'RUNNING') return row;
   // Without a runner attached (API-only node) the database transition is the whole cancellation.
   return (await (app.jobs ? app.jobs.cancel(id) : markCancelled(app, id))) ?? row;
 }
 
-export async function retryExplanation(app: App, id: string): Promise<Explanation> {
+export async function retryExplanation(app: App, id: string, principal: Principal): Promise<Explanation> {
   const row = await app.prisma.explanation.findUnique({ where: { id } });
   if (!row) throw new NotFoundError('Explanation', id);
+  assertMayChange(principal, row, 'explanation', 'retry');
   if (row.status !== 'FAILED' && row.status !== 'CANCELLED') {
     throw new InvalidArgumentError('id', `only FAILED or CANCELLED explanations can be retried; this one is ${row.status}`);
   }
+  await checkQueuedJobsQuota(app, principal);
   const queued = (await requeue(app, id)) ?? row;
   await app.jobs?.enqueued(queued);
   return queued;
+}
+
+/** Removes a finished explanation and its artifact rows; the stored files stay (content-addressed, they
+ *  may be shared with other explanations). */
+export async function deleteExplanation(app: App, id: string, principal: Principal): Promise<string> {
+  const row = await app.prisma.explanation.findUnique({ where: { id } });
+  if (!row) throw new NotFoundError('Explanation', id);
+  assertMayChange(principal, row, 'explanation', 'delete');
+  if (row.status === 'QUEUED' || row.status === 'RUNNING') {
+    throw new InvalidArgumentError('id', `this explanation is ${row.status}: cancel it before deleting it`);
+  }
+  // Conditional, so a retry that requeued it meanwhile wins over the delete.
+  const { count } = await app.prisma.explanation.deleteMany({ where: { id, status: { notIn: ['QUEUED', 'RUNNING'] } } });
+  if (!count) throw new InvalidArgumentError('id', 'this explanation was queued again meanwhile: cancel it before deleting it');
+  return id;
 }

@@ -4,7 +4,8 @@ import { bearerToken, hashSecret, isRole, newSecret, type Principal, type Role }
 
 export class AuthenticationError extends Error {}
 
-const OPEN_PRINCIPAL: Principal = { role: 'ADMIN', keyId: null, name: 'local (open mode)' };
+/** Everyone in open mode: one local admin. */
+export const OPEN_PRINCIPAL: Principal = { role: 'ADMIN', keyId: null, name: 'local (open mode)' };
 
 export async function authenticate(app: App, authorization: string | null | undefined): Promise<Principal> {
   const token = bearerToken(authorization);

@@ -188,6 +188,7 @@ describe('shutdown during a run', () => {
     const { seedDemo } = await import('../../src/services/demo.js');
     const { LocalJobQueue } = await import('../../src/jobs/local-queue.js');
     const { requestExplanation, cancelExplanation } = await import('../../src/services/explanations.js');
+    const { OPEN_PRINCIPAL } = await import('../../src/services/keys.js');
     const config = loadConfig({ XAI_DATA_DIR: tmpDir('xai-shutdown-'), XAI_ORT_THREADS: '1', XAI_JOB_CONCURRENCY: '1' });
     const start = async () => {
       const app = await createApp(config);
@@ -199,12 +200,12 @@ describe('shutdown during a run', () => {
     const image = (await app.prisma.image.findFirstOrThrow({ where: { originalName: 'red-square.png' } })).id;
     const model = (await app.prisma.model.findFirstOrThrow()).id;
     const ask = (seed: number) =>
-      requestExplanation(app, { imageId: image, modelId: model, method: 'KERNEL_SHAP', target: null, parameters: { kernelShap: { nsamples: 20000, batchSize: 10 } }, seed, priority: 0, force: false });
+      requestExplanation(app, { imageId: image, modelId: model, method: 'KERNEL_SHAP', target: null, parameters: { kernelShap: { nsamples: 20000, batchSize: 10 } }, seed, priority: 0, force: false, principal: OPEN_PRINCIPAL });
     const running = await ask(1);
     await waitUntil(async () => (await app.prisma.explanation.findUniqueOrThrow({ where: { id: running.id } })).samplesDone);
     // A cancelled job and a running one at shutdown: neither may crash or hang the process.
     const other = await ask(2);
-    await cancelExplanation(app, other.id);
+    await cancelExplanation(app, other.id, OPEN_PRINCIPAL);
     // A hang here is caught by the test's timeout; how long closing takes is the bench's business.
     await app.close();
 

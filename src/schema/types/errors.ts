@@ -1,5 +1,5 @@
 // Expected failures as GraphQL types: every mutation returns `Success | <these>` unions.
-import { AppError, ConflictError, InvalidArgumentError, InvalidImageError, InvalidModelError, NotFoundError, StorageUnavailableError, UnsupportedMethodError } from '../../errors.js';
+import { AppError, ConflictError, ForbiddenError, RateLimitedError, InvalidArgumentError, InvalidImageError, InvalidModelError, NotFoundError, StorageUnavailableError, UnsupportedMethodError } from '../../errors.js';
 import { builder } from '../builder.js';
 
 export const ErrorCodeEnum = builder.enumType('ErrorCode', {
@@ -18,6 +18,8 @@ export const ErrorCodeEnum = builder.enumType('ErrorCode', {
     'NOT_DIFFERENTIABLE',
     'UNSUPPORTED_OPERATOR',
     'STORAGE_UNAVAILABLE',
+    'FORBIDDEN',
+    'RATE_LIMITED',
   ] as const,
 });
 
@@ -48,10 +50,25 @@ builder.objectType(StorageUnavailableError, {
   interfaces: [ErrorInterface],
   fields: () => ({}),
 });
+builder.objectType(ForbiddenError, {
+  name: 'ForbiddenError',
+  description: 'Only the creator of the record or an admin may change it',
+  interfaces: [ErrorInterface],
+  fields: () => ({}),
+});
+builder.objectType(RateLimitedError, {
+  name: 'RateLimitedError',
+  description: "A per-key quota is used up (XAI_QUOTA_*); HTTP responses also carry Retry-After",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ retryAfterSeconds: t.exposeInt('retryAfterSeconds') }),
+});
 builder.objectType(UnsupportedMethodError, { name: 'UnsupportedMethodError', interfaces: [ErrorInterface], fields: () => ({}) });
 
 export const COMMON_ERRORS = [NotFoundError, InvalidArgumentError];
 export const IMAGE_ERRORS = [InvalidImageError, InvalidArgumentError, StorageUnavailableError];
 export const MODEL_ERRORS = [InvalidModelError, InvalidArgumentError, ConflictError, StorageUnavailableError];
 export const PREDICT_ERRORS = [NotFoundError, InvalidArgumentError, StorageUnavailableError];
-export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError];
+export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError, RateLimitedError];
+/** Changing an explanation: only its creator or an admin may. */
+export const OWNED_ERRORS = [NotFoundError, InvalidArgumentError, ForbiddenError];
+export const RETRY_ERRORS = [...OWNED_ERRORS, RateLimitedError];

@@ -5,7 +5,7 @@ import * as keys from '../../resolvers/keys.js';
 import * as models from '../../resolvers/models.js';
 import * as predictions from '../../resolvers/predictions.js';
 import { builder } from '../builder.js';
-import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS, PREDICT_ERRORS } from './errors.js';
+import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS, OWNED_ERRORS, PREDICT_ERRORS, RETRY_ERRORS } from './errors.js';
 import { OutputKindEnum, PresetEnum, RoleEnum } from './enums.js';
 import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
 import { ExplanationRef } from './nodes.js';
@@ -70,17 +70,24 @@ builder.mutationFields((t) => ({
   }),
   cancelExplanation: t.field({
     type: ExplanationRef,
-    description: 'Cancels a queued or running explanation; running inference stops within one batch',
-    errors: { types: COMMON_ERRORS },
+    description: 'Cancels a queued or running explanation; running inference stops within one batch. Its creator or an admin only',
+    errors: { types: OWNED_ERRORS },
     args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
     resolve: explanations.cancelExplanation,
   }),
   retryExplanation: t.field({
     type: ExplanationRef,
-    description: 'Queues a FAILED or CANCELLED explanation again',
-    errors: { types: COMMON_ERRORS },
+    description: 'Queues a FAILED or CANCELLED explanation again. Its creator or an admin only',
+    errors: { types: RETRY_ERRORS },
     args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
     resolve: explanations.retryExplanation,
+  }),
+  deleteExplanation: t.field({
+    type: 'ID',
+    description: 'Deletes a finished (or cancelled) explanation and returns its id; the stored files stay. Its creator or an admin only',
+    errors: { types: OWNED_ERRORS },
+    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
+    resolve: explanations.deleteExplanation,
   }),
   createApiKey: t.field({
     type: ApiKeyCreatedRef,

@@ -159,6 +159,10 @@ builder.node(ExplanationRef, {
     status: t.field({ type: ExplanationStatusEnum, resolve: (e) => e.status as never }),
     priority: t.exposeInt('priority'),
     study: t.exposeString('study', { nullable: true }),
+    createdBy: t.exposeString('createdBy', {
+      nullable: true,
+      description: 'Who requested it: an API key id (compare Viewer.id), "local" in open mode, null if recorded before owners were',
+    }),
     progress: t.exposeFloat('progress'),
     stage: t.exposeString('stage', { nullable: true }),
     samplesDone: t.exposeInt('samplesDone', { nullable: true }),

@@ -3,11 +3,13 @@ import * as queries from '../../resolvers/queries.js';
 import { findExplanation, findModelByName, findPrediction } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
+import { identityOf } from '../../auth.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
 import { ExplanationRef, ImageRef, ModelRef, PredictionRef } from './nodes.js';
 
-const ViewerRef = builder.objectRef<{ role: string; name: string; open: boolean }>('Viewer').implement({
+const ViewerRef = builder.objectRef<{ id: string; role: string; name: string; open: boolean }>('Viewer').implement({
   fields: (t) => ({
+    id: t.exposeString('id', { description: 'The API key id ("local" in open mode), as recorded in Explanation.createdBy' }),
     role: t.field({ type: RoleEnum, resolve: (v) => v.role as never }),
     name: t.exposeString('name'),
     open: t.exposeBoolean('open', { description: 'True when the service runs without authentication (localhost only)' }),
@@ -36,7 +38,7 @@ const ExplanationFilter = builder.inputType('ExplanationFilter', {
 builder.queryFields((t) => ({
   viewer: t.field({
     type: ViewerRef,
-    resolve: (_r, _a, ctx) => ({ role: ctx.principal.role, name: ctx.principal.name, open: ctx.principal.keyId === null }),
+    resolve: (_r, _a, ctx) => ({ id: identityOf(ctx.principal), role: ctx.principal.role, name: ctx.principal.name, open: ctx.principal.keyId === null }),
   }),
   image: t.field({
     type: ImageRef,

@@ -1,0 +1,147 @@
+// Issue 14, case 10: explanations record who created them; only the creator or an admin may cancel,
+// retry or delete them (reading stays lab-wide); per-key quotas on queued jobs and on requests per
+// minute answer RATE_LIMITED with a Retry-After.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { RawWs, sseFirst, startKeyedService, type KeyedService } from '../support/auth.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { REQUEST_EXPLANATION } from './operations.js';
+
+const RESULT = `__typename ... on Error { code message }`;
+const CANCEL = `mutation($id: ID!) { cancelExplanation(id: $id) { ${RESULT} ... on CancelExplanationSuccess { data { status } } } }`;
+const RETRY = `mutation($id: ID!) { retryExplanation(id: $id) { ${RESULT} ... on RateLimitedError { retryAfterSeconds } ... on RetryExplanationSuccess { data { status } } } }`;
+const DELETE = `mutation($id: ID!) { deleteExplanation(id: $id) { ${RESULT} ... on DeleteExplanationSuccess { data } } }`;
+const READ = `query($id: ID!) { explanation(id: $id) { id status createdBy } viewer { id } }`;
+
+async function ids(svc: TestService, key?: string) {
+  const d = (await svc.gql(`{ images(first: 1) { edges { node { id } } } models { edges { node { id } } } }`, {}, { key })).data;
+  return { image: d.images.edges[0].node.id as string, model: d.models.edges[0].node.id as string };
+}
+
+describe('ownership of explanations', () => {
+  let k: KeyedService;
+  let alice: string;
+  let bob: string;
+  let admin: string;
+  let input: { image: string; model: string };
+  let seed = 1;
+  before(async () => {
+    k = await startKeyedService();
+    [alice, bob, admin] = [await k.key('RESEARCHER', 'alice'), await k.key('RESEARCHER', 'bob'), await k.key('ADMIN', 'boss')];
+    input = await ids(k.svc, alice);
+  });
+  after(async () => k?.svc.close());
+
+  const request = async (key: string) => {
+    const r = await k.svc.gql(REQUEST_EXPLANATION, { input: { ...input, method: 'GRAD_CAM', seed: seed++ } }, { key });
+    assert.ok(r.data?.requestExplanation?.data, JSON.stringify(r));
+    return r.data.requestExplanation.data.id as string;
+  };
+  const call = async (doc: string, id: string, key: string) => {
+    const r = await k.svc.gql(doc, { id }, { key });
+    assert.ok(r.data, JSON.stringify(r));
+    return Object.values(r.data)[0] as any;
+  };
+
+  test('the creator is recorded and readable by everyone', async () => {
+    const id = await request(alice);
+    const asBob = (await k.svc.gql(READ, { id }, { key: bob })).data;
+    const asAlice = (await k.svc.gql(READ, { id }, { key: alice })).data;
+    assert.equal(asBob.explanation.createdBy, asAlice.viewer.id);
+    assert.notEqual(asBob.viewer.id, asAlice.viewer.id);
+  });
+
+  test('another researcher may not cancel, retry or delete; the creator and admins may', async () => {
+    const id = await request(alice);
+    for (const doc of [CANCEL, DELETE]) {
+      const r = await call(doc, id, bob);
+      assert.equal(r.__typename, 'ForbiddenError', JSON.stringify(r));
+      assert.equal(r.code, 'FORBIDDEN');
+    }
+    assert.equal((await k.svc.gql(READ, { id }, { key: bob })).data.explanation.status, 'QUEUED', 'untouched');
+    assert.equal((await call(CANCEL, id, alice)).data.status, 'CANCELLED');
+    assert.equal((await call(RETRY, id, bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(RETRY, id, admin)).data.status, 'QUEUED', 'admins may');
+    assert.equal((await call(DELETE, id, alice)).__typename, 'InvalidArgumentError', 'a queued job is cancelled before it is deleted');
+    assert.equal((await call(CANCEL, id, admin)).data.status, 'CANCELLED');
+    assert.equal((await call(DELETE, id, bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(DELETE, id, alice)).data, id);
+    assert.equal((await k.svc.gql(READ, { id }, { key: bob })).data.explanation, null, 'deleted');
+  });
+});
+
+describe('open mode', () => {
+  let svc: TestService;
+  before(async () => {
+    svc = await startTestService();
+  });
+  after(async () => svc?.close());
+
+  test('the local user is the documented identity "local", and owns what it creates', async () => {
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...(await ids(svc)), method: 'GRAD_CAM', seed: 77 } });
+    const id = r.data.requestExplanation.data.id;
+    const read = (await svc.gql(READ, { id })).data;
+    assert.equal(read.explanation.createdBy, 'local');
+    assert.equal(read.viewer.id, 'local');
+    assert.equal((await svc.gql(CANCEL, { id })).data.cancelExplanation.data.status, 'CANCELLED');
+  });
+});
+
+describe('quotas', () => {
+  let k: KeyedService;
+  before(async () => {
+    k = await startKeyedService({ env: { XAI_QUOTA_QUEUED_JOBS: '3', XAI_QUOTA_REQUESTS_PER_MINUTE: '40' } });
+  });
+  after(async () => k?.svc.close());
+
+  test('queued jobs per key: RATE_LIMITED with Retry-After beyond the limit; identical requests and other keys are not counted', async () => {
+    const carol = await k.key('RESEARCHER', 'carol');
+    const dave = await k.key('RESEARCHER', 'dave');
+    const input = await ids(k.svc, carol);
+    const req = (key: string, seed: number) =>
+      fetch(`${k.svc.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query: REQUEST_EXPLANATION.replace('__typename', `__typename ... on RateLimitedError { retryAfterSeconds }`), variables: { input: { ...input, method: 'GRAD_CAM', seed } } }),
+      });
+    const queued: string[] = [];
+    for (const seed of [1, 2, 3]) queued.push(((await (await req(carol, seed)).json()) as any).data.requestExplanation.data.id);
+    const again = (await (await req(carol, 1)).json()) as any;
+    assert.equal(again.data.requestExplanation.data.id, queued[0], 'an identical request returns the queued job');
+    const res = await req(carol, 4);
+    const refused = ((await res.json()) as any).data.requestExplanation;
+    assert.equal(refused.__typename, 'RateLimitedError', JSON.stringify(refused));
+    assert.equal(refused.code, 'RATE_LIMITED');
+    assert.ok(refused.retryAfterSeconds > 0);
+    assert.equal(res.headers.get('retry-after'), String(refused.retryAfterSeconds));
+    assert.equal(await k.svc.app.prisma.explanation.count({ where: { seed: 4 } }), 0, 'nothing was queued');
+    assert.ok(((await (await req(dave, 4)).json()) as any).data.requestExplanation.data, 'another key has its own quota');
+    await k.svc.gql(CANCEL, { id: queued[1] }, { key: carol });
+    assert.ok(((await (await req(carol, 5)).json()) as any).data.requestExplanation.data, 'a cancelled job frees its place');
+    const retry = (await k.svc.gql(RETRY, { id: queued[1] }, { key: carol })).data.retryExplanation;
+    assert.equal(retry.code, 'RATE_LIMITED', 'retrying counts as queueing');
+  });
+
+  test('requests per minute per key: HTTP 429 with Retry-After, also over SSE and websocket', async () => {
+    const erin = await k.key('VIEWER', 'erin');
+    const frank = await k.key('VIEWER', 'frank');
+    const ws = await RawWs.connect(k.svc.url, { authorization: `Bearer ${erin}` });
+    let last: Response | null = null;
+    for (let i = 0; i < 41 && (!last || last.status === 200); i++) {
+      last = await fetch(`${k.svc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${erin}` }, body: '{"query":"{ viewer { role } }"}' });
+    }
+    assert.equal(last!.status, 429);
+    assert.ok(Number(last!.headers.get('retry-after')) >= 1);
+    assert.equal(((await last!.json()) as any).errors[0].extensions.code, 'RATE_LIMITED');
+    const sse = await sseFirst(`${k.svc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${erin}` }, body: JSON.stringify({ query: 'subscription { explanationsUpdated { id } }' }) });
+    assert.equal(sse.status, 429);
+    ws.subscribe('q', '{ viewer { role } }');
+    const m = await ws.until((x) => x.id === 'q' && (x.type === 'error' || x.type === 'next'));
+    assert.equal(m.type, 'error');
+    assert.equal(m.payload[0].extensions.code, 'RATE_LIMITED');
+    assert.equal(ws.closed, null, 'the socket stays open');
+    ws.close();
+    const other = await k.svc.gql('{ viewer { role } }', {}, { key: frank });
+    assert.equal(other.data.viewer.role, 'VIEWER', 'other keys are not limited');
+  });
+});
