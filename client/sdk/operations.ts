@@ -43,7 +43,7 @@ export const ModelFields = graphql(`
     byteSize
     sha256
     createdAt
-    input { name layout width height resizeShorter channelOrder scale mean std }
+    input { name layout width height resizeMode resizeShorter interpolation colorProfile orientation channelOrder scale mean std }
   }
 `);
 

@@ -1,5 +1,5 @@
 // Decoding untrusted image bytes safely. Every decode in the engine goes through openImage so
-// the pixel limit, corruption policy and EXIF orientation are the same everywhere.
+// the pixel limit and corruption policy are the same everywhere.
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { EngineError } from './errors.ts';
 
@@ -22,17 +22,26 @@ export interface OpenOptions {
   maxPixels?: number;
 }
 
+export interface SharpOpenOptions extends OpenOptions {
+  /** Apply the EXIF orientation (default true: the picture as viewers show it). */
+  autoOrient?: boolean;
+  /** Leave an embedded ICC profile unapplied (default false). */
+  ignoreIcc?: boolean;
+}
+
 /**
  * A sharp pipeline over untrusted input: pixel-limited, failing on truncated data (but tolerating
- * benign decoder warnings, as PIL does), and auto-oriented from EXIF.
+ * benign decoder warnings, as PIL does), first frame only.
  */
-export function openImage(source: ImageSource, opts: OpenOptions = {}): Sharp {
+export function openImage(source: ImageSource, opts: SharpOpenOptions = {}): Sharp {
   return sharp(source, {
     limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS,
     failOn: 'truncated',
     // First frame only for animated GIF/WebP.
     pages: 1,
-  }).rotate();
+    autoOrient: opts.autoOrient ?? true,
+    ignoreIcc: opts.ignoreIcc ?? false,
+  });
 }
 
 /** Maps a sharp/libvips failure to an EngineError. */

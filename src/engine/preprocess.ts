@@ -1,22 +1,25 @@
-// Image → model input tensor, reproducing torchvision's PIL pipeline:
-// convert('RGB') → Resize(shorter) (bilinear) → CenterCrop → ToTensor → Normalize.
-import sharp from 'sharp';
-import { openImage, toImageError, type ImageSource, type OpenOptions } from './image.ts';
+// Image → model input tensor, reproducing the reference pipelines on PIL's pixels:
+// Image.open(f).convert('RGB') → Resize (PIL BILINEAR or NEAREST) → CenterCrop → ToTensor → Normalize.
+import { decodeRgb } from './pil/decode.ts';
+import { pilResize } from './pil/resample.ts';
+import type { ImageSource, OpenOptions } from './image.ts';
 import { validateInputSpec } from './presets.ts';
-import type { InputSpec } from './types.ts';
+import type { DecodePolicy, InputSpec } from './types.ts';
 
-/** Where the model's crop sits in the (auto-oriented) original image. */
+/** Where the model's input sits in the decoded original image. */
 export interface CropGeometry {
-  /** Original size after EXIF orientation. */
+  /** Decoded size: the stored pixels, or after EXIF orientation when the spec applies it. */
   originalWidth: number;
   originalHeight: number;
-  /** Size after the shorter-side resize. */
+  /** How the original was decoded: anything drawn on it must decode it the same way. */
+  decode: DecodePolicy;
+  /** Size after resizing (the shorter-side resize, or the whole input size when stretching). */
   resizedWidth: number;
   resizedHeight: number;
   /** resized / original, per axis (they differ slightly because torchvision truncates the long side). */
   scaleX: number;
   scaleY: number;
-  /** Crop offset in resized coordinates. */
+  /** Crop offset in resized coordinates (0 when stretching). */
   cropLeft: number;
   cropTop: number;
   /** Crop size (= model input width/height). */
@@ -36,21 +39,27 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** torchvision Resize(int): shorter side = size, longer side = int(size × long / short). */
+/**
+ * CENTER_CROP: torchvision 0.14 Resize(int) — shorter side = s, longer side = int(s × long / short) —
+ * then CenterCrop's offsets int(round((resized − crop) / 2)). STRETCH: the whole input size, no crop.
+ */
 export function cropGeometry(originalWidth: number, originalHeight: number, spec: InputSpec): CropGeometry {
-  const s = spec.resizeShorter;
-  let resizedWidth: number;
-  let resizedHeight: number;
-  if (originalWidth <= originalHeight) {
-    resizedWidth = s;
-    resizedHeight = Math.max(s, Math.floor((s * originalHeight) / originalWidth));
-  } else {
-    resizedHeight = s;
-    resizedWidth = Math.max(s, Math.floor((s * originalWidth) / originalHeight));
+  let resizedWidth = spec.width;
+  let resizedHeight = spec.height;
+  if (spec.resizeMode === 'CENTER_CROP') {
+    const s = spec.resizeShorter as number;
+    if (originalWidth <= originalHeight) {
+      resizedWidth = s;
+      resizedHeight = Math.trunc((s * originalHeight) / originalWidth);
+    } else {
+      resizedHeight = s;
+      resizedWidth = Math.trunc((s * originalWidth) / originalHeight);
+    }
   }
   return {
     originalWidth,
     originalHeight,
+    decode: { colorProfile: spec.colorProfile, orientation: spec.orientation },
     resizedWidth,
     resizedHeight,
     scaleX: resizedWidth / originalWidth,
@@ -67,24 +76,15 @@ export function cropBoxInOriginal(g: CropGeometry): { left: number; top: number;
   return { left: g.cropLeft / g.scaleX, top: g.cropTop / g.scaleY, width: g.width / g.scaleX, height: g.height / g.scaleY };
 }
 
-/** Decodes, orients, drops alpha, resizes and center-crops: the model's view as uint8 RGB. */
+/** Decodes as PIL does (or as the spec's decode policy asks), resizes and crops: the model's view as uint8 RGB. */
 export async function toRgbRaw(source: ImageSource, spec: InputSpec, opts: OpenOptions = {}): Promise<RgbImage> {
   validateInputSpec(spec);
-  try {
-    // Two passes on purpose: sharp premultiplies alpha when resizing (PIL's convert('RGB') just
-    // drops it), and decoding without a resize also disables JPEG shrink-on-load, which PIL doesn't do.
-    const full = await openImage(source, opts).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const { width, height, channels } = full.info;
-    const g = cropGeometry(width, height, spec);
-    const data = await sharp(full.data, { raw: { width, height, channels } })
-      .resize(g.resizedWidth, g.resizedHeight, { kernel: 'linear', fit: 'fill' })
-      .extract({ left: g.cropLeft, top: g.cropTop, width: g.width, height: g.height })
-      .raw()
-      .toBuffer();
-    return { data, geometry: g };
-  } catch (err) {
-    throw toImageError(err);
-  }
+  const full = await decodeRgb(source, spec, opts);
+  const g = cropGeometry(full.width, full.height, spec);
+  const filter = spec.interpolation === 'NEAREST' ? 'nearest' : 'bilinear';
+  // Only the crop is computed; its pixels are those of resizing everything and cropping.
+  const crop = pilResize(full, g.resizedWidth, g.resizedHeight, filter, { left: g.cropLeft, top: g.cropTop, width: g.width, height: g.height });
+  return { data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), geometry: g };
 }
 
 /** Per-channel lookup tables uint8 → normalized float32, in output channel order. */

@@ -1,33 +1,35 @@
 // Input-spec presets and inference of an InputSpec from ONNX input/output metadata.
 import { EngineError } from './errors.ts';
-import type { ChannelOrder, InputSpec, Layout, PresetName } from './types.ts';
+import { PIL_DECODE } from './pil/decode.ts';
+import type { ChannelOrder, ColorProfilePolicy, DecodePolicy, InputSpec, Interpolation, Layout, OrientationPolicy, PresetName } from './types.ts';
 
 const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
 
 interface Preset {
-  /** Crop size used when the model's H/W are dynamic. */
+  /** Input size used when the model's H/W are dynamic. */
   defaultSize: number;
-  /** resizeShorter = round(cropSize × resizeRatio). */
-  resizeRatio: number;
+  /** CENTER_CROP with resizeShorter = round(cropSize × resizeRatio); null: STRETCH to the input size. */
+  resizeRatio: number | null;
+  interpolation: Interpolation;
   scale: number;
   mean: [number, number, number];
   std: [number, number, number];
 }
 
 /**
- * - torchvision: Resize(256) → CenterCrop(224), /255, ImageNet mean/std (ResNet, VGG, MobileNet…).
+ * Each preset is its reference pipeline on PIL's pixels (Image.open(f).convert('RGB')):
+ * - torchvision: Resize(256) → CenterCrop(224) with PIL's BILINEAR, /255, ImageNet mean/std (ResNet, VGG, MobileNet…).
  * - inception: torchvision's Inception_V3 weights transforms: Resize(342) → CenterCrop(299), ImageNet mean/std.
- * - inception-tf: Keras/TF-style Inception: shorter side 299 → center crop 299, x/127.5 − 1 ∈ [−1, 1].
- *   (Keras' load_img squashes to 299×299 instead of cropping; TF-slim crops 87.5% first. For square
- *   photos all three agree.)
- * - identity: shorter side to the input size, crop, /255, no normalization.
+ * - inception-tf: Keras' load_img(target_size=(299, 299)), i.e. PIL NEAREST straight to 299×299 (the
+ *   aspect ratio is not kept, nothing is cropped), then x/127.5 − 1 ∈ [−1, 1].
+ * - identity: shorter side to the input size with BILINEAR, center crop, /255, no normalization.
  */
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  torchvision: { defaultSize: 224, resizeRatio: 256 / 224, scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
-  inception: { defaultSize: 299, resizeRatio: 342 / 299, scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
-  'inception-tf': { defaultSize: 299, resizeRatio: 1, scale: 2 / 255, mean: [1, 1, 1], std: [1, 1, 1] },
-  identity: { defaultSize: 224, resizeRatio: 1, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+  torchvision: { defaultSize: 224, resizeRatio: 256 / 224, interpolation: 'BILINEAR', scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  inception: { defaultSize: 299, resizeRatio: 342 / 299, interpolation: 'BILINEAR', scale: 1 / 255, mean: IMAGENET_MEAN, std: IMAGENET_STD },
+  'inception-tf': { defaultSize: 299, resizeRatio: null, interpolation: 'NEAREST', scale: 2 / 255, mean: [1, 1, 1], std: [1, 1, 1] },
+  identity: { defaultSize: 224, resizeRatio: 1, interpolation: 'BILINEAR', scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
 };
 
 export function isPresetName(name: string): name is PresetName {
@@ -41,9 +43,12 @@ export interface PresetSpecOptions {
   height?: number;
   layout?: Layout;
   channelOrder?: ChannelOrder;
+  /** Decoding; PIL's (both IGNORE) by default. */
+  colorProfile?: ColorProfilePolicy;
+  orientation?: OrientationPolicy;
 }
 
-/** Builds a full InputSpec from a preset for a given crop size (default: the preset's own). */
+/** Builds a full InputSpec from a preset for a given input size (default: the preset's own). */
 export function presetSpec(name: PresetName, o: PresetSpecOptions): InputSpec {
   const p = PRESETS[name];
   const width = o.width ?? p.defaultSize;
@@ -53,8 +58,12 @@ export function presetSpec(name: PresetName, o: PresetSpecOptions): InputSpec {
     outputName: o.outputName,
     layout: o.layout ?? 'NCHW',
     channelOrder: o.channelOrder ?? 'RGB',
+    colorProfile: o.colorProfile ?? PIL_DECODE.colorProfile,
+    orientation: o.orientation ?? PIL_DECODE.orientation,
+    resizeMode: p.resizeRatio === null ? 'STRETCH' : 'CENTER_CROP',
     // The larger crop side drives the resize so the crop always fits inside the resized image.
-    resizeShorter: Math.round(Math.max(width, height) * p.resizeRatio),
+    resizeShorter: p.resizeRatio === null ? null : Math.round(Math.max(width, height) * p.resizeRatio),
+    interpolation: p.interpolation,
     width,
     height,
     scale: p.scale,
@@ -63,14 +72,28 @@ export function presetSpec(name: PresetName, o: PresetSpecOptions): InputSpec {
   };
 }
 
+const CHOICES = {
+  resizeMode: ['CENTER_CROP', 'STRETCH'],
+  interpolation: ['BILINEAR', 'NEAREST'],
+  colorProfile: ['IGNORE', 'CONVERT_TO_SRGB'],
+  orientation: ['IGNORE', 'APPLY'],
+} as const;
+
 /** Throws INVALID_ARGUMENT when a (possibly user-supplied) spec cannot be applied. */
 export function validateInputSpec(spec: InputSpec): void {
   const bad = (m: string) => new EngineError('INVALID_ARGUMENT', `invalid input spec: ${m}`);
-  for (const k of ['width', 'height', 'resizeShorter'] as const) {
-    if (!Number.isInteger(spec[k]) || spec[k] < 1 || spec[k] > 4096) throw bad(`${k} must be an integer in 1..4096`);
+  const size = (v: unknown) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4096;
+  for (const k of ['width', 'height'] as const) if (!size(spec[k])) throw bad(`${k} must be an integer in 1..4096`);
+  for (const [k, allowed] of Object.entries(CHOICES)) {
+    const v = spec[k as keyof typeof CHOICES];
+    if (!(allowed as readonly string[]).includes(v)) throw bad(`${k} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   }
-  if (spec.resizeShorter < Math.max(spec.width, spec.height)) {
-    throw bad(`resizeShorter (${spec.resizeShorter}) is smaller than the crop ${spec.width}×${spec.height}`);
+  if (spec.resizeMode === 'STRETCH' && spec.resizeShorter !== null) throw bad('resizeShorter must be null when resizeMode is STRETCH');
+  if (spec.resizeMode === 'CENTER_CROP') {
+    if (!size(spec.resizeShorter)) throw bad('resizeShorter must be an integer in 1..4096');
+    if ((spec.resizeShorter as number) < Math.max(spec.width, spec.height)) {
+      throw bad(`resizeShorter (${spec.resizeShorter}) is smaller than the crop ${spec.width}×${spec.height}`);
+    }
   }
   if (!Number.isFinite(spec.scale) || spec.scale === 0) throw bad('scale must be a non-zero number');
   if (spec.mean.length !== 3 || spec.std.length !== 3) throw bad('mean and std need 3 values');
@@ -105,7 +128,7 @@ function fixed(d: Dim | undefined): number | null {
 
 const fmt = (shape: readonly Dim[]) => `[${shape.join(',')}]`;
 
-export function inferInputSpec(meta: ModelIOMeta, preset?: PresetName): InferredInput {
+export function inferInputSpec(meta: ModelIOMeta, preset?: PresetName, decode: Partial<DecodePolicy> = {}): InferredInput {
   const { shape } = meta;
   if (meta.inputType !== undefined && meta.inputType !== 'float32') {
     throw new EngineError('UNSUPPORTED_MODEL', `the image input '${meta.inputName}' is ${meta.inputType}; only float32 inputs are supported`);
@@ -136,6 +159,7 @@ export function inferInputSpec(meta: ModelIOMeta, preset?: PresetName): Inferred
     width: fw ?? size,
     height: fh ?? size,
     layout,
+    ...decode,
   });
   return { spec, preset: chosen, numClasses: classCount(meta.outputName, meta.outputShape), fixedBatch: fixed(shape[0]) };
 }

@@ -3,7 +3,20 @@
 import type { InputSpec } from './types.js';
 
 export function specKey(spec: InputSpec): string {
-  return [spec.layout, spec.channelOrder, spec.resizeShorter, spec.width, spec.height, spec.scale, ...spec.mean, ...spec.std].join(',');
+  return [
+    spec.layout,
+    spec.channelOrder,
+    spec.colorProfile,
+    spec.orientation,
+    spec.resizeMode,
+    spec.resizeShorter,
+    spec.interpolation,
+    spec.width,
+    spec.height,
+    spec.scale,
+    ...spec.mean,
+    ...spec.std,
+  ].join(',');
 }
 
 interface Entry {

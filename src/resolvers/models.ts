@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import type { OutputKind, PresetName } from '../engine/types.js';
+import type { ColorProfilePolicy, OrientationPolicy, OutputKind, PresetName } from '../engine/types.js';
 import { InvalidArgumentError, InvalidModelError } from '../errors.js';
 import { allowedLabelsText, allowedModelFile, MAX_LABELS_BYTES, registerModel as register, type ModelSource } from '../services/models.js';
 import type { UploadedFile } from '../uploads.js';
@@ -14,6 +14,8 @@ interface RegisterModelArgs {
     labelsFile?: UploadedFile | null;
     labelsPath?: string | null;
     preset?: PresetName | null;
+    colorProfile?: ColorProfilePolicy | null;
+    orientation?: OrientationPolicy | null;
     outputKind?: OutputKind | null;
   };
 }
@@ -40,6 +42,7 @@ export async function registerModel(_root: unknown, { input }: RegisterModelArgs
     description: input.description ?? null,
     labels,
     preset: input.preset ?? null,
+    decode: { colorProfile: input.colorProfile ?? undefined, orientation: input.orientation ?? undefined },
     outputKind: input.outputKind ?? null,
   });
 }

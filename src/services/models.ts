@@ -8,7 +8,7 @@ import { summarizeModel } from '../engine/onnx/inspect.js';
 import { readModelStructure } from '../engine/onnx/structure.js';
 import { inferInputSpec } from '../engine/presets.js';
 import { describeSession } from '../engine/session.js';
-import type { ClassLabel, InputSpec, OutputKind, PresetName } from '../engine/types.js';
+import type { ClassLabel, DecodePolicy, InputSpec, OutputKind, PresetName } from '../engine/types.js';
 import { ConflictError, fromEngineError, InvalidArgumentError, InvalidModelError, preview } from '../errors.js';
 import type { Model } from '../generated/sqlite/client.js';
 import { hashFile, sha256Hex, type LocalFile } from '../storage/blobs.js';
@@ -23,6 +23,8 @@ export interface RegisterModel {
   description: string | null;
   labels: { text: string; filename?: string } | null;
   preset: PresetName | null;
+  /** Decoding policies; PIL's (IGNORE) when omitted. */
+  decode?: Partial<DecodePolicy>;
   outputKind: OutputKind | null;
   builtin?: boolean;
   /** Used by the built-in demo model, which describes itself exactly. */
@@ -110,7 +112,7 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
     // Validate everything before storing, so a bad model never reaches the store.
     const session = await app.sessions.get(content.sha256, () => content.runtime);
     const io = describeSession(session);
-    const inferred = inferInputSpec(io, r.preset ?? undefined);
+    const inferred = inferInputSpec(io, r.preset ?? undefined, r.decode);
     const spec = r.spec ?? inferred.spec;
     const numClasses = inferred.numClasses;
     if (numClasses === null) throw new InvalidModelError('UNSUPPORTED_MODEL', `the output '${io.outputName}' has no fixed class dimension`);
@@ -133,7 +135,11 @@ export async function registerModel(app: App, r: RegisterModel): Promise<Model> 
         outputName: spec.outputName,
         layout: spec.layout,
         channelOrder: spec.channelOrder,
+        colorProfile: spec.colorProfile,
+        orientation: spec.orientation,
+        resizeMode: spec.resizeMode,
         resizeShorter: spec.resizeShorter,
+        interpolation: spec.interpolation,
         inputWidth: spec.width,
         inputHeight: spec.height,
         scale: spec.scale,
@@ -156,7 +162,11 @@ export function specOf(m: Model): InputSpec {
     outputName: m.outputName,
     layout: m.layout as InputSpec['layout'],
     channelOrder: m.channelOrder as InputSpec['channelOrder'],
+    colorProfile: m.colorProfile as InputSpec['colorProfile'],
+    orientation: m.orientation as InputSpec['orientation'],
+    resizeMode: m.resizeMode as InputSpec['resizeMode'],
     resizeShorter: m.resizeShorter,
+    interpolation: m.interpolation as InputSpec['interpolation'],
     width: m.inputWidth,
     height: m.inputHeight,
     scale: m.scale,

@@ -8,7 +8,8 @@ export const UPLOAD_IMAGE = `mutation($file: File!) { uploadImage(file: $file) {
 
 export const REGISTER_MODEL = `mutation($input: RegisterModelInput!) { registerModel(input: $input) {
   ... on RegisterModelSuccess { data { id name version quantized numClasses outputKind sha256
-    input { name layout width height resizeShorter scale mean std } labels(limit: 3) { index label synset } } }
+    input { name layout width height resizeMode resizeShorter interpolation colorProfile orientation scale mean std }
+    labels(limit: 3) { index label synset } } }
   ${ERROR_FIELDS} } }`;
 
 export const PREDICT = `mutation($input: PredictInput!) { predict(input: $input) {
@@ -18,6 +19,9 @@ export const PREDICT = `mutation($input: PredictInput!) { predict(input: $input)
 export const REQUEST_EXPLANATION = `mutation($input: RequestExplanationInput!) { requestExplanation(input: $input) {
   ... on RequestExplanationSuccess { data { id status method parameters seed targetClasses progress priority } }
   ${ERROR_FIELDS} ${NOT_FOUND} } }`;
+
+export const MODEL_INPUT = `query($image: ID!, $model: ID!) { image(id: $image) {
+  modelInput(model: $model) { url width height originalWidth originalHeight cropLeft cropTop cropWidth cropHeight } } }`;
 
 export const MODELS = `{ models(first: 50) { edges { node { id name builtin numClasses } } } }`;
 export const COUNTS = `{ images(first: 100) { edges { node { id } } } models(first: 100) { edges { node { id } } } }`;

@@ -78,8 +78,8 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
       assert.equal(model.quantized, false);
       assert.equal(model.outputKind, 'LOGITS');
       assert.deepEqual(model.input, {
-        name: 'input', layout: 'NCHW', width: 224, height: 224, resizeShorter: 256,
-        scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
+        name: 'input', layout: 'NCHW', width: 224, height: 224, resizeMode: 'CENTER_CROP', resizeShorter: 256, interpolation: 'BILINEAR',
+        colorProfile: 'IGNORE', orientation: 'IGNORE', scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225],
       });
       assert.deepEqual(model.labels[0], { index: 0, label: 'tench', synset: 'n01440764' });
 
@@ -90,7 +90,8 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
       assert.equal(p.classes.length, 5);
       const manifest = JSON.parse(await readFile(shared('images', 'manifest.json'), 'utf8'));
       const ref = manifest.images.find((i: any) => i.file === 'bittern.jpg').mobilenetv2_top5[0];
-      assert.ok(Math.abs(p.top1.logit - ref.logit) < 1.5, `logit ${p.top1.logit} vs PyTorch ${ref.logit}`);
+      // The manifest rounds logits to 4 decimals; the preprocessing is Pillow's, bit for bit.
+      assert.ok(Math.abs(p.top1.logit - ref.logit) < 2e-4, `logit ${p.top1.logit} vs PyTorch ${ref.logit}`);
 
       const dup = await svc.upload(REGISTER_MODEL, { input: { name: 'mobilenetv2', file: null } }, {
         'input.file': { bytes: await readFile(shared('models', 'mobilenetv2-float.onnx')), name: 'm.onnx' },

@@ -111,11 +111,13 @@ test('MobileNetV2 float reproduces the PyTorch reference on all manifest images'
   });
   const n = manifest.images.length;
   console.log(
-    `manifest: ${n}/${n} top-1 match; largest |logit - reference| over reference top-5 = ${worst.toFixed(4)} (${worstFile}); ` +
+    `manifest: ${n}/${n} top-1 match; largest |logit - reference| over reference top-5 = ${worst.toFixed(6)} (${worstFile}); ` +
       `preprocess ${(run.preprocessMs / n).toFixed(1)} ms/img, inference ${(run.latencyMs / n).toFixed(1)} ms/img (batch ${n}, cold)`,
   );
-  // Measured 0.198 with torchvision-exact resize/crop arithmetic; a crop off by one pixel gives ~1.4.
-  assert.ok(worst < 0.5, `largest logit difference ${worst}`);
+  // The manifest's logits are rounded to 4 decimals: measured 0.000054 with Pillow's exact
+  // resampling (0.198 with sharp's); a crop off by one pixel gives ~1.4. Exactness to 1e-4 on the
+  // float32 reference logits is checked in test/engine/pil/reference.test.ts.
+  assert.ok(worst < 2e-4, `largest logit difference ${worst}`);
   // probabilities are a proper distribution and the labels are attached
   const sum = run.results[0].reduce((s, c) => s + c.probability, 0);
   assert.ok(Math.abs(sum - 1) < 1e-9);

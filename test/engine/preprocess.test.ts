@@ -108,14 +108,19 @@ test('RGBA PNG: alpha is dropped like PIL convert("RGB"), colour under transpare
   assert.equal(t[0], expected(10, 0));
 });
 
-test('EXIF orientation is applied before resizing', async () => {
+test('EXIF orientation: ignored by default as PIL does, applied before resizing on request', async () => {
   const jpg = await sharp({ create: { width: 400, height: 200, channels: 3, background: '#808080' } })
     .jpeg()
     .withMetadata({ orientation: 6 })
     .toBuffer();
-  const { geometry } = await toRgbRaw(jpg, presetSpec('torchvision', io));
+  const stored = await toRgbRaw(jpg, presetSpec('torchvision', io));
+  assert.deepEqual([stored.geometry.originalWidth, stored.geometry.originalHeight], [400, 200]);
+  assert.deepEqual([stored.geometry.resizedWidth, stored.geometry.resizedHeight], [512, 256]);
+  const { geometry } = await toRgbRaw(jpg, presetSpec('torchvision', { ...io, orientation: 'APPLY' }));
   assert.deepEqual([geometry.originalWidth, geometry.originalHeight], [200, 400]);
   assert.deepEqual([geometry.resizedWidth, geometry.resizedHeight], [256, 512]);
+  assert.deepEqual(geometry.decode, { colorProfile: 'IGNORE', orientation: 'APPLY' });
+  // The upload's recorded size is the displayed one.
   assert.deepEqual(await probeImage(jpg, { maxPixels: 1e6 }), { width: 200, height: 400, format: 'jpeg' });
 });
 
@@ -198,7 +203,10 @@ test('inferInputSpec: NHWC, fixed batch 1, 299 → inception, [N,C,1,1] output',
   assert.equal(r.numClasses, 1001);
   assert.equal(r.fixedBatch, 1);
   const tf = inferInputSpec({ inputName: 'x', shape: [1, 299, 299, 3], outputName: 'y', outputShape: [1, 1001] }, 'inception-tf');
-  assert.deepEqual([tf.spec.resizeShorter, tf.spec.scale, tf.spec.mean[0], tf.spec.std[0]], [299, 2 / 255, 1, 1]);
+  assert.deepEqual(
+    [tf.spec.resizeMode, tf.spec.resizeShorter, tf.spec.interpolation, tf.spec.scale, tf.spec.mean[0], tf.spec.std[0]],
+    ['STRETCH', null, 'NEAREST', 2 / 255, 1, 1],
+  );
   assert.equal(PRESETS.identity.mean[0], 0);
 });
 

@@ -37,6 +37,62 @@ export function rgbIhdr(width: number, height: number): Buffer {
   return ihdr;
 }
 
-export function pngFile(ihdr: Buffer, idat: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+export function pngFile(ihdr: Buffer, idat: Buffer, chunks: Buffer[] = []): Buffer {
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    pngChunk('IHDR', ihdr),
+    ...chunks,
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/**
+ * A PNG written byte by byte, so every PNG mode can be made exactly: `rows[y]` are the row's packed
+ * sample bytes (big-endian for 16-bit), stored unfiltered; `chunks` go between IHDR and IDAT
+ * (PLTE, tRNS, iCCP…).
+ */
+export function rawPng(width: number, height: number, bitDepth: number, colourType: number, rows: number[][], chunks: Buffer[] = []): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([bitDepth, colourType, 0, 0, 0], 8);
+  return pngFile(ihdr, zlib.deflateSync(Buffer.concat(rows.map((r) => Buffer.from([0, ...r])))), chunks);
+}
+
+/**
+ * A one-frame GIF89a written byte by byte: `palette` (at most 4 colours), one palette index per pixel,
+ * and optionally a transparent index. The LZW stream sends a clear code before every pixel, so no
+ * dictionary entries are ever made and every code stays 3 bits wide.
+ */
+export function rawGif(width: number, height: number, palette: [number, number, number][], indices: number[], transparent?: number): Buffer {
+  const le16 = (v: number) => [v & 255, v >> 8];
+  const table = Array.from({ length: 4 }, (_, i) => palette[i] ?? [0, 0, 0]).flat();
+  const CLEAR = 4;
+  const END = 5;
+  const codes = [...indices.flatMap((i) => [CLEAR, i]), END];
+  const bytes: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const c of codes) {
+    acc |= c << bits;
+    bits += 3;
+    while (bits >= 8) {
+      bytes.push(acc & 255);
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+  if (bits > 0) bytes.push(acc & 255);
+  const blocks: number[] = [];
+  for (let i = 0; i < bytes.length; i += 255) blocks.push(Math.min(255, bytes.length - i), ...bytes.slice(i, i + 255));
+  return Buffer.from([
+    ...Buffer.from('GIF89a', 'ascii'),
+    ...le16(width), ...le16(height), 0x91, 0, 0, // global table of 4 colours
+    ...table,
+    ...(transparent === undefined ? [] : [0x21, 0xf9, 4, 1, 0, 0, transparent, 0]),
+    0x2c, 0, 0, 0, 0, ...le16(width), ...le16(height), 0,
+    2, ...blocks, 0, // LZW minimum code size 2, the data, block terminator
+    0x3b,
+  ]);
 }

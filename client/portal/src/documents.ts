@@ -96,6 +96,13 @@ export const ExplanationNodesQuery = graphql(`
 
 export const PortalModelsQuery = graphql(`
   query PortalModels {
-    models(first: 100) { edges { node { id name version quantized numClasses input { width height resizeShorter } } } }
+    models(first: 100) { edges { node { id name version quantized numClasses input { width height } } } }
+  }
+`);
+
+/** What one model reads from one image: the exact pixels, rendered by the service. */
+export const ModelInputQuery = graphql(`
+  query PortalModelInput($image: ID!, $model: ID!) {
+    image(id: $image) { modelInput(model: $model) { url width height } }
   }
 `);

@@ -3,9 +3,9 @@
 // from the stored superpixel labels (raw-segments.npy, fetched once) and result.localExp. No re-run,
 // no further requests. Until the data is loaded (or if it cannot be), the stored server image shows.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { loadCropPixels, type ModelInputGeometry } from './crop.tsx';
+import { loadInputPixels, type ModelInput } from './crop.tsx';
 import { describeLimeView, localExpOf, parseNpy, renderLimeView, segmentLabels, signOptions, type LimeSign } from './lime-view.ts';
-import type { ExplanationDetail, ImageDetail } from './types.ts';
+import type { ExplanationDetail } from './types.ts';
 
 interface Segs {
   labels: Int32Array;
@@ -29,8 +29,8 @@ function loadSegments(url: string): Promise<Segs> {
   return p;
 }
 
-export function LimeExplorer(props: { e: ExplanationDetail; image: ImageDetail; input: ModelInputGeometry; classes: { index: number; label: string }[] }) {
-  const { e, image, input } = props;
+export function LimeExplorer(props: { e: ExplanationDetail; input: ModelInput | null; classes: { index: number; label: string }[] }) {
+  const { e, input } = props;
   const exps = useMemo(() => localExpOf(e.result), [e.result]);
   const classes = props.classes.filter((c) => exps.has(c.index));
   const segArt = e.artifacts.find((a) => a.name === 'raw-segments.npy');
@@ -44,9 +44,9 @@ export function LimeExplorer(props: { e: ExplanationDetail; image: ImageDetail; 
   const uid = `lime-${e.id}`;
 
   useEffect(() => {
-    if (!segArt) return;
+    if (!segArt || !input) return;
     let live = true;
-    Promise.all([loadSegments(segArt.url), loadCropPixels(image.url, input)])
+    Promise.all([loadSegments(segArt.url), loadInputPixels(input)])
       .then(([segs, pixels]) => {
         if (!live) return;
         if (segs.width !== pixels.width || segs.height !== pixels.height) throw new Error(`superpixels are ${segs.width}×${segs.height} but the model input is ${pixels.width}×${pixels.height}`);
@@ -56,7 +56,7 @@ export function LimeExplorer(props: { e: ExplanationDetail; image: ImageDetail; 
     return () => {
       live = false;
     };
-  }, [segArt?.url, image.url, input.width, input.height, input.resizeShorter]);
+  }, [segArt?.url, input?.url]);
 
   const exp = exps.get(cls) ?? [];
   const maxFeatures = Math.max(1, exp.length || data?.segs.count || 1);

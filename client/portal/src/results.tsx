@@ -2,7 +2,7 @@
 // out like the references' figures (Grad-CAM overlay, LIME boundaries and green/red, SHAP red/blue).
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText, ExplanationNodesQuery, ImageDetailQuery, ImageExplanationIdsQuery } from './api.ts';
-import { CropView, type ModelInputGeometry } from './crop.tsx';
+import { CropView, useModelInputs, type ModelInput } from './crop.tsx';
 import { LimeExplorer } from './lime-explorer.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
 import { ProgressBar } from './jobs.tsx';
@@ -101,11 +101,12 @@ function Tile(props: {
   e: ExplanationDetail;
   c: ClassInfo;
   image: ImageDetail;
-  input: ModelInputGeometry;
+  input: ModelInput | null;
+  size: { width: number; height: number };
   opacity: number;
   limeView: LimeView;
 }) {
-  const { e, c, image, input, opacity, limeView } = props;
+  const { e, c, image, input, size, opacity, limeView } = props;
   const info = METHOD_INFO.get(e.method);
   const imgName = image.originalName ?? 'image';
   const label = `${methodLabel(e.method)} for ${c.label}`;
@@ -123,7 +124,7 @@ function Tile(props: {
   } else {
     const heat = art(e, `heatmap-${c.index}.png`);
     body = (
-      <CropView src={image.url} alt={`${imgName}, model view`} naturalWidth={image.width} naturalHeight={image.height} input={input} gray={info?.signed}>
+      <CropView input={input} size={size} alt={`${imgName}, model view`} gray={info?.signed}>
         {heat && <img class="heat" src={heat.url} alt={`${label} heatmap`} style={{ opacity: opacity / 100 }} />}
       </CropView>
     );
@@ -252,6 +253,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
     return m;
   }, [explanations]);
 
+  const inputs = useModelInputs(id, [...byModel.keys()]);
   const name = image?.originalName ?? 'image';
   const done = explanations.filter((e) => e.status === 'SUCCEEDED');
   const hasLime = done.some((e) => e.method === 'LIME');
@@ -310,7 +312,8 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
           {explanations.length === 0 && <p class="hint">No explanations for this image yet: pick methods and press Explain.</p>}
           {[...byModel.entries()].map(([modelId, list]) => {
             const model = models.find((m) => m.id === modelId);
-            const input = model?.input ?? { width: 224, height: 224, resizeShorter: 256 };
+            const input = inputs.get(modelId) ?? null;
+            const size = model?.input ?? input ?? { width: 224, height: 224 };
             const labels = new Map<number, string>();
             const succeeded = list.filter((e) => e.status === 'SUCCEEDED');
             const pending = list.filter((e) => e.status !== 'SUCCEEDED');
@@ -319,18 +322,18 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
                 <h3 id={`m-${modelId}`}>{list[0].model.name}</h3>
                 <div class="figure-row">
                   <figure class="tile">
-                    <CropView src={image.url} alt={`${name} as ${list[0].model.name} sees it (${input.width}×${input.height} crop)`} naturalWidth={image.width} naturalHeight={image.height} input={input} />
+                    <CropView input={input} size={size} alt={`${name} as ${list[0].model.name} sees it (${size.width}×${size.height} model input)`} />
                     <figcaption>
                       <strong>Original</strong>
                       <span class="hint">
-                        model input {input.width}×{input.height}
+                        model input {size.width}×{size.height}
                       </span>
                     </figcaption>
                   </figure>
                   {succeeded.flatMap((e) => {
                     const classes = classesOf(e, labels);
-                    const tiles = classes.map((c) => <Tile key={`${e.id}:${c.index}`} e={e} c={c} image={image} input={input} opacity={view.opacity} limeView={view.lime} />);
-                    return e.method === 'LIME' ? [<LimeExplorer key={`${e.id}:explorer`} e={e} image={image} input={input} classes={classes} />, ...tiles] : tiles;
+                    const tiles = classes.map((c) => <Tile key={`${e.id}:${c.index}`} e={e} c={c} image={image} input={input} size={size} opacity={view.opacity} limeView={view.lime} />);
+                    return e.method === 'LIME' ? [<LimeExplorer key={`${e.id}:explorer`} e={e} input={input} classes={classes} />, ...tiles] : tiles;
                   })}
                 </div>
                 {pending.length > 0 && (

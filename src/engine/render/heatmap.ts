@@ -12,9 +12,10 @@
 // when colormap = 'jet'. Pixels outside the crop box keep the original colors (they take part in
 // the final cam /= max(cam), so they are only rescaled when nothing in the image reaches 1), or
 // are dimmed to half with `outside: 'dim'`.
-import sharp, { type OutputInfo } from 'sharp';
+import sharp from 'sharp';
 import { EngineError } from '../errors.ts';
-import { openImage, toImageError, type OpenOptions } from '../image.ts';
+import type { OpenOptions } from '../image.ts';
+import { decodeRgb } from '../pil/decode.ts';
 import type { CropGeometry } from '../preprocess.ts';
 import { colormapLut, DEFAULT_COLORMAP, divergingLut, isColormapName, lutIndex, type ColormapName } from './colormaps.ts';
 
@@ -210,11 +211,13 @@ function checkGeometry(g: CropGeometry): void {
   if (!g || !pos(g.originalWidth) || !pos(g.originalHeight) || !pos(g.scaleX) || !pos(g.scaleY) || !pos(g.width) || !pos(g.height)) {
     invalid('invalid crop geometry');
   }
+  if (!g.decode) invalid('the crop geometry does not say how the original was decoded');
 }
 
 /**
- * Composes the overlay from an already decoded original (uint8 RGB, HWC, the auto-oriented size
- * recorded in the geometry). Pure and synchronous; renderOverlay decodes and encodes around it.
+ * Composes the overlay from an already decoded original (uint8 RGB, HWC, decoded as the geometry
+ * records: same orientation as the model saw). Pure and synchronous; renderOverlay decodes and
+ * encodes around it.
  */
 export function overlayPixels(
   original: Uint8Array,
@@ -310,8 +313,9 @@ export function overlayPixels(
 }
 
 /**
- * The map (model-input grid, width × height) drawn over the original image at its original,
- * auto-oriented resolution, upsampled bilinearly to the crop box. Returns a PNG.
+ * The map (model-input grid, width × height) drawn over the original image at its original
+ * resolution, upsampled bilinearly to the crop box. The original is decoded as the model's input
+ * was (geometry.decode), so the picture has the orientation and colours the model saw. Returns a PNG.
  */
 export async function renderOverlay(
   originalImage: Buffer,
@@ -322,14 +326,8 @@ export async function renderOverlay(
   opts: OverlayOptions = {},
 ): Promise<Buffer> {
   checkGeometry(geometry);
-  let decoded: { data: Buffer; info: OutputInfo };
-  try {
-    decoded = await openImage(originalImage, opts).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  } catch (err) {
-    throw toImageError(err);
-  }
-  const { width: W, height: H, channels } = decoded.info;
-  if (channels !== 3) invalid(`expected an RGB decode, got ${channels} channels`);
+  const decoded = await decodeRgb(originalImage, geometry.decode, opts);
+  const { width: W, height: H } = decoded;
   if (W !== geometry.originalWidth || H !== geometry.originalHeight) {
     invalid(`the image is ${W}×${H} but the crop geometry is for ${geometry.originalWidth}×${geometry.originalHeight}`);
   }

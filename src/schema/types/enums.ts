@@ -6,11 +6,37 @@ export const ExplanationMethodEnum = builder.enumType('ExplanationMethod', { val
 export const ExplanationStatusEnum = builder.enumType('ExplanationStatus', { values: STATUSES });
 export const RoleEnum = builder.enumType('Role', { values: ['VIEWER', 'RESEARCHER', 'ADMIN'] as const });
 export const PresetEnum = builder.enumType('InputPreset', {
+  description: "Each reproduces its reference pipeline bit for bit on PIL's pixels (Image.open(f).convert('RGB'))",
   values: {
-    TORCHVISION: { value: 'torchvision', description: 'Resize shorter side 256, center crop 224, ImageNet mean/std' },
-    INCEPTION: { value: 'inception', description: 'torchvision Inception-v3: resize 342, crop 299, ImageNet mean/std' },
-    INCEPTION_TF: { value: 'inception-tf', description: 'Keras-style Inception: 299, scaled to [-1, 1]' },
-    IDENTITY: { value: 'identity', description: 'Resize to the input size, scale to [0, 1]' },
+    TORCHVISION: { value: 'torchvision', description: 'torchvision Resize(256) → CenterCrop(224) with PIL bilinear, ImageNet mean/std' },
+    INCEPTION: { value: 'inception', description: 'torchvision Inception-v3: Resize(342) → CenterCrop(299), ImageNet mean/std' },
+    INCEPTION_TF: {
+      value: 'inception-tf',
+      description: "Keras load_img(target_size=(299, 299)): PIL nearest straight to 299×299 (aspect ratio not kept, no crop), then x/127.5 − 1",
+    },
+    IDENTITY: { value: 'identity', description: 'Shorter side to the input size with PIL bilinear, center crop, scale to [0, 1]' },
+  } as const,
+});
+export const ResizeModeEnum = builder.enumType('ResizeMode', {
+  values: {
+    CENTER_CROP: { description: 'Shorter side to resizeShorter (aspect ratio kept), then the center width × height' },
+    STRETCH: { description: 'Straight to width × height; the aspect ratio is not kept' },
+  } as const,
+});
+export const InterpolationEnum = builder.enumType('Interpolation', {
+  description: "Pillow 9.4's resampling filter, reproduced exactly",
+  values: ['BILINEAR', 'NEAREST'] as const,
+});
+export const ColorProfilePolicyEnum = builder.enumType('ColorProfilePolicy', {
+  values: {
+    IGNORE: { description: 'An embedded ICC profile is ignored, as PIL (and so torchvision and Keras) does' },
+    CONVERT_TO_SRGB: { description: 'Pixels are converted from an embedded ICC profile to sRGB, as colour-managed viewers show them' },
+  } as const,
+});
+export const OrientationPolicyEnum = builder.enumType('OrientationPolicy', {
+  values: {
+    IGNORE: { description: 'The stored pixels, as PIL reads them: the EXIF orientation tag is not applied' },
+    APPLY: { description: 'The EXIF orientation is applied first, as photo viewers show the picture' },
   } as const,
 });
 export const OutputKindEnum = builder.enumType('OutputKind', { values: ['LOGITS', 'PROBABILITIES'] as const });

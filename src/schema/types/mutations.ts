@@ -6,7 +6,7 @@ import * as models from '../../resolvers/models.js';
 import * as predictions from '../../resolvers/predictions.js';
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, EXPLAIN_ERRORS, IMAGE_ERRORS, MODEL_ERRORS, OWNED_ERRORS, PREDICT_ERRORS, RETRY_ERRORS } from './errors.js';
-import { OutputKindEnum, PresetEnum, RoleEnum } from './enums.js';
+import { ColorProfilePolicyEnum, OrientationPolicyEnum, OutputKindEnum, PresetEnum, RoleEnum } from './enums.js';
 import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
 import { ExplanationRef } from './nodes.js';
 import { RequestExplanationInput } from './explanation-inputs.js';
@@ -21,6 +21,8 @@ const RegisterModelInput = builder.inputType('RegisterModelInput', {
     labelsFile: t.field({ type: 'File', description: 'imagenet_class_index.json, a JSON array, or one label per line' }),
     labelsPath: t.string({ description: 'Or: a labels file inside the models directory' }),
     preset: t.field({ type: PresetEnum, description: 'Preprocessing; inferred from the input size when omitted' }),
+    colorProfile: t.field({ type: ColorProfilePolicyEnum, description: 'Embedded ICC profiles; IGNORE (as PIL) when omitted' }),
+    orientation: t.field({ type: OrientationPolicyEnum, description: 'EXIF orientation; IGNORE (as PIL) when omitted' }),
     outputKind: t.field({ type: OutputKindEnum, description: 'Inferred (a final Softmax means PROBABILITIES) when omitted' }),
   }),
 });

@@ -7,8 +7,9 @@ import { imageExplanations, imagePredictions } from '../../resolvers/queries.js'
 import { modelLayers, type Layer } from '../../services/layers.js';
 import { artifactsOf, findExplanation, findPrediction, imageOf, modelOf } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
+import { modelInputOf, type ModelInputView } from '../../services/model-inputs.js';
 import { builder } from '../builder.js';
-import { ExplanationMethodEnum, ExplanationStatusEnum } from './enums.js';
+import { ColorProfilePolicyEnum, ExplanationMethodEnum, ExplanationStatusEnum, InterpolationEnum, OrientationPolicyEnum, ResizeModeEnum } from './enums.js';
 
 export const ImageRef = builder.objectRef<Image>('Image');
 export const ModelRef = builder.objectRef<Model>('Model');
@@ -34,18 +35,40 @@ const ClassScoreRef = builder.objectRef<ClassScore>('ClassScore').implement({
   }),
 });
 
+const ModelInputViewRef = builder.objectRef<ModelInputView>('ModelInputView').implement({
+  description: "The image as one model sees it: the exact pixels its preprocessing makes, and where they lie in the decoded original",
+  fields: (t) => ({
+    url: t.string({ description: 'PNG of the model input (width × height), in the orientation the model reads', resolve: (v, _a, ctx) => artifactUrl(ctx.app.config.files, v) }),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+    originalWidth: t.exposeInt('originalWidth', { description: 'The decoded original: the stored pixels, or after the EXIF orientation if the model applies it' }),
+    originalHeight: t.exposeInt('originalHeight'),
+    cropLeft: t.exposeFloat('cropLeft', { description: 'The input rectangle in original pixels (the whole image for STRETCH)' }),
+    cropTop: t.exposeFloat('cropTop'),
+    cropWidth: t.exposeFloat('cropWidth'),
+    cropHeight: t.exposeFloat('cropHeight'),
+  }),
+});
+
 builder.node(ImageRef, {
   id: { resolve: (i) => i.id },
   loadOne: (id, ctx) => findImage(ctx.app, id),
   fields: (t) => ({
     sha256: t.exposeString('sha256'),
-    width: t.exposeInt('width'),
-    height: t.exposeInt('height'),
+    width: t.exposeInt('width', { description: 'As displayed: after the EXIF orientation (a model may read the stored pixels, see ModelInput.orientation)' }),
+    height: t.exposeInt('height', { description: 'As displayed: after the EXIF orientation' }),
     format: t.exposeString('format'),
     originalName: t.exposeString('originalName', { nullable: true }),
     byteSize: t.exposeInt('byteSize'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     url: t.string({ description: 'The original upload, served with immutable caching; with API keys a signed link that expires', resolve: (i, _a, ctx) => imageUrl(ctx.app.config.files, i) }),
+    modelInput: t.field({
+      type: ModelInputViewRef,
+      nullable: true,
+      description: 'What this model reads from the image (null if there is no such model); rendered once, then cached',
+      args: { model: t.arg.globalID({ for: ModelRef, required: true }) },
+      resolve: (img, args, ctx) => modelInputOf(ctx.app, img, args.model.id),
+    }),
     predictions: t.connection({
       type: PredictionRef,
       args: { model: t.arg.globalID({ for: ModelRef }) },
@@ -67,7 +90,11 @@ const ModelInputRef = builder.objectRef<Model>('ModelInput').implement({
     channelOrder: t.exposeString('channelOrder'),
     width: t.exposeInt('inputWidth'),
     height: t.exposeInt('inputHeight'),
-    resizeShorter: t.exposeInt('resizeShorter'),
+    colorProfile: t.field({ type: ColorProfilePolicyEnum, resolve: (m) => m.colorProfile as never }),
+    orientation: t.field({ type: OrientationPolicyEnum, resolve: (m) => m.orientation as never }),
+    resizeMode: t.field({ type: ResizeModeEnum, resolve: (m) => m.resizeMode as never }),
+    resizeShorter: t.exposeInt('resizeShorter', { nullable: true, description: 'CENTER_CROP: the shorter side after resizing; null for STRETCH' }),
+    interpolation: t.field({ type: InterpolationEnum, resolve: (m) => m.interpolation as never }),
     scale: t.exposeFloat('scale'),
     mean: t.floatList({ resolve: (m) => m.mean as number[] }),
     std: t.floatList({ resolve: (m) => m.std as number[] }),

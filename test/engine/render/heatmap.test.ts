@@ -129,17 +129,28 @@ test('overlay: original size for a 640×427 photo with torchvision geometry, map
   assert.ok(dimmed.px(0, 0)[0] < px(0, 0)[0] * 0.75);
 });
 
-test('overlay uses the auto-oriented size (EXIF orientation 6)', async () => {
-  const raw = Buffer.alloc(640 * 427 * 3, 90);
-  const jpeg = await sharp(raw, { raw: { width: 640, height: 427, channels: 3 } })
-    .jpeg()
-    .withMetadata({ orientation: 6 })
-    .toBuffer();
-  const g = cropGeometry(427, 640, torchvision);
-  const { info } = await decode(await renderOverlay(jpeg, g, new Float32Array(224 * 224), 224, 224));
-  assert.equal(info.width, 427);
-  assert.equal(info.height, 640);
-  await assert.rejects(renderOverlay(jpeg, cropGeometry(640, 427, torchvision), new Float32Array(224 * 224), 224, 224), bad);
+test('overlay is drawn in the orientation the model saw (EXIF orientation 6)', async () => {
+  // Stored 640×427, left half dark and right half bright; orientation 6 displays it turned 90° clockwise.
+  const raw = Buffer.alloc(640 * 427 * 3);
+  for (let y = 0; y < 427; y++) for (let x = 0; x < 640; x++) raw.fill(x < 320 ? 30 : 220, (y * 640 + x) * 3, (y * 640 + x + 1) * 3);
+  const jpeg = await sharp(raw, { raw: { width: 640, height: 427, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+  const zero = new Float32Array(224 * 224);
+  const luma = (p: number[]) => p[0] + p[1] + p[2];
+
+  // Default (PIL): the stored pixels, dark on the left.
+  const stored = await decode(await renderOverlay(jpeg, cropGeometry(640, 427, torchvision), zero, 224, 224, { opacity: 0 }));
+  assert.deepEqual([stored.info.width, stored.info.height], [640, 427]);
+  assert.ok(luma(stored.px(5, 200)) < luma(stored.px(635, 200)));
+
+  // orientation APPLY: turned, so the stored left half is now on top.
+  const applied = { ...torchvision, orientation: 'APPLY' as const };
+  const turned = await decode(await renderOverlay(jpeg, cropGeometry(427, 640, applied), zero, 224, 224, { opacity: 0 }));
+  assert.deepEqual([turned.info.width, turned.info.height], [427, 640]);
+  assert.ok(luma(turned.px(200, 5)) < luma(turned.px(200, 635)));
+
+  // A geometry of the other orientation does not fit the decoded original.
+  await assert.rejects(renderOverlay(jpeg, cropGeometry(427, 640, torchvision), zero, 224, 224), bad);
+  await assert.rejects(renderOverlay(jpeg, cropGeometry(640, 427, applied), zero, 224, 224), bad);
 });
 
 test("jet overlay equals show_cam_on_image: 0.5·img + 0.5·jet(cam) within ±1", async () => {
