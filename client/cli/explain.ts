@@ -143,16 +143,24 @@ async function runPredict(xai: XaiClient, cmd: Extract<Command, { kind: 'predict
   return EXIT.OK;
 }
 
+/** "resize 256, crop, bilinear" or "stretch, nearest", then the decode options that differ from PIL's. */
+function preprocessing(i: { resizeMode: string; resizeShorter: number | null; interpolation: string; colorProfile: string; orientation: string }): string {
+  const resize = i.resizeMode === 'STRETCH' ? 'stretch' : `resize ${i.resizeShorter}, crop`;
+  const decode = [i.colorProfile === 'CONVERT_TO_SRGB' ? 'icc→srgb' : '', i.orientation === 'APPLY' ? 'exif' : ''].filter(Boolean);
+  return [resize, i.interpolation.toLowerCase(), ...decode].join(', ');
+}
+
 async function runModels(xai: XaiClient): Promise<number> {
   const rows = (await xai.models({ first: 100 })).edges.map(({ node: m }) => [
     m.name,
     m.version,
     String(m.numClasses),
     `${m.input.width}×${m.input.height}`,
+    preprocessing(m.input),
     [m.builtin ? 'builtin' : '', m.quantized ? 'quantized' : ''].filter(Boolean).join(','),
     m.id,
   ]);
-  const header = ['NAME', 'VERSION', 'CLASSES', 'INPUT', 'FLAGS', 'ID'];
+  const header = ['NAME', 'VERSION', 'CLASSES', 'INPUT', 'PREPROCESSING', 'FLAGS', 'ID'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) out(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
   return EXIT.OK;

@@ -80,7 +80,7 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
     const m = await runCli(['models', '--url', url()]).exit;
     assert.equal(m.code, 0, m.stderr);
     assert.match(m.stdout, /^NAME +VERSION +CLASSES/m);
-    assert.match(m.stdout, /^demo-shapes +1 +5 +224×224 +builtin/m);
+    assert.match(m.stdout, /^demo-shapes +1 +5 +224×224 +resize 224, crop, bilinear +builtin/m);
   });
 
   test('an unknown model: exit code 2 and a clear message', async () => {
