@@ -3,6 +3,7 @@ import { benchCam } from './cam.js';
 import { benchMetrics } from './metrics.js';
 import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
+import { benchPreprocess } from './preprocess.js';
 import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
 import { benchUpload } from './upload.js';
 import { benchNodesAttack } from './nodes-attack.js';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   cam: benchCam,
   perturb: benchPerturb,
   metrics: benchMetrics,
+  preprocess: benchPreprocess,
   subscribers: async () => {
     await benchSubscribers();
     await benchSubscriberMemory();
