@@ -10,7 +10,7 @@
 // - CMYK JPEGs are read as Adobe-inverted CMYK (libvips does the same), and Pillow converts with
 //   R = 255 − K − C·(255 − K)/255 (rounded by its MULDIV255), no colour management: sharp would
 //   apply an ICC CMYK profile, so that formula is ours;
-// - embedded ICC profiles and EXIF orientation are ignored: the DecodePolicy may ask for them instead.
+// - embedded ICC profiles and EXIF orientation are ignored (the DecodePolicy may ask for them instead);
 // - GIF pixels of the first frame's transparent index take that index's palette colour (PIL's mode P
 //   conversion); libvips makes them transparent black, so gif.ts finds the colour in the file.
 import { open, readFile } from 'node:fs/promises';
