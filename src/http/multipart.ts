@@ -3,13 +3,14 @@
 // costs a few buffers of memory. Limits are enforced while reading: a file over the per-file limit is
 // cut off and marked (its resolver answers UPLOAD_TOO_LARGE), a body over the request limit is refused
 // with HTTP 413, and a map that does not point at `null` placeholders is refused with HTTP 400.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Busboy, type BusboyFileStream } from '@fastify/busboy';
+import { hashingTap } from '../storage/blobs.js';
 import { UploadedFile } from '../uploads.js';
 
 export interface MultipartLimits {
@@ -127,18 +128,11 @@ function read(body: Readable, contentType: string, dir: string, limits: Multipar
       const path = join(dir, `${Date.now()}-${randomBytes(8).toString('hex')}.part`);
       temp.push({ path });
       streams.add(stream);
-      const hash = createHash('sha256');
-      let size = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          done(null, chunk);
-        },
-      });
+      const { tap, result } = hashingTap();
       const written = pipeline(stream, tap, createWriteStream(path)).then(() => {
         streams.delete(stream);
-        byField.set(name, new UploadedFile(path, size, hash.digest('hex'), filename || null, mimeType || 'application/octet-stream', stream.truncated));
+        const { sha256, size } = result();
+        byField.set(name, new UploadedFile(path, size, sha256, filename || null, mimeType || 'application/octet-stream', stream.truncated));
       });
       written.catch(fail);
       writes.push(written);

@@ -2,7 +2,8 @@
 // a key derived from the hash gives deduplication, integrity checks and safe HTTP caching for free.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export interface StoredBlob {
   key: string;
@@ -43,15 +44,25 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** SHA-256 and size of a file, read as a stream. */
-export async function hashFile(path: string): Promise<LocalFile> {
+/** A pass-through stream that hashes and counts what flows through it. */
+export function hashingTap(): { tap: Transform; result(): { sha256: string; size: number } } {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).byteLength;
-  }
-  return { path, sha256: hash.digest('hex'), size };
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      done(null, chunk);
+    },
+  });
+  return { tap, result: () => ({ sha256: hash.digest('hex'), size }) };
+}
+
+/** SHA-256 and size of a file, read as a stream. */
+export async function hashFile(path: string): Promise<LocalFile> {
+  const { tap, result } = hashingTap();
+  await pipeline(createReadStream(path), tap, new Writable({ write: (_c, _e, done) => done() }));
+  return { path, ...result() };
 }
 
 export function blobKey(namespace: string, sha256: string, ext: string): string {

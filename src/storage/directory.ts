@@ -5,20 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve, sep } from 'node:path';
 import { blobKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
 
-/** Puts a file under `path` by renaming (`move`, same file system) or copying it, atomically either way. */
-export async function placeFileAtomic(source: string, path: string, move: boolean): Promise<void> {
+/** Writes through a temporary file, then renames, so a crash never leaves a half-written file under the final name. */
+async function viaTemporary(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  if (move) {
-    try {
-      await rename(source, path);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e; // another file system: copy
-    }
-  }
   const tmp = tempPathFor(path);
   try {
-    await copyFile(source, tmp);
+    await write(tmp);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -26,17 +18,22 @@ export async function placeFileAtomic(source: string, path: string, move: boolea
   }
 }
 
-/** Writes then renames, so a crash never leaves a half-written file under the final name. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
+/** Puts a file under `path` by renaming (`move`, same file system) or copying it, atomically either way. */
+export async function placeFileAtomic(source: string, path: string, move: boolean): Promise<void> {
+  if (move) {
+    await mkdir(dirname(path), { recursive: true });
+    try {
+      await rename(source, path);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e; // another file system: copy
+    }
   }
+  await viaTemporary(path, (tmp) => copyFile(source, tmp));
+}
+
+export function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  return viaTemporary(path, (tmp) => writeFile(tmp, bytes));
 }
 
 export function tempPathFor(path: string): string {

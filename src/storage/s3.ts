@@ -1,16 +1,15 @@
 // S3-compatible artifact store for several machines (AWS S3, MinIO, Ceph RGW, R2, ...). Every node
 // keeps a bounded local cache: onnxruntime needs model files on disk, and served artifacts and job
 // inputs are read far more often than written. Downloads are verified against the hash in the key.
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Options } from '../config.js';
 import { StorageUnavailableError } from '../errors.js';
-import { blobKey, mediaTypeOfKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
+import { blobKey, hashingTap, mediaTypeOfKey, parseBlobKey, sha256Hex, type BlobStore, type LocalFile, type OpenedBlob, type StoredBlob } from './blobs.js';
 import { LocalCache } from './cache.js';
 import { fileSize, openFile, tempPathFor } from './directory.js';
 
@@ -133,18 +132,10 @@ export class S3Store implements BlobStore {
     const path = this.cache.path(key);
     await mkdir(dirname(path), { recursive: true });
     const tmp = tempPathFor(path);
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        done(null, chunk);
-      },
-    });
+    const { tap, result } = hashingTap();
     try {
       await this.call(`download ${key}`, () => pipeline(res.Body as Readable, tap, createWriteStream(tmp)));
-      const actual = hash.digest('hex');
+      const { sha256: actual, size } = result();
       if (actual !== expected) throw new StorageUnavailableError(`${this.location}${key} is corrupt: its SHA-256 is ${actual}`);
       return await this.cache.adopt(key, tmp, size);
     } catch (e) {
