@@ -25,7 +25,7 @@ import {
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
-/** The most items a list argument may name (`nodes(ids)`). */
+/** The most items a list argument (`nodes(ids)`) or a list variable may have. */
 export const MAX_LIST_ARGUMENT = 100;
 
 export class CostError extends GraphQLError {}
@@ -41,6 +41,12 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
+  // Before coercing (which parses every item): a list variable longer than any list argument takes.
+  for (const v of operation.variableDefinitions ?? []) {
+    const raw = rawVariables?.[v.variable.name.value];
+    const type = v.type.kind === Kind.NON_NULL_TYPE ? v.type.type : v.type;
+    if (type.kind === Kind.LIST_TYPE && Array.isArray(raw) && raw.length > MAX_LIST_ARGUMENT) throw tooLong(`$${v.variable.name.value}`, v.variable.name.value, raw.length);
+  }
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
   if (coerced.errors) return 0;
   const variables = coerced.coerced;
@@ -84,6 +90,12 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
   return costOf(operation.selectionSet, root, null);
 }
 
+function tooLong(what: string, field: string, length: number): CostError {
+  return new CostError(`${what} takes at most ${MAX_LIST_ARGUMENT} items, got ${length}`, {
+    extensions: { code: 'INVALID_ARGUMENT', field, http: { status: 400 } },
+  });
+}
+
 function connectionPage(args: Record<string, unknown>): number {
   const n = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : DEFAULT_PAGE;
   return Math.max(0, Math.min(n, MAX_PAGE));
@@ -96,11 +108,7 @@ function listSize(def: GraphQLField<unknown, unknown>, args: Record<string, unkn
   for (const a of def.args) {
     const v = args[a.name];
     if (!Array.isArray(v)) continue;
-    if (v.length > MAX_LIST_ARGUMENT) {
-      throw new CostError(`${def.name}(${a.name}:) takes at most ${MAX_LIST_ARGUMENT} items, got ${v.length}`, {
-        extensions: { code: 'INVALID_ARGUMENT', field: a.name, http: { status: 400 } },
-      });
-    }
+    if (v.length > MAX_LIST_ARGUMENT) throw tooLong(`${def.name}(${a.name}:)`, a.name, v.length);
     return v.length;
   }
   if (typeof args.limit === 'number') return Math.max(0, args.limit);
