@@ -14,6 +14,8 @@ import { throttle } from './throttle.js';
 const STAGE_SPAN: Record<string, [number, number]> = { segment: [0, 0.05], fit: [0.9, 0.97], render: [0.97, 1] };
 const MAIN_SPAN: [number, number] = [0.05, 0.9];
 
+const isMainStage = (stage: string) => !(stage in STAGE_SPAN);
+
 /** Maps stage reports to one monotonic fraction for the whole job. */
 export function overallProgress() {
   let last = 0;
@@ -21,7 +23,7 @@ export function overallProgress() {
     const [a, b] = STAGE_SPAN[p.stage] ?? MAIN_SPAN;
     const f = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
     last = Math.max(last, a + (b - a) * f);
-    return { fraction: last, isMainStage: !(p.stage in STAGE_SPAN) };
+    return { fraction: last, isMainStage: isMainStage(p.stage) };
   };
 }
 
@@ -31,13 +33,19 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
     const { fraction, isMainStage } = overall(p);
     return reportProgress(app, job.id, fraction, p, job.startedAt, isMainStage);
   });
+  // Every report's counts, written or not: the throttle may drop the last ones, the final state may not.
+  let mainCounts: Progress | null = null;
+  const onProgress = (p: Progress) => {
+    if (isMainStage(p.stage)) mainCounts = p;
+    progress.push(p);
+  };
   const started = Date.now();
   console.log(`job ${job.id} ${job.method} started (attempt ${job.attempts}, pid ${process.pid})`);
   try {
     const request = await buildExplainRequest(app, job);
-    const output = await pool.run(job.id, request, progress.push);
+    const output = await pool.run(job.id, request, onProgress);
     await progress.flush();
-    await succeed(app, job.id, output);
+    await succeed(app, job.id, output, mainCounts);
     console.log(`job ${job.id} succeeded in ${Date.now() - started} ms`);
   } catch (e) {
     await progress.flush();

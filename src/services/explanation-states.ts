@@ -72,7 +72,8 @@ export async function reportProgress(app: App, id: string, fraction: number, p: 
   if (count) await publish(app, id);
 }
 
-export async function succeed(app: App, id: string, out: ExplanationOutput): Promise<void> {
+/** Stores a finished run; `counts` is the main stage's last report (the throttle may have dropped it). */
+export async function succeed(app: App, id: string, out: ExplanationOutput, counts: { done: number; total: number } | null): Promise<void> {
   // Blobs first: a row never points to an artifact that is not on disk.
   const stored = await Promise.all(
     out.artifacts.map(async (a) => {
@@ -108,7 +109,8 @@ export async function succeed(app: App, id: string, out: ExplanationOutput): Pro
         result: out.summary as object,
         // Final figures, not the last throttled progress report: all samples done (an adaptive run
         // stops at the samples it used), and the parameters the run really used.
-        samplesDone: typeof out.summary.samplesUsed === 'number' ? out.summary.samplesUsed : row.samplesTotal,
+        samplesDone: typeof out.summary.samplesUsed === 'number' ? out.summary.samplesUsed : (counts?.total ?? row.samplesTotal),
+        samplesTotal: counts?.total ?? row.samplesTotal,
         parameters: parametersUsed(row.method as Method, row.parameters as unknown as MethodParameters, out.summary) as object,
         caption: out.caption,
         targetClasses: out.targetClasses,

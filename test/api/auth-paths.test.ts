@@ -64,6 +64,7 @@ for (const nodeEnv of ['production', 'development']) {
     test('websocket without a key is closed with 4403; with a key it works', async () => {
       const anon = await RawWs.connect(k.svc.url).catch((e: Error) => e);
       assert.ok(anon instanceof Error);
+      assert.match(anon.message, /closed \(4403 /);
       const ws = await RawWs.connect(k.svc.url, { authorization: `Bearer ${viewer}` });
       ws.subscribe('1', '{ viewer { role } }');
       const m = await ws.until((x) => x.id === '1' && x.type === 'next');
