@@ -10,6 +10,8 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import sharp from 'sharp';
 import { parseNpy } from '../../client/portal/src/lime-view.ts';
 import { ensurePortalBuilt } from '../../src/http/portal.ts';
+import { REGISTER_MODEL } from '../api/operations.ts';
+import { renamedLayerDemoModel } from '../support/models.ts';
 import { repoRoot, startTestService, type TestService } from '../support/service.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,8 +29,8 @@ let limeJobId: string | undefined;
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
 /** A yellow disc on gray: the demo model's kind of picture. */
-async function discPng(): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="224" height="224"><rect width="224" height="224" fill="#777"/><circle cx="112" cy="112" r="50" fill="#f2d21b"/></svg>`;
+async function discPng(fill = '#f2d21b'): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="224" height="224"><rect width="224" height="224" fill="#777"/><circle cx="112" cy="112" r="50" fill="${fill}"/></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
@@ -353,6 +355,57 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     await page.getByText(/blue = negative/).waitFor();
     await page.getByText(/yellow = high/).waitFor();
     await shot('08-side-by-side');
+  });
+
+  test('a long target-layer name wraps inside its result card instead of overflowing into the next one', async () => {
+    // Exporters name tensors like this: no spaces, so nothing breaks the line unless the caption allows it.
+    const layer = '/backbone/stage4.bottleneck_block_23.depthwise_conv3x3_batchnorm/Relu_output_0';
+    const reg = await service.upload(REGISTER_MODEL, { input: { name: 'long-layer-demo', file: null } }, { 'input.file': { bytes: renamedLayerDemoModel(layer), name: 'long-layer.onnx' } });
+    assert.ok(reg.data?.registerModel?.data, JSON.stringify(reg));
+    await page.reload();
+    await page.setInputFiles('#file-input', { name: 'layer-probe.png', mimeType: 'image/png', buffer: await discPng('#1bd2f2') });
+    const card = page.locator('li.card', { has: page.getByRole('heading', { name: 'layer-probe.png', exact: true }) });
+    await card.getByTestId('prediction').first().waitFor({ timeout: 30_000 });
+    const form = page.locator('section[aria-labelledby="explain-h"]');
+    await form.getByRole('checkbox', { name: /long-layer-demo/ }).check();
+    await form.getByRole('checkbox', { name: /demo-shapes/ }).uncheck();
+    for (const m of ['LIME', 'Partition SHAP']) await form.getByRole('checkbox', { name: m, exact: true }).uncheck();
+    for (const m of ['Grad-CAM', 'Grad-CAM++']) await form.getByRole('checkbox', { name: m, exact: true }).check();
+    await card.getByRole('button', { name: 'Explain layer-probe.png' }).click();
+    for (const what of ['Grad-CAM', 'Grad-CAM++']) {
+      const row = page.locator('li.job', { hasText: `${what} on layer-probe.png with long-layer-demo` }).first();
+      await waitFor(async () => (await row.getAttribute('data-status')) === 'SUCCEEDED', `${what} to succeed`, 60_000);
+    }
+    await card.getByRole('link', { name: /^Results for/ }).click();
+    const section = page.locator('section.model-results', { has: page.getByRole('heading', { name: 'long-layer-demo', exact: true }) });
+    await section.getByText(`layer ${layer}`).first().waitFor({ timeout: 30_000 });
+    // Every glyph box of every caption (text ranges, not element boxes, which do not grow with overflow)
+    // lies inside its own figure, and figures do not overlap.
+    const boxes = await section.locator('figure.tile').evaluateAll((figs) =>
+      figs.map((f) => {
+        const doc = f.ownerDocument;
+        const box = f.getBoundingClientRect();
+        const walker = doc.createTreeWalker(f.querySelector('figcaption')!, 4 /* NodeFilter.SHOW_TEXT */);
+        const rects: { left: number; right: number; text: string }[] = [];
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+          const range = doc.createRange();
+          range.selectNodeContents(n);
+          for (const r of Array.from(range.getClientRects())) rects.push({ left: r.left, right: r.right, text: n.textContent ?? '' });
+        }
+        return { left: box.left, right: box.right, rects };
+      }),
+    );
+    assert.ok(boxes.length >= 3, `the original and two CAM figures, got ${boxes.length}`);
+    for (const [i, b] of boxes.entries()) {
+      if (i > 0) assert.ok(b.left >= boxes[i - 1].right, `figure ${i} starts after figure ${i - 1} ends`);
+      for (const r of b.rects) {
+        assert.ok(r.left >= b.left - 0.5 && r.right <= b.right + 0.5, `caption text "${r.text}" spans ${r.left.toFixed(1)}–${r.right.toFixed(1)} px, outside its figure ${b.left.toFixed(1)}–${b.right.toFixed(1)} px`);
+      }
+    }
+    await shot('11-long-layer-caption');
+    for (const m of ['Grad-CAM++']) await form.getByRole('checkbox', { name: m, exact: true }).uncheck();
+    await form.getByRole('checkbox', { name: /demo-shapes/ }).check();
+    await form.getByRole('checkbox', { name: /long-layer-demo/ }).uncheck();
   });
 
   test('no uncaught errors in the page', () => {
