@@ -65,7 +65,7 @@ export function parseMethod(s: string): ExplanationMethod {
   return found;
 }
 
-function parseValue(v: string): unknown {
+export function parseValue(v: string): unknown {
   try {
     return JSON.parse(v);
   } catch {
@@ -101,7 +101,7 @@ export function parseTarget(s: string): { classIndices: number[] } | { topK: num
   return { classIndices: parts.map(Number) };
 }
 
-function int(name: string, v: string | undefined): number | undefined {
+export function int(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw new UsageError(`--${name} takes an integer, got "${v}"`);
   return Number(v);
@@ -132,6 +132,11 @@ export type Command =
 export interface Common {
   url: string;
   apiKey?: string;
+}
+
+/** `--url` and `--api-key`, falling back to $XAI_URL and $XAI_API_KEY. */
+export function commonOf(v: { url?: string; 'api-key'?: string }, env: Record<string, string | undefined>): Common {
+  return { url: v.url ?? env.XAI_URL ?? 'http://127.0.0.1:4000/graphql', apiKey: v['api-key'] ?? (env.XAI_API_KEY || undefined) };
 }
 
 export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
@@ -165,10 +170,7 @@ export function parseCommand(argv: string[], env: Record<string, string | undefi
   }
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };
-  const common: Common = {
-    url: v.url ?? env.XAI_URL ?? 'http://127.0.0.1:4000/graphql',
-    apiKey: v['api-key'] ?? (env.XAI_API_KEY || undefined),
-  };
+  const common = commonOf(v, env);
   const topK = int('top-k', v['top-k']) ?? 5;
   const [first, ...rest] = positionals;
   const modelArg = () => {

@@ -1,0 +1,181 @@
+// Command-line parsing for `npm run study`: pure functions, unit-tested without a service (see args.ts
+// for the method names and the `K=V` parameter syntax they share with `npm run explain`).
+import { parseArgs } from 'node:util';
+import type { ExplanationMethod } from '../sdk/index.ts';
+import { commonOf, int, parseMethod, parseParams, UsageError, type Common } from './args.ts';
+
+export const STUDY_USAGE = `usage:
+  npm run study -- --name NAME --images DIR --models A[,B…] --methods M[,M…] [options]
+
+  Runs every image of DIR × every model × every method as one study, shows its progress, waits for
+  it and writes its report to --out.
+
+  --name NAME           the study's name (required)
+  --description TEXT    what it is for
+  --images DIR          a folder of images (jpg, jpeg, png, webp, gif, tif, tiff, bmp; not recursive)
+  --models A,B          model names as registered, NAME[:VERSION] (repeatable)
+  --methods M,M         methods (repeatable), each METHOD[:K=V[:K=V…]], e.g.
+                          GRAD_CAM,LIME:numFeatures=5,LIME:numFeatures=10,PARTITION_SHAP:maxEvals=500
+                        method names as in npm run explain (grad-cam, lime, …); K=V as its --param
+                        (the method's family by default; V is JSON when it parses); label=TEXT names
+                        the column in the report; the same method may appear with different parameters
+  --seed N              the study's seed (default: the service's)
+  --out DIR             where the report goes (default ./xai-studies/<study id>/)
+  --no-cancel-on-interrupt   leave the study running on Ctrl-C (default: Ctrl-C cancels it)
+  --url URL             service (default $XAI_URL or http://127.0.0.1:4000/graphql)
+  --api-key KEY         API key (default $XAI_API_KEY)
+  -h, --help
+
+exit codes: 0 success, 1 the study failed or was cancelled, 2 bad usage or an API error`;
+
+export interface MethodSpec {
+  method: ExplanationMethod;
+  parameters: Record<string, Record<string, unknown>>;
+  label?: string;
+}
+
+export interface ModelRef {
+  name: string;
+  version?: string;
+}
+
+export type StudyCommand =
+  | { kind: 'help' }
+  | {
+      kind: 'study';
+      common: Common;
+      name: string;
+      description?: string;
+      images: string;
+      models: ModelRef[];
+      methods: MethodSpec[];
+      seed?: number;
+      out?: string;
+      cancelOnInterrupt: boolean;
+    };
+
+/** Splits on `sep` outside JSON brackets and quotes, so `masker={"kind":"BLUR","kernel":64}` stays whole. */
+export function splitTopLevel(s: string, sep: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth = Math.max(0, depth - 1);
+    else if (c === sep && depth === 0) {
+      parts.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(s.slice(start));
+  return parts.map((p) => p.trim());
+}
+
+/** `LIME:numFeatures=5:label=lime 5` into `{ method: 'LIME', parameters: { lime: { numFeatures: 5 } }, label: 'lime 5' }`. */
+export function parseMethodSpec(spec: string): MethodSpec {
+  const [name, ...items] = splitTopLevel(spec, ':');
+  if (!name) throw new UsageError(`--methods: empty method in "${spec}"`);
+  const method = parseMethod(name);
+  const labels = items.filter((i) => /^label=/.test(i));
+  if (labels.length > 1) throw new UsageError(`--methods "${spec}": one label=… per method`);
+  const label = labels[0]?.slice('label='.length).trim();
+  if (labels.length && !label) throw new UsageError(`--methods "${spec}": label= needs a text`);
+  const parameters = parseParams(
+    items.filter((i) => !/^label=/.test(i)),
+    method,
+  );
+  return { method, parameters, ...(label ? { label } : {}) };
+}
+
+/** A stable text of a method and its parameters (object keys sorted), to find the same one listed twice. */
+function specKey(m: MethodSpec): string {
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+        )
+      : v;
+  return `${m.method} ${JSON.stringify(sorted(m.parameters))}`;
+}
+
+export function parseMethodList(lists: string[]): MethodSpec[] {
+  const specs = lists.flatMap((l) => splitTopLevel(l, ',')).filter(Boolean).map(parseMethodSpec);
+  if (!specs.length) throw new UsageError('--methods needs at least one method (e.g. --methods GRAD_CAM,LIME)');
+  const seen = new Map<string, string>();
+  const labels = new Set<string>();
+  for (const [i, s] of specs.entries()) {
+    const k = specKey(s);
+    if (seen.has(k)) throw new UsageError(`--methods lists ${seen.get(k)} twice with the same parameters`);
+    seen.set(k, s.label ?? `method ${i + 1} (${s.method})`);
+    if (s.label && labels.has(s.label)) throw new UsageError(`--methods: label "${s.label}" is used twice`);
+    if (s.label) labels.add(s.label);
+  }
+  return specs;
+}
+
+export function parseModelList(lists: string[]): ModelRef[] {
+  const refs = lists.flatMap((l) => l.split(',')).map((x) => x.trim()).filter(Boolean);
+  if (!refs.length) throw new UsageError('--models needs at least one model name (e.g. --models demo-shapes)');
+  const out: ModelRef[] = [];
+  for (const r of refs) {
+    const [name, version, ...rest] = r.split(':');
+    if (!name || rest.length) throw new UsageError(`--models takes NAME or NAME:VERSION, got "${r}"`);
+    if (out.some((m) => m.name === name && m.version === (version || undefined))) throw new UsageError(`--models lists ${r} twice`);
+    out.push({ name, ...(version ? { version } : {}) });
+  }
+  return out;
+}
+
+export function parseStudyCommand(argv: string[], env: Record<string, string | undefined> = {}): StudyCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv.map((a) => (a === '--cancel-on-interrupt=false' ? '--no-cancel-on-interrupt' : a === '--cancel-on-interrupt=true' ? '--cancel-on-interrupt' : a)),
+      allowPositionals: false,
+      strict: true,
+      options: {
+        name: { type: 'string', short: 'n' },
+        description: { type: 'string' },
+        images: { type: 'string', short: 'i' },
+        models: { type: 'string', short: 'm', multiple: true },
+        methods: { type: 'string', multiple: true },
+        seed: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        'cancel-on-interrupt': { type: 'boolean' },
+        'no-cancel-on-interrupt': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { values: v } = parsed;
+  if (v.help) return { kind: 'help' };
+  const name = v.name?.trim();
+  if (!name) throw new UsageError('--name NAME is required');
+  if (!v.images?.trim()) throw new UsageError('--images DIR is required (a folder of images)');
+  if (!v.models?.length) throw new UsageError('--models NAME[,NAME…] is required');
+  if (!v.methods?.length) throw new UsageError('--methods METHOD[,METHOD…] is required (e.g. --methods GRAD_CAM,LIME:numFeatures=5)');
+  return {
+    kind: 'study',
+    common: commonOf(v, env),
+    name,
+    description: v.description,
+    images: v.images,
+    models: parseModelList(v.models),
+    methods: parseMethodList(v.methods),
+    seed: int('seed', v.seed),
+    out: v.out,
+    cancelOnInterrupt: !v['no-cancel-on-interrupt'],
+  };
+}
