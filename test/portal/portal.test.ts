@@ -362,7 +362,8 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     const layer = '/backbone/stage4.bottleneck_block_23.depthwise_conv3x3_batchnorm/Relu_output_0';
     const reg = await service.upload(REGISTER_MODEL, { input: { name: 'long-layer-demo', file: null } }, { 'input.file': { bytes: renamedLayerDemoModel(layer), name: 'long-layer.onnx' } });
     assert.ok(reg.data?.registerModel?.data, JSON.stringify(reg));
-    await page.reload();
+    await page.goto(`${service.url}/`); // a fresh load (the models list), on the gallery
+    await page.getByRole('heading', { name: 'Images', exact: true }).waitFor();
     await page.setInputFiles('#file-input', { name: 'layer-probe.png', mimeType: 'image/png', buffer: await discPng('#1bd2f2') });
     const card = page.locator('li.card', { has: page.getByRole('heading', { name: 'layer-probe.png', exact: true }) });
     await card.getByTestId('prediction').first().waitFor({ timeout: 30_000 });
