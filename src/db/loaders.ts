@@ -1,7 +1,7 @@
 // Rows by id for the read side, loaded in batches (one query per kind and tick, however many
 // parents ask): images and models are also cached, being immutable; artifacts are not (a retried
 // job replaces its artifacts).
-import type { Artifact, Image, Model } from '../generated/sqlite/client.js';
+import type { Artifact, Faithfulness, Image, Model } from '../generated/sqlite/client.js';
 import { batched, groupBy } from './batch.js';
 import type { PrismaClient } from './index.js';
 import { RowCache } from './rows.js';
@@ -13,6 +13,10 @@ export function createLoaders(prisma: PrismaClient) {
     /** An explanation's artifacts, by name. */
     artifacts: batched(async (ids: string[]) =>
       groupBy(ids, await prisma.artifact.findMany({ where: { explanationId: { in: ids } }, orderBy: { name: 'asc' } }), (a: Artifact) => a.explanationId),
+    ),
+    /** An explanation's faithfulness curves (one per explained class). */
+    faithfulness: batched(async (ids: string[]) =>
+      groupBy(ids, await prisma.faithfulness.findMany({ where: { explanationId: { in: ids } }, orderBy: { classIndex: 'asc' } }), (f: Faithfulness) => f.explanationId),
     ),
   };
 }

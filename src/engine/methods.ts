@@ -68,6 +68,33 @@ export interface PartitionShapParams {
   batchSize: number;
 }
 
+export const FAITHFULNESS_FILLS = ['BLUR', 'MEAN', 'BLACK'] as const;
+export type FaithfulnessFill = (typeof FAITHFULNESS_FILLS)[number];
+
+/** Deletion/insertion curves (metrics/faithfulness.ts). */
+export interface FaithfulnessParams {
+  /** Curve steps N (N + 1 points per curve). */
+  steps: number;
+  /** What deleted pixels become, and what insertion starts from: a Gaussian-blurred copy (σ = blurSigma px), the crop's mean color, or black. */
+  fill: FaithfulnessFill;
+  blurSigma: number;
+  /** Images per session.run wished for (raised or capped as for the perturbation methods). */
+  batchSize: number;
+}
+
+/** The model-parameter randomization check (metrics/randomization.ts). */
+export interface RandomizationParams {
+  /** How many weighted layers, from the top, get random weights. */
+  layers: number;
+  seed: number;
+}
+
+/** What to measure besides the maps; part of the parameters, so part of the request. */
+export interface EvaluationParams {
+  faithfulness?: FaithfulnessParams;
+  randomization?: RandomizationParams;
+}
+
 export interface MethodParameters {
   target: Target;
   cam?: CamParams;
@@ -75,6 +102,8 @@ export interface MethodParameters {
   lime?: LimeParams;
   kernelShap?: KernelShapParams;
   partitionShap?: PartitionShapParams;
+  /** Faithfulness and sanity metrics to compute with the maps (see explain/evaluate.ts). */
+  evaluation?: EvaluationParams;
 }
 
 // scikit-image defaults per algorithm (quickshift with LIME's kernel_size/max_dist/ratio).
@@ -107,7 +136,7 @@ export const DEFAULTS = {
   partitionShap: { maxEvals: 500, masker: { kind: 'BLUR', kernel: 128 }, batchSize: 50 } satisfies PartitionShapParams,
 } as const;
 
-const FAMILY_KEY: Record<Method, keyof Omit<MethodParameters, 'target'>> = {
+const FAMILY_KEY: Record<Method, keyof Omit<MethodParameters, 'target' | 'evaluation'>> = {
   ...(Object.fromEntries(CAM_METHODS.map((m) => [m, 'cam'])) as Record<(typeof CAM_METHODS)[number], 'cam'>),
   ...(Object.fromEntries(GRADIENT_METHODS.map((m) => [m, 'gradient'])) as Record<(typeof GRADIENT_METHODS)[number], 'gradient'>),
   LIME: 'lime',
@@ -183,7 +212,7 @@ function checkHide(h: HideColor): void {
  */
 export function normalizeParameters(
   method: Method,
-  raw: { target?: Partial<Target> | null } & Partial<Record<keyof Omit<MethodParameters, 'target'>, object | null>>,
+  raw: { target?: Partial<Target> | null } & Partial<Record<keyof Omit<MethodParameters, 'target' | 'evaluation'>, object | null>>,
   numClasses: number,
 ): MethodParameters {
   if (!(METHODS as readonly string[]).includes(method)) invalid(`unknown method ${method}`);

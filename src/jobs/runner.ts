@@ -10,8 +10,15 @@ import { JobFailure, type WorkerPool } from './pool.js';
 import { throttle } from './throttle.js';
 
 // Engines report per stage; the job's progress bar spans them. Unlisted stages are the main work
-// (sampling, gradient batches), whose counts are the samples done/total the API shows.
-const STAGE_SPAN: Record<string, [number, number]> = { segment: [0, 0.05], fit: [0.9, 0.97], render: [0.97, 1] };
+// (sampling, gradient batches), whose counts are the samples done/total the API shows. Faithfulness
+// curves and the randomization check (when asked for) run after the maps, before rendering.
+const STAGE_SPAN: Record<string, [number, number]> = {
+  segment: [0, 0.05],
+  fit: [0.9, 0.93],
+  faithfulness: [0.93, 0.96],
+  randomization: [0.96, 0.975],
+  render: [0.975, 1],
+};
 const MAIN_SPAN: [number, number] = [0.05, 0.9];
 
 const isMainStage = (stage: string) => !(stage in STAGE_SPAN);

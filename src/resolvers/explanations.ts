@@ -18,6 +18,7 @@ interface RequestArgs {
     method: Method;
     target?: { topK?: number | null; classIndices?: number[] | null } | null;
     parameters?: Record<string, Record<string, unknown> | null | undefined> | null;
+    evaluation?: { faithfulness?: object | null; randomization?: object | null } | null;
     seed?: number | null;
     priority?: number | null;
     study?: string | null;
@@ -54,6 +55,7 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
     method: input.method,
     target: input.target ?? null,
     parameters: toEngineParameters(input.parameters),
+    evaluation: input.evaluation ?? null,
     seed: input.seed ?? null,
     priority: input.priority ?? 0,
     study: input.study ?? null,

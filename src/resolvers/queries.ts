@@ -1,7 +1,7 @@
 // Lists: GraphQL filters to database conditions, paged by keysetConnection.
 import type { Context } from '../context.js';
 import { pageExplanations, pageImages, pageModels, pagePredictions } from '../services/queries.js';
-import { keysetConnection, type PageArgs } from './pagination.js';
+import { keysetConnection, type PageArgs, type SortKey } from './pagination.js';
 
 type Id = { id: string } | null | undefined;
 
@@ -30,7 +30,19 @@ interface ExplanationFilter {
   study?: string | null;
 }
 
-export function explanations(_r: unknown, args: PageArgs & { filter?: ExplanationFilter | null }, ctx: Context) {
+/** Orders of the explanations list; by a metric, explanations without it are left out. */
+export const EXPLANATION_ORDERS = {
+  NEWEST: null,
+  DELETION_AUC_ASC: { field: 'deletionAuc', direction: 'asc' },
+  DELETION_AUC_DESC: { field: 'deletionAuc', direction: 'desc' },
+  INSERTION_AUC_ASC: { field: 'insertionAuc', direction: 'asc' },
+  INSERTION_AUC_DESC: { field: 'insertionAuc', direction: 'desc' },
+  RANDOMIZATION_SPEARMAN_ASC: { field: 'randomizationSpearman', direction: 'asc' },
+  RANDOMIZATION_SPEARMAN_DESC: { field: 'randomizationSpearman', direction: 'desc' },
+} as const satisfies Record<string, SortKey | null>;
+export type ExplanationOrder = keyof typeof EXPLANATION_ORDERS;
+
+export function explanations(_r: unknown, args: PageArgs & { filter?: ExplanationFilter | null; orderBy?: ExplanationOrder | null }, ctx: Context) {
   const f = args.filter;
   const where = defined({
     imageId: f?.image?.id,
@@ -39,7 +51,7 @@ export function explanations(_r: unknown, args: PageArgs & { filter?: Explanatio
     status: f?.status?.length ? { in: f.status } : undefined,
     study: f?.study,
   });
-  return keysetConnection(args, where, (q) => pageExplanations(ctx.app, q));
+  return keysetConnection(args, where, (q) => pageExplanations(ctx.app, q), EXPLANATION_ORDERS[args.orderBy ?? 'NEWEST']);
 }
 
 /** Image.predictions and Image.explanations: the image's rows, optionally of one model. */

@@ -5,6 +5,7 @@ import type { App } from '../app.js';
 import type { ExplanationOutput } from '../engine/explain/run.js';
 import type { Progress } from '../engine/types.js';
 import { parametersUsed, type Method, type MethodParameters } from '../engine/methods.js';
+import { Prisma } from '../db/index.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 
 export const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -83,7 +84,24 @@ export async function succeed(app: App, id: string, out: ExplanationOutput, coun
   );
   const row = await app.prisma.explanation.findUnique({ where: { id } });
   if (!row || row.status !== 'RUNNING') return;
+  const faith = out.evaluation?.faithfulness;
+  const randomization = out.evaluation?.randomization;
   await app.prisma.$transaction([
+    app.prisma.faithfulness.deleteMany({ where: { explanationId: id } }),
+    app.prisma.faithfulness.createMany({
+      data: (faith?.curves ?? []).map((c) => ({
+        explanationId: id,
+        classIndex: c.classIndex,
+        steps: faith!.params.steps,
+        fill: faith!.params.fill,
+        blurSigma: faith!.params.blurSigma,
+        fractions: c.deletion.fractions,
+        deletion: c.deletion.probabilities,
+        insertion: c.insertion.probabilities,
+        deletionAuc: c.deletion.auc,
+        insertionAuc: c.insertion.auc,
+      })),
+    }),
     app.prisma.artifact.deleteMany({ where: { explanationId: id } }),
     app.prisma.artifact.createMany({
       data: stored.map(({ a, blob }) => ({
@@ -118,6 +136,11 @@ export async function succeed(app: App, id: string, out: ExplanationOutput, coun
         durationMs: row.startedAt ? Date.now() - row.startedAt.getTime() : null,
         errorCode: null,
         errorMessage: null,
+        // The first explained class's areas, for sorting (every class's curves are in Faithfulness).
+        deletionAuc: faith?.curves[0]?.deletion.auc ?? null,
+        insertionAuc: faith?.curves[0]?.insertion.auc ?? null,
+        randomization: randomization ? (randomization as object) : Prisma.DbNull,
+        randomizationSpearman: randomization?.spearman ?? null,
       },
     }),
   ]);

@@ -6,6 +6,7 @@ import { assertMayChange } from './ownership.js';
 import { checkQueuedJobsQuota } from './quotas.js';
 import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
+import { normalizeEvaluation } from '../engine/explain/evaluate.js';
 import { needsGradients, normalizeParameters, type Method, type MethodParameters, type Target } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import { markCancelled, requeue } from './explanation-states.js';
@@ -17,6 +18,8 @@ export interface ExplanationRequest {
   method: Method;
   target: { topK?: number | null; classIndices?: number[] | null } | null;
   parameters: Record<string, object | null | undefined>;
+  /** Faithfulness curves and the randomization check to compute with the maps (part of the request). */
+  evaluation?: { faithfulness?: object | null; randomization?: object | null } | null;
   seed: number | null;
   priority: number;
   study?: string | null;
@@ -88,6 +91,12 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
     params = normalizeParameters(r.method, { ...r.parameters, target }, model.numClasses);
   } catch (e) {
     return fromEngineError(e, 'input.parameters');
+  }
+  try {
+    const evaluation = normalizeEvaluation(r.evaluation);
+    if (evaluation) params = { ...params, evaluation };
+  } catch (e) {
+    return fromEngineError(e, 'input.evaluation');
   }
   for (const bid of params.gradient?.baselineImageIds ?? []) {
     if (!(await findImage(app, bid))) throw new NotFoundError('Image', bid);

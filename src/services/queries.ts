@@ -1,7 +1,7 @@
 // The read side: rows by id, pages of rows (keyset queries built by resolvers/pagination.ts) and
 // the rows a node's fields point to, loaded in batches so a page costs one query per kind.
 import type { App } from '../app.js';
-import type { Artifact, Explanation, Image, Model, Prediction } from '../generated/sqlite/client.js';
+import type { Artifact, Explanation, Faithfulness, Image, Model, Prediction } from '../generated/sqlite/client.js';
 import { findImage, findModel } from './rows.js';
 
 /** One page of a connection: filter and cursor conditions, order, and how many rows. */
@@ -39,4 +39,11 @@ export async function modelOf(app: App, row: { modelId: string }): Promise<Model
 
 export async function artifactsOf(app: App, e: { id: string }): Promise<Artifact[]> {
   return (await app.loaders.artifacts(e.id)) ?? [];
+}
+
+/** Deletion/insertion curves per explained class, in the order the classes were explained. */
+export async function faithfulnessOf(app: App, e: { id: string; targetClasses: unknown }): Promise<Faithfulness[]> {
+  const rows = (await app.loaders.faithfulness(e.id)) ?? [];
+  const order = (e.targetClasses as number[]) ?? [];
+  return [...rows].sort((a, b) => order.indexOf(a.classIndex) - order.indexOf(b.classIndex));
 }

@@ -1,7 +1,8 @@
-// One explanation end to end inside the engine: explain, then render every artifact.
+// One explanation end to end inside the engine: explain, evaluate when asked, then render every artifact.
 import { renderArtifacts, type RenderedArtifact } from '../render/artifacts.js';
 import { toRgbRaw } from '../preprocess.js';
 import type { RunControl } from '../types.js';
+import { evaluateExplanation, type EvaluationOutput } from './evaluate.js';
 import { explainerFor, type EngineContext } from './index.js';
 import type { ExplainRequest, ExplainResult } from './types.js';
 
@@ -11,6 +12,8 @@ export interface ExplanationOutput {
   caption: string;
   targetClasses: number[];
   artifacts: RenderedArtifact[];
+  /** Faithfulness curves and the randomization check, when the request's parameters ask for them. */
+  evaluation?: EvaluationOutput;
 }
 
 export function captionOf(result: ExplainResult, labels: ExplainRequest['model']['labels']): string {
@@ -25,9 +28,11 @@ export function captionOf(result: ExplainResult, labels: ExplainRequest['model']
 export async function runExplanation(req: ExplainRequest, ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput> {
   const explain = await explainerFor(req.method, ctx);
   const result = await explain(req, ctl);
-  ctl.onProgress?.({ stage: 'render', done: 0, total: 1 });
   const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
-  const artifacts = await renderArtifacts(result, req.image, new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), {});
+  const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
+  const evaluation = req.params.evaluation ? await evaluateExplanation(ctx, req, result, rgb, req.params.evaluation, ctl) : undefined;
+  ctl.onProgress?.({ stage: 'render', done: 0, total: 1 });
+  const artifacts = await renderArtifacts(result, req.image, rgb, {});
   ctl.onProgress?.({ stage: 'render', done: 1, total: 1 });
   return {
     summary: {
@@ -37,5 +42,6 @@ export async function runExplanation(req: ExplainRequest, ctx: EngineContext, ct
     caption: captionOf(result, req.model.labels),
     targetClasses: result.attributions.map((a) => a.classIndex),
     artifacts,
+    ...(evaluation ? { evaluation } : {}),
   };
 }

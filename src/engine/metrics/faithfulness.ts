@@ -9,6 +9,7 @@
 // pixels) into the perturbation runner's double-buffered batches, so composition overlaps inference.
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ModelHandle } from '../explain/types.ts';
+import { FAITHFULNESS_FILLS, type FaithfulnessParams } from '../methods.ts';
 import { normalizeFloatInto } from '../perturb/prepare.ts';
 import { BatchRunner, chooseBatch, modelFileSize, sessionFor } from '../perturb/runner.ts';
 import { normalizeInto } from '../preprocess.ts';
@@ -17,17 +18,7 @@ import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { descendingOrder } from './order.ts';
 
-export type FaithfulnessFill = 'BLUR' | 'MEAN' | 'BLACK';
-
-export interface FaithfulnessParams {
-  /** Curve steps N (N + 1 points per curve). */
-  steps: number;
-  /** What deleted pixels become, and what insertion starts from: a Gaussian-blurred copy (σ = blurSigma px), the crop's mean color, or black. */
-  fill: FaithfulnessFill;
-  blurSigma: number;
-  /** Images per session.run wished for (raised or capped as for the perturbation methods). */
-  batchSize: number;
-}
+export { FAITHFULNESS_FILLS, type FaithfulnessFill, type FaithfulnessParams } from '../methods.ts';
 
 export const FAITHFULNESS_DEFAULTS: FaithfulnessParams = { steps: 20, fill: 'BLUR', blurSigma: 5, batchSize: 32 };
 
@@ -52,7 +43,7 @@ function invalid(message: string): never {
 export function checkFaithfulness(p: Partial<FaithfulnessParams>): FaithfulnessParams {
   const out = { ...FAITHFULNESS_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined && v !== null)) } as FaithfulnessParams;
   if (!Number.isInteger(out.steps) || out.steps < 1 || out.steps > 1000) invalid(`faithfulness.steps must be an integer from 1 to 1000, got ${out.steps}`);
-  if (!['BLUR', 'MEAN', 'BLACK'].includes(out.fill)) invalid(`faithfulness.fill must be BLUR, MEAN or BLACK, got ${out.fill}`);
+  if (!(FAITHFULNESS_FILLS as readonly string[]).includes(out.fill)) invalid(`faithfulness.fill must be BLUR, MEAN or BLACK, got ${out.fill}`);
   if (!Number.isFinite(out.blurSigma) || out.blurSigma <= 0 || out.blurSigma > 100) invalid(`faithfulness.blurSigma must be in (0, 100], got ${out.blurSigma}`);
   if (!Number.isInteger(out.batchSize) || out.batchSize < 1 || out.batchSize > 512) invalid(`faithfulness.batchSize must be an integer from 1 to 512, got ${out.batchSize}`);
   return out;

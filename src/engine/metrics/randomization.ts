@@ -18,14 +18,11 @@ import type { ExplainRequest, ExplainResult, ModelHandle } from '../explain/type
 import { floatTensor } from '../onnx/graph.ts';
 import { DataType, decodeModel, encodeModel, tensorToFloat32, type ModelProto } from '../onnx/proto.ts';
 import { mulberry32 } from '../random.ts';
+import type { RandomizationParams } from '../methods.ts';
 import type { RunControl } from '../types.ts';
 import { spearman } from './correlation.ts';
 
-export interface RandomizationParams {
-  /** How many weighted layers, from the top, get random weights. */
-  layers: number;
-  seed: number;
-}
+export type { RandomizationParams } from '../methods.ts';
 
 export interface RandomizationResult {
   layers: number;

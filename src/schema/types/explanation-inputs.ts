@@ -2,6 +2,7 @@
 // the reference implementations' defaults (see src/engine/methods.ts).
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
+import { EvaluationInput } from './evaluation.js';
 import { ImageRef, ModelRef } from './nodes.js';
 
 const TargetInput = builder.inputType('TargetInput', {
@@ -105,6 +106,7 @@ export const RequestExplanationInput = builder.inputType('RequestExplanationInpu
     method: t.field({ type: ExplanationMethodEnum, required: true }),
     target: t.field({ type: TargetInput }),
     parameters: t.field({ type: ParametersInput }),
+    evaluation: t.field({ type: EvaluationInput, description: 'Faithfulness curves and the randomization check, computed with the maps' }),
     seed: t.int({ description: 'Seeds every random choice; the same seed reproduces a result bit for bit' }),
     priority: t.int({ defaultValue: 0, description: 'Higher runs first' }),
     study: t.string({ description: 'Experiment name grouping explanations; queries and the live feed filter by it' }),

@@ -5,6 +5,7 @@ import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
 import { identityOf } from '../../auth.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
+import { ExplanationOrderEnum } from './evaluation.js';
 import { ExplanationRef, ImageRef, ModelRef, PredictionRef } from './nodes.js';
 
 const ViewerRef = builder.objectRef<{ id: string; role: string; name: string; open: boolean }>('Viewer').implement({
@@ -87,7 +88,7 @@ builder.queryFields((t) => ({
   }),
   explanations: t.connection({
     type: ExplanationRef,
-    args: { filter: t.arg({ type: ExplanationFilter }) },
+    args: { filter: t.arg({ type: ExplanationFilter }), orderBy: t.arg({ type: ExplanationOrderEnum, defaultValue: 'NEWEST' }) },
     resolve: queries.explanations,
   }),
 }));
