@@ -18,6 +18,8 @@ export interface Limits {
   maxTopK: number;
   /** Queries and mutations still executing after this are stopped and answered with REQUEST_TIMEOUT. */
   requestTimeoutMs: number;
+  /** registerModel's deadline instead: its work grows with the model file (up to maxModelBytes), not with the query. */
+  modelRegistrationTimeoutMs: number;
 }
 
 export interface S3Options {
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: int(env, 'XAI_MAX_TOKENS', 2000),
       maxTopK: 100,
       requestTimeoutMs: Math.max(1, int(env, 'XAI_REQUEST_TIMEOUT_MS', 30_000)),
+      modelRegistrationTimeoutMs: Math.max(1, int(env, 'XAI_MODEL_REGISTRATION_TIMEOUT_MS', 600_000)),
     },
   };
 }

@@ -60,7 +60,11 @@ export function createYogaFor(app: App, limiter: RequestRateLimiter) {
         maxDirectives: { n: 20 },
         blockFieldSuggestion: { enabled: !app.config.graphiql },
       }),
-      executionLimits({ maxCost: limits.maxCost, requestTimeoutMs: limits.requestTimeoutMs }),
+      executionLimits({
+        maxCost: limits.maxCost,
+        requestTimeoutMs: limits.requestTimeoutMs,
+        rootFieldTimeoutMs: { registerModel: limits.modelRegistrationTimeoutMs },
+      }),
     ],
     context: ({ request, principal }) => {
       // Fails closed: an execution path that skipped authentication gets no context at all.

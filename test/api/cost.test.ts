@@ -1,13 +1,17 @@
 // Issue 14, case 2: the cost limit counts lists with their real sizes, variables included; list
 // arguments are capped; queries and mutations have a deadline. Over HTTP, SSE and websocket alike.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Kind, type DocumentNode, type OperationDefinitionNode, type TypeNode } from 'graphql';
 import sharp from 'sharp';
 import { RawWs, sseFirst } from '../support/auth.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { PREDICT } from './operations.js';
+import { PREDICT, REGISTER_MODEL } from './operations.js';
+import { paddedDemoModel } from '../support/models.js';
 
 const HEAVY = `explanations(first: 20) { edges { node { id status parameters result artifacts { name url byteSize } image { id url } model { id name } } } }`;
 const NODES_ATTACK = `query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Image { width ${HEAVY} } } }`;
@@ -57,6 +61,28 @@ describe('the cost limit with variables', () => {
     assert.equal(small.data.images.edges.length, 2);
     assert.equal((await svc.gql('{ viewer { role } }')).data.viewer.role, 'ADMIN', 'still serving');
   });
+
+  test('registerModel has its own deadline (XAI_MODEL_REGISTRATION_TIMEOUT_MS): it grows with the model file, not the query', async () => {
+    // Under the 1 ms request deadline a registration (hashing, inspecting and loading a 30 MB model, many
+    // milliseconds of I/O) still completes: a 527 MiB VGG16 took 35 s on a loaded 2-core machine and was
+    // answered REQUEST_TIMEOUT by the 30 s request deadline before.
+    const reg = await svc.upload(REGISTER_MODEL, { input: { name: 'padded-deadline', file: null } }, { 'input.file': { bytes: paddedDemoModel(30_000_000), name: 'padded.onnx' } });
+    assert.ok(reg.data?.registerModel?.data?.id, JSON.stringify(reg));
+  });
+});
+
+describe('the model registration deadline', () => {
+  let svc: TestService;
+  before(async () => {
+    svc = await startTestService({ env: { XAI_MODEL_REGISTRATION_TIMEOUT_MS: '1' } });
+  });
+  after(async () => svc?.close());
+
+  test('a registration still running after XAI_MODEL_REGISTRATION_TIMEOUT_MS is answered with REQUEST_TIMEOUT', async () => {
+    const reg = await svc.upload(REGISTER_MODEL, { input: { name: 'padded-deadline', file: null } }, { 'input.file': { bytes: paddedDemoModel(30_000_000), name: 'padded.onnx' } });
+    assert.equal(reg.errors?.[0].extensions?.code, 'REQUEST_TIMEOUT', JSON.stringify(reg));
+    assert.equal((await svc.gql('{ viewer { role } }')).data.viewer.role, 'ADMIN', 'still serving');
+  });
 });
 
 describe('the cost of what the clients send', () => {
@@ -92,10 +118,16 @@ describe('the cost of what the clients send', () => {
   });
 });
 
+// A model registered by path: the resolver itself hashes, inspects and loads 30 MB, many milliseconds of
+// file I/O, during which a 1 ms deadline expires.
+const modelsDir = mkdtempSync(path.join(tmpdir(), 'xai-deadline-models-'));
+writeFileSync(path.join(modelsDir, 'padded.onnx'), paddedDemoModel(30_000_000));
+const registerPadded = (svc: TestService) => svc.upload(REGISTER_MODEL, { input: { name: 'padded-deadline', path: 'padded.onnx' } }, {});
+
 describe('the request deadline', () => {
   let svc: TestService;
   before(async () => {
-    svc = await startTestService({ env: { XAI_REQUEST_TIMEOUT_MS: '1' } });
+    svc = await startTestService({ env: { XAI_REQUEST_TIMEOUT_MS: '1', XAI_MODELS_DIR: modelsDir } });
   });
   after(async () => svc?.close());
 
@@ -108,6 +140,30 @@ describe('the request deadline', () => {
     const r = await svc.gql(PREDICT, { input: { image: encodeGlobalID('Image', image.id), model: encodeGlobalID('Model', model.id), topK: 1 } });
     assert.equal(r.errors?.[0].extensions?.code, 'REQUEST_TIMEOUT', JSON.stringify(r));
     assert.equal(r.status, 503);
+    assert.equal((await svc.gql('{ viewer { role } }')).data.viewer.role, 'ADMIN', 'still serving');
+  });
+
+  test('registerModel has its own deadline (XAI_MODEL_REGISTRATION_TIMEOUT_MS): its work grows with the model file, not the query', async () => {
+    // Before, the request deadline applied: a 527 MiB VGG16 registered by path took over 30 s on a loaded
+    // 2-core machine and was answered REQUEST_TIMEOUT.
+    const reg = await registerPadded(svc);
+    assert.ok(reg.data?.registerModel?.data?.id, JSON.stringify(reg));
+  });
+});
+
+describe('the model registration deadline', () => {
+  let svc: TestService;
+  before(async () => {
+    svc = await startTestService({ env: { XAI_MODEL_REGISTRATION_TIMEOUT_MS: '1', XAI_MODELS_DIR: modelsDir } });
+  });
+  after(async () => {
+    await svc?.close();
+    rmSync(modelsDir, { recursive: true, force: true });
+  });
+
+  test('a registration still running after XAI_MODEL_REGISTRATION_TIMEOUT_MS is answered with REQUEST_TIMEOUT', async () => {
+    const reg = await registerPadded(svc);
+    assert.equal(reg.errors?.[0].extensions?.code, 'REQUEST_TIMEOUT', JSON.stringify(reg));
     assert.equal((await svc.gql('{ viewer { role } }')).data.viewer.role, 'ADMIN', 'still serving');
   });
 });

@@ -36,7 +36,7 @@ describe('torchvision exports', () => {
       const reg = await svc.upload(REGISTER_MODEL, { input: { name, path: `${name}-random.onnx`, labelsFile: null } }, {
         'input.labelsFile': { bytes: labels, name: 'imagenet_class_index.json' },
       });
-      const m = reg.data.registerModel.data;
+      const m = reg.data?.registerModel?.data;
       assert.ok(m, JSON.stringify(reg));
       assert.equal(m.numClasses, 1000);
       assert.equal(m.input.width, EXPECTED[name].width);
