@@ -67,6 +67,9 @@ export interface Config {
   intraOpThreads: number;
   tensorCacheBytes: number;
   jobs: { concurrency: number; maxAttempts: number };
+  /** How many cells of one study may wait in the job queue at a time (the rest are queued as those
+   *  finish), so a large study neither floods the queue nor starves other users' requests. */
+  studyWindow: number;
   /** Per API key (not in open mode); 0 = unlimited. */
   quotas: { queuedJobs: number; requestsPerMinute: number };
   /** With Redis, jobs go through BullMQ to `npm run worker` processes and events cross nodes. */
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrency: Math.max(1, int(env, 'XAI_JOB_CONCURRENCY', Math.floor(availableParallelism() / 2))),
       maxAttempts: Math.max(1, int(env, 'XAI_JOB_MAX_ATTEMPTS', 3)),
     },
+    studyWindow: Math.max(1, int(env, 'XAI_STUDY_WINDOW', 4)),
     limits: {
       maxImageBytes: int(env, 'XAI_MAX_IMAGE_BYTES', 25 * MB),
       maxModelBytes: int(env, 'XAI_MAX_MODEL_BYTES', 2048 * MB),

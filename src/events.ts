@@ -9,6 +9,8 @@ import type { Explanation } from './generated/sqlite/client.js';
 type Topics = {
   explanation: [id: string, payload: Explanation];
   explanations: [payload: Explanation];
+  /** A study's cells or state changed: subscribers read its current state. */
+  study: [id: string, payload: { id: string }];
   /** Cancellation requests, so the worker holding a job can stop it. */
   cancel: [id: string];
 };
@@ -37,6 +39,9 @@ export function createEvents(redis?: { publish: Redis; subscribe: Redis }) {
     explanationChanged(e: Explanation) {
       pubsub.publish('explanation', e.id, e);
       pubsub.publish('explanations', e);
+    },
+    studyChanged(id: string) {
+      pubsub.publish('study', id, { id });
     },
     requestCancel(id: string) {
       pubsub.publish('cancel', id);

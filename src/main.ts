@@ -5,6 +5,7 @@ import { onShutdown, runMain } from './process.js';
 import { startServer } from './server.js';
 import { seedDemo } from './services/demo.js';
 import { ensureAdminKey } from './services/keys.js';
+import { resumeStudies } from './services/study-progress.js';
 import { LocalJobQueue } from './jobs/local-queue.js';
 import { BullJobQueue } from './jobs/bull.js';
 import { redisConnection } from './redis.js';
@@ -16,6 +17,8 @@ async function main() {
   if (config.seedDemo) await seedDemo(app);
   // Embedded default: jobs run in this process. With Redis they go to `npm run worker` processes.
   app.jobs = config.redisUrl ? new BullJobQueue(app, redisConnection(config.redisUrl)) : await LocalJobQueue.start(app);
+  // Unfinished studies queue what their windows allow (LocalJobQueue.start did it already).
+  if (config.redisUrl) await resumeStudies(app);
   const server = await startServer(app);
   console.log(`xai-lab listening on ${server.url}/graphql (HTTP and websocket), database: ${app.db.provider}, artifacts: ${app.blobs.location}, jobs: ${config.redisUrl ? 'BullMQ (run `npm run worker`)' : `in-process, ${config.jobs.concurrency} at a time`}`);
   if (config.files.secretGenerated) {

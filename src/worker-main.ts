@@ -2,7 +2,7 @@
 // nodes (PostgreSQL), and the same artifact store (XAI_ARTIFACT_STORE: an S3 bucket, or a shared directory).
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { startBullWorker } from './jobs/bull.js';
+import { BullJobQueue, startBullWorker } from './jobs/bull.js';
 import { onShutdown, runMain } from './process.js';
 import { redisConnection } from './redis.js';
 
@@ -10,6 +10,8 @@ async function main() {
   const config = loadConfig();
   if (!config.redisUrl) throw new ConfigError('npm run worker needs REDIS_URL (without Redis, jobs run inside the service)');
   const app = await createApp(config);
+  // A finished cell makes room in its study's window: the next cells are queued from here too.
+  app.jobs = new BullJobQueue(app, redisConnection(config.redisUrl));
   const worker = await startBullWorker(app, redisConnection(config.redisUrl), {
     concurrency: config.jobs.concurrency,
     maxAttempts: config.jobs.maxAttempts,

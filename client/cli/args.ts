@@ -15,7 +15,7 @@ explain options:
                         or without the family (numSamples=500); V is JSON when it parses, else a string
   --target N[,N…]|topK  class indices to explain, or top2 for the two most probable (default: top-1)
   --seed N, --priority N, --force
-  --study NAME          group the explanation under an experiment name (filters, dashboard feed)
+  --study ID            file the explanation under a study (its global id; filters, dashboard feed)
   --out DIR             where to save the artifacts (default ./xai-results/<explanation id>/)
   --no-cancel-on-interrupt   leave the job running on Ctrl-C (also --cancel-on-interrupt=false;
                         default: Ctrl-C cancels the job)

@@ -94,7 +94,7 @@ export const ExplanationFields = graphql(
     ...ExplanationProgressFields
     method
     priority
-    study
+    study { id name }
     createdBy
     seed
     targetClasses
@@ -289,8 +289,8 @@ export const ExplanationUpdatedSubscription = graphql(
 
 export const ExplanationsUpdatedSubscription = graphql(
   `
-  subscription ExplanationsUpdated($model: ID, $status: [ExplanationStatus!], $study: String) {
-    explanationsUpdated(model: $model, status: $status, study: $study) { ...ExplanationProgressFields method study }
+  subscription ExplanationsUpdated($model: ID, $status: [ExplanationStatus!], $study: ID) {
+    explanationsUpdated(model: $model, status: $status, study: $study) { ...ExplanationProgressFields method study { id name } }
   }
 `,
   [ExplanationProgressFields],

@@ -3,6 +3,7 @@
 import type { App } from '../app.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 import { claimNext, markCancelled, recoverInterrupted } from '../services/explanation-states.js';
+import { resumeStudies } from '../services/study-progress.js';
 import { WorkerPool } from './pool.js';
 import { runClaimedJob } from './runner.js';
 import type { JobQueue } from '../job-queue.js';
@@ -39,6 +40,9 @@ export class LocalJobQueue implements JobQueue {
     const r = await recoverInterrupted(app, q.maxAttempts);
     if (r.requeued || r.failed) console.log(`jobs: ${r.requeued} interrupted job(s) queued again, ${r.failed} failed after too many attempts`);
     q.pump();
+    // The queue is the app's from here on, so studies that stopped with the last process go on.
+    app.jobs = q;
+    await resumeStudies(app);
     return q;
   }
 

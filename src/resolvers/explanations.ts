@@ -11,23 +11,26 @@ import {
 
 type Id = { id: string };
 
+export type TargetArg = { topK?: number | null; classIndices?: number[] | null } | null;
+export type ParametersArg = Record<string, Record<string, unknown> | null | undefined> | null;
+
 interface RequestArgs {
   input: {
     image: Id;
     model: Id;
     method: Method;
-    target?: { topK?: number | null; classIndices?: number[] | null } | null;
-    parameters?: Record<string, Record<string, unknown> | null | undefined> | null;
+    target?: TargetArg;
+    parameters?: ParametersArg;
     evaluation?: { faithfulness?: object | null; randomization?: object | null } | null;
     seed?: number | null;
     priority?: number | null;
-    study?: string | null;
+    study?: Id | null;
     force?: boolean | null;
   };
 }
 
 /** GraphQL lists arrive as plain arrays; the engine wants fixed RGB triples and plain ids. */
-function toEngineParameters(p: RequestArgs['input']['parameters']): Record<string, object | null | undefined> {
+export function toEngineParameters(p: ParametersArg | undefined): Record<string, object | null | undefined> {
   if (!p) return {};
   const out: Record<string, object | null | undefined> = { ...p };
   const g = p.gradient as { baselineImages?: Id[] | null } | null | undefined;
@@ -39,7 +42,7 @@ function toEngineParameters(p: RequestArgs['input']['parameters']): Record<strin
 }
 
 /** A quota refusal is the mutation's RateLimitedError member; over HTTP it also sets Retry-After. */
-async function reportingRetryAfter<T>(ctx: Context, run: () => Promise<T>): Promise<T> {
+export async function withRetryAfter<T>(ctx: Context, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
@@ -49,7 +52,7 @@ async function reportingRetryAfter<T>(ctx: Context, run: () => Promise<T>): Prom
 }
 
 export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: Context) {
-  return reportingRetryAfter(ctx, () => request(ctx.app, {
+  return withRetryAfter(ctx, () => request(ctx.app, {
     imageId: input.image.id,
     modelId: input.model.id,
     method: input.method,
@@ -58,7 +61,7 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
     evaluation: input.evaluation ?? null,
     seed: input.seed ?? null,
     priority: input.priority ?? 0,
-    study: input.study ?? null,
+    studyId: input.study?.id ?? null,
     force: input.force ?? false,
     principal: ctx.principal,
   }));
@@ -69,7 +72,7 @@ export function cancelExplanation(_root: unknown, args: { id: Id }, ctx: Context
 }
 
 export function retryExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  return reportingRetryAfter(ctx, () => retry(ctx.app, args.id.id, ctx.principal));
+  return withRetryAfter(ctx, () => retry(ctx.app, args.id.id, ctx.principal));
 }
 
 /** Returns the deleted explanation's global id. */

@@ -27,7 +27,7 @@ interface ExplanationFilter {
   model?: Id;
   method?: string | null;
   status?: string[] | null;
-  study?: string | null;
+  study?: Id;
 }
 
 /** Orders of the explanations list; by a metric, explanations without it are left out. */
@@ -49,7 +49,7 @@ export function explanations(_r: unknown, args: PageArgs & { filter?: Explanatio
     modelId: f?.model?.id,
     method: f?.method,
     status: f?.status?.length ? { in: f.status } : undefined,
-    study: f?.study,
+    studyId: f?.study?.id,
   });
   return keysetConnection(args, where, (q) => pageExplanations(ctx.app, q), EXPLANATION_ORDERS[args.orderBy ?? 'NEWEST']);
 }

@@ -7,5 +7,6 @@ import './types/nodes.js';
 import './types/queries.js';
 import './types/mutations.js';
 import './types/subscriptions.js';
+import './types/studies.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

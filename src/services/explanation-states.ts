@@ -7,14 +7,16 @@ import type { Progress } from '../engine/types.js';
 import { parametersUsed, type Method, type MethodParameters } from '../engine/methods.js';
 import { Prisma } from '../db/index.js';
 import type { Explanation } from '../generated/sqlite/client.js';
+import { explanationChangedForStudies } from './study-progress.js';
 
-export const STATUSES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
-export type Status = (typeof STATUSES)[number];
-export const TERMINAL: readonly Status[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export { STATUSES, TERMINAL, type Status } from './statuses.js';
 
 async function publish(app: App, id: string): Promise<Explanation | null> {
   const row = await app.prisma.explanation.findUnique({ where: { id } });
-  if (row) app.events.explanationChanged(row);
+  if (row) {
+    app.events.explanationChanged(row);
+    await explanationChangedForStudies(app, row);
+  }
   return row;
 }
 

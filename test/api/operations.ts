@@ -25,3 +25,16 @@ export const MODEL_INPUT = `query($image: ID!, $model: ID!) { image(id: $image) 
 
 export const MODELS = `{ models(first: 50) { edges { node { id name builtin numClasses } } } }`;
 export const COUNTS = `{ images(first: 100) { edges { node { id } } } models(first: 100) { edges { node { id } } } }`;
+
+export const STUDY_FIELDS = `id name description seed state priority createdBy createdAt startedAt finishedAt
+  images { position image { id } groundTruth { synset label } }
+  models { id }
+  methods { key method label target parameters position }
+  cells { methodKey state weight position image { id } model { id } explanation { id status method createdBy study { id } } }
+  progress { cellsDone cellsFailed cellsTotal fraction etaSeconds }`;
+
+export const CREATE_STUDY = `mutation($input: CreateStudyInput!) { createStudy(input: $input) {
+  ... on CreateStudySuccess { data { ${STUDY_FIELDS} } }
+  ${ERROR_FIELDS} ${NOT_FOUND} } }`;
+
+export const STUDY = `query($id: ID!) { study(id: $id) { ${STUDY_FIELDS} } }`;

@@ -26,8 +26,14 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
   after(async () => svc?.close());
 
   test('LIME end to end: progress lines, top predictions, caption, every artifact saved (PNGs decode)', async () => {
+    // A study to file the run under (one cheap cell of its own).
+    const ids = (await svc.gql(`{ images(filter: { format: "png" }) { edges { node { id } } } modelByName(name: "demo-shapes") { id } }`)).data;
+    const created = await svc.gql(`mutation($input: CreateStudyInput!) { createStudy(input: $input) { ... on CreateStudySuccess { data { id } } } }`, {
+      input: { name: 'cli run', images: [ids.images.edges[0].node.id], models: [ids.modelByName.id], methods: [{ method: 'EIGEN_CAM' }] },
+    });
+    const study = created.data.createStudy.data.id;
     // Relative paths and the default output directory resolve against the working directory.
-    const run = runCli(['red-square.png', '--model', 'demo-shapes', '--method', 'lime', '--param', 'lime.numSamples=300', '--seed', '4', '--study', 'cli run', '--url', url()], { cwd: work });
+    const run = runCli(['red-square.png', '--model', 'demo-shapes', '--method', 'lime', '--param', 'lime.numSamples=300', '--seed', '4', '--study', study, '--url', url()], { cwd: work });
     const r = await run.exit;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
 
@@ -47,9 +53,9 @@ describe('npm run explain (client/cli/explain.ts) against a real service', () =>
     const dir = path.join(work, 'xai-results', local);
     assert.ok(existsSync(dir), `${dir} exists`);
     const files = readdirSync(dir).sort();
-    const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status study artifacts { name mediaType byteSize } } }`, { id })).data.explanation;
+    const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status study { id name } artifacts { name mediaType byteSize } } }`, { id })).data.explanation;
     assert.equal(e.status, 'SUCCEEDED');
-    assert.equal(e.study, 'cli run');
+    assert.deepEqual(e.study, { id: study, name: 'cli run' });
     assert.deepEqual(files, [...e.artifacts.map((a: any) => a.name), 'explanation.json'].sort());
     const pngs = e.artifacts.filter((a: any) => a.mediaType === 'image/png');
     assert.ok(pngs.length >= 2);

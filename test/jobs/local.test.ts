@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import type { Explanation } from '../../src/generated/sqlite/client.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { CREATE_STUDY, REQUEST_EXPLANATION } from '../api/operations.js';
 import { EXPLANATION_FIELDS, watch, waitUntil, wsClient } from './support.js';
 
 const CANCEL = `mutation($id: ID!) { cancelExplanation(id: $id) { ... on CancelExplanationSuccess { data { id status } } } }`;
@@ -129,34 +129,47 @@ describe('embedded job queue', () => {
   });
 
   test('the dashboard feed delivers only explanations matching its study, model and status filters', async () => {
+    // Two studies of one cheap cell each, to file requests under.
+    const study = async (name: string) => {
+      const r = await svc.gql(CREATE_STUDY, { input: { name, images: [image], models: [model], methods: [{ method: 'EIGEN_CAM' }] } });
+      assert.ok(r.data.createStudy.data, JSON.stringify(r));
+      return r.data.createStudy.data.id as string;
+    };
+    const feedA = await study('feed-a');
+    const feedB = await study('feed-b');
+    // Their cells (one explanation: B reuses A's identical cell) finish before the feeds listen.
+    await waitUntil(async () => {
+      const s = await svc.gql(`query($a: ID!, $b: ID!) { a: study(id: $a) { state } b: study(id: $b) { state } }`, { a: feedA, b: feedB });
+      return s.data.a.state === 'SUCCEEDED' && s.data.b.state === 'SUCCEEDED';
+    });
     const client = wsClient(svc.url);
     const seen: { study: any[]; succeededOfStudy: any[]; ofModel: any[] } = { study: [], succeededOfStudy: [], ofModel: [] };
     const feed = (variables: Record<string, unknown>, into: any[]) =>
       client.subscribe(
-        { query: `subscription($study: String, $model: ID, $status: [ExplanationStatus!]) { explanationsUpdated(study: $study, model: $model, status: $status) { id status study } }`, variables },
+        { query: `subscription($study: ID, $model: ID, $status: [ExplanationStatus!]) { explanationsUpdated(study: $study, model: $model, status: $status) { id status study { name } } }`, variables },
         { next: (v: any) => (isProbe(v.data.explanationsUpdated) ? heard.add(into) : into.push(v.data.explanationsUpdated)), error: () => {}, complete: () => {} },
       );
     const heard = new Set<any[]>();
     try {
-      feed({ study: 'feed-a' }, seen.study);
-      feed({ study: 'feed-a', status: ['SUCCEEDED'] }, seen.succeededOfStudy);
+      feed({ study: feedA }, seen.study);
+      feed({ study: feedA, status: ['SUCCEEDED'] }, seen.succeededOfStudy);
       feed({ model, status: ['SUCCEEDED'] }, seen.ofModel);
-      await untilFeedsListen(svc, model, () => heard.size === 3);
+      await untilFeedsListen(svc, model, feedA, () => heard.size === 3);
       const lime = { lime: { numSamples: 40, batchSize: 20 } };
-      const a = await request({ seed: 71, study: 'feed-a', parameters: lime });
-      const b = await request({ seed: 71, study: 'feed-b', parameters: lime });
+      const a = await request({ seed: 71, study: feedA, parameters: lime });
+      const b = await request({ seed: 71, study: feedB, parameters: lime });
       assert.notEqual(a.id, b.id, 'the same request in another study is its own record');
       // Each feed's own terminal events, not the database, say when everything has been delivered.
       const ended = (feed: any[], id: string) => feed.some((e) => e.id === id && e.status === 'SUCCEEDED');
       await waitUntil(async () => ended(seen.study, a.id) && ended(seen.succeededOfStudy, a.id) && ended(seen.ofModel, a.id) && ended(seen.ofModel, b.id));
-      assert.ok(seen.study.length >= 2 && seen.study.every((e) => e.id === a.id && e.study === 'feed-a'), JSON.stringify(seen.study));
+      assert.ok(seen.study.length >= 2 && seen.study.every((e) => e.id === a.id && e.study.name === 'feed-a'), JSON.stringify(seen.study));
       assert.deepEqual(seen.study.map((e) => e.status).at(-1), 'SUCCEEDED');
-      assert.deepEqual(seen.succeededOfStudy, [{ id: a.id, status: 'SUCCEEDED', study: 'feed-a' }]);
+      assert.deepEqual(seen.succeededOfStudy, [{ id: a.id, status: 'SUCCEEDED', study: { name: 'feed-a' } }]);
       const ofModel = new Set(seen.ofModel.map((e) => e.id));
       assert.ok(ofModel.has(a.id) && ofModel.has(b.id), 'the model feed spans studies');
       assert.ok(seen.ofModel.every((e) => e.status === 'SUCCEEDED'));
-      const listed = (await svc.gql(`{ explanations(filter: { study: "feed-b" }) { edges { node { id } } } }`)).data.explanations.edges;
-      assert.deepEqual(listed.map((e: any) => e.node.id), [b.id]);
+      const listed = (await svc.gql(`query($s: ID) { explanations(filter: { study: $s }) { edges { node { id } } } }`, { s: feedB })).data.explanations.edges;
+      assert.ok(listed.some((e: any) => e.node.id === b.id) && !listed.some((e: any) => e.node.id === a.id), JSON.stringify(listed));
       const bad = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', study: 'x'.repeat(101) } });
       assert.equal(bad.data.requestExplanation.field, 'input.study');
     } finally {
@@ -172,8 +185,8 @@ const isProbe = (e: { id: string }) => e.id === PROBE_ID;
  * The feeds have no current state, so a subscriber cannot tell when the server has registered it:
  * publish a probe matching every feed's filter until `allHeard` (the subscribers set probes aside).
  */
-async function untilFeedsListen(svc: TestService, modelGlobalId: string, allHeard: () => boolean): Promise<void> {
-  const probe = { id: 'feed-probe', status: 'SUCCEEDED', study: 'feed-a', modelId: decodeGlobalID(modelGlobalId).id } as unknown as Explanation;
+async function untilFeedsListen(svc: TestService, modelGlobalId: string, studyGlobalId: string, allHeard: () => boolean): Promise<void> {
+  const probe = { id: 'feed-probe', status: 'SUCCEEDED', studyId: decodeGlobalID(studyGlobalId).id, modelId: decodeGlobalID(modelGlobalId).id } as unknown as Explanation;
   await waitUntil(async () => {
     svc.app.events.explanationChanged(probe);
     return allHeard();

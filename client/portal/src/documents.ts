@@ -16,7 +16,7 @@ export const JobFields = graphql(`
     attempts
     error { code message }
     method
-    study
+    study { id name }
     targetClasses
     createdAt
     artifacts { name kind url }

@@ -62,7 +62,6 @@ export async function submitJobs(imageIds: string[], models: Model[] = modelsFor
           method: t.method,
           parameters: parametersFor(t.method, params) ?? null,
           target: targetFor(params),
-          study: params.study.trim() || null,
           force: params.force,
         });
         jobs.upsert(e as unknown as Job);
@@ -211,10 +210,6 @@ export function ExplainForm(props: { models: Model[]; selectedModels: Set<string
           {families.has('partitionShap') && (
             <Num id="p-ps-evals" label="Partition SHAP evaluations" value={params.partitionShapEvals} hint="shap's default 500" onInput={(v) => set({ partitionShapEvals: v })} />
           )}
-          <div class="field">
-            <label for="p-study">Study</label>
-            <input id="p-study" type="text" maxLength={100} value={params.study} placeholder="optional experiment name" onInput={(e) => set({ study: (e.target as HTMLInputElement).value })} />
-          </div>
           <label class="check">
             <input type="checkbox" checked={params.force} onChange={(e) => set({ force: (e.target as HTMLInputElement).checked })} />
             Run again even if an identical explanation exists

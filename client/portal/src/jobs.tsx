@@ -68,7 +68,7 @@ function JobRow({ j }: { j: Job }) {
     <li class={`job status-${j.status}`} data-job-id={j.id} data-status={j.status}>
       <div class="job-head">
         <span class="job-title">{title}</span>
-        {j.study && <span class="job-study">{j.study}</span>}
+        {j.study && <span class="job-study">{j.study.name}</span>}
         <span class={`badge badge-${j.status}`} data-testid="job-status">
           {STATUS_TEXT[j.status] ?? j.status}
         </span>

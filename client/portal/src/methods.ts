@@ -42,8 +42,6 @@ export interface Params {
   limeSamples: string;
   kernelShapSamples: string;
   partitionShapEvals: string;
-  /** Experiment name shared by the submitted jobs; empty for none. */
-  study: string;
   force: boolean;
 }
 
@@ -56,7 +54,6 @@ export const DEFAULT_PARAMS: Params = {
   limeSamples: '1000',
   kernelShapSamples: '',
   partitionShapEvals: '500',
-  study: '',
   force: false,
 };
 

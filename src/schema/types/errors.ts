@@ -72,3 +72,4 @@ export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedM
 /** Changing an explanation: only its creator or an admin may. */
 export const OWNED_ERRORS = [NotFoundError, InvalidArgumentError, ForbiddenError];
 export const RETRY_ERRORS = [...OWNED_ERRORS, RateLimitedError];
+export const STUDY_ERRORS = EXPLAIN_ERRORS;

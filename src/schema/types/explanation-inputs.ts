@@ -3,9 +3,9 @@
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
 import { EvaluationInput } from './evaluation.js';
-import { ImageRef, ModelRef } from './nodes.js';
+import { ImageRef, ModelRef, StudyRef } from './nodes.js';
 
-const TargetInput = builder.inputType('TargetInput', {
+export const TargetInput = builder.inputType('TargetInput', {
   description: 'Which class(es) to explain. Default: the top-1 prediction (LIME: its topLabels, 5, as lime_image does).',
   fields: (t) => ({
     topK: t.int({ description: 'Explain the k most probable classes' }),
@@ -88,7 +88,7 @@ const PartitionShapInput = builder.inputType('PartitionShapParametersInput', {
   fields: (t) => ({ maxEvals: t.int(), masker: t.field({ type: MaskerInput }), batchSize: t.int() }),
 });
 
-const ParametersInput = builder.inputType('ExplanationParametersInput', {
+export const ParametersInput = builder.inputType('ExplanationParametersInput', {
   description: "Give only the block of the requested method's family",
   fields: (t) => ({
     cam: t.field({ type: CamInput }),
@@ -109,7 +109,7 @@ export const RequestExplanationInput = builder.inputType('RequestExplanationInpu
     evaluation: t.field({ type: EvaluationInput, description: 'Faithfulness curves and the randomization check, computed with the maps' }),
     seed: t.int({ description: 'Seeds every random choice; the same seed reproduces a result bit for bit' }),
     priority: t.int({ defaultValue: 0, description: 'Higher runs first' }),
-    study: t.string({ description: 'Experiment name grouping explanations; queries and the live feed filter by it' }),
+    study: t.globalID({ for: StudyRef, description: 'File it under this study (its creator or an admin only); queries and the live feed filter by it' }),
     force: t.boolean({ defaultValue: false, description: 'Run again even if an identical request already succeeded' }),
   }),
 });

@@ -1,12 +1,13 @@
 // Relay node types over the persisted entities. Field resolvers only map rows; rows are loaded by
 // the services (in batches, so a page of nodes costs one query per kind, not one per node).
-import type { Artifact, Explanation, Image, Model, Prediction } from '../../generated/sqlite/client.js';
+import type { Artifact, Explanation, Image, Model, Prediction, Study } from '../../generated/sqlite/client.js';
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
 import { imageExplanations, imagePredictions } from '../../resolvers/queries.js';
 import { modelLayers, type Layer } from '../../services/layers.js';
 import { artifactsOf, findExplanation, findPrediction, imageOf, modelOf } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
+import { studyOf } from '../../services/study-queries.js';
 import { modelInputOf, type ModelInputView } from '../../services/model-inputs.js';
 import { builder } from '../builder.js';
 import { ColorProfilePolicyEnum, ExplanationMethodEnum, ExplanationStatusEnum, InterpolationEnum, OrientationPolicyEnum, ResizeModeEnum } from './enums.js';
@@ -16,6 +17,8 @@ export const ModelRef = builder.objectRef<Model>('Model');
 export const PredictionRef = builder.objectRef<Prediction>('Prediction');
 export const ExplanationRef = builder.objectRef<Explanation>('Explanation');
 export const ArtifactRef = builder.objectRef<Artifact>('Artifact');
+/** Implemented in studies.ts. */
+export const StudyRef = builder.objectRef<Study>('Study');
 
 const ClassLabelRef = builder.objectRef<ClassLabel>('ClassLabel').implement({
   fields: (t) => ({
@@ -185,7 +188,7 @@ builder.node(ExplanationRef, {
     targetClasses: t.intList({ resolve: (e) => e.targetClasses as number[] }),
     status: t.field({ type: ExplanationStatusEnum, resolve: (e) => e.status as never }),
     priority: t.exposeInt('priority'),
-    study: t.exposeString('study', { nullable: true }),
+    study: t.field({ type: StudyRef, nullable: true, description: 'The study it was requested for', resolve: (e, _a, ctx) => studyOf(ctx.app, e) }),
     createdBy: t.exposeString('createdBy', {
       nullable: true,
       description: 'Who requested it: an API key id (compare Viewer.id), "local" in open mode, null if recorded before owners were',

@@ -6,7 +6,7 @@ import { builder } from '../builder.js';
 import { identityOf } from '../../auth.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
 import { ExplanationOrderEnum } from './evaluation.js';
-import { ExplanationRef, ImageRef, ModelRef, PredictionRef } from './nodes.js';
+import { ExplanationRef, ImageRef, ModelRef, PredictionRef, StudyRef } from './nodes.js';
 
 const ViewerRef = builder.objectRef<{ id: string; role: string; name: string; open: boolean }>('Viewer').implement({
   fields: (t) => ({
@@ -32,7 +32,7 @@ const ExplanationFilter = builder.inputType('ExplanationFilter', {
     model: t.globalID({ for: ModelRef }),
     method: t.field({ type: ExplanationMethodEnum }),
     status: t.field({ type: [ExplanationStatusEnum] }),
-    study: t.string(),
+    study: t.globalID({ for: StudyRef }),
   }),
 });
 

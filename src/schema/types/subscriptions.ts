@@ -3,7 +3,7 @@ import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
 import { builder } from '../builder.js';
 import { ExplanationStatusEnum } from './enums.js';
-import { ExplanationRef, ModelRef } from './nodes.js';
+import { ExplanationRef, ModelRef, StudyRef } from './nodes.js';
 import type { Explanation } from '../../generated/sqlite/client.js';
 import { reviveExplanation } from '../../events.js';
 import { TERMINAL, type Status } from '../../services/explanation-states.js';
@@ -41,7 +41,7 @@ builder.subscriptionFields((t) => ({
     args: {
       model: t.arg.globalID({ for: ModelRef }),
       status: t.arg({ type: [ExplanationStatusEnum] }),
-      study: t.arg.string(),
+      study: t.arg.globalID({ for: StudyRef }),
     },
     subscribe: (_r, args, ctx) => {
       const it = ctx.app.events.pubsub.subscribe('explanations');
@@ -50,7 +50,7 @@ builder.subscriptionFields((t) => ({
           const e = reviveExplanation(raw);
           if (args.model && e.modelId !== args.model.id) continue;
           if (args.status?.length && !args.status.includes(e.status as never)) continue;
-          if (args.study && e.study !== args.study) continue;
+          if (args.study && e.studyId !== args.study.id) continue;
           yield e;
         }
       })();

@@ -1,0 +1,184 @@
+-- CreateTable
+CREATE TABLE "Study" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "description" TEXT,
+    "seed" INTEGER,
+    "state" TEXT NOT NULL DEFAULT 'QUEUED',
+    "createdBy" TEXT,
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME,
+    "updatedAt" DATETIME NOT NULL
+);
+
+-- CreateTable
+CREATE TABLE "StudyImage" (
+    "studyId" TEXT NOT NULL,
+    "imageId" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+    "groundTruth" JSONB,
+
+    PRIMARY KEY ("studyId", "imageId"),
+    CONSTRAINT "StudyImage_studyId_fkey" FOREIGN KEY ("studyId") REFERENCES "Study" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "StudyImage_imageId_fkey" FOREIGN KEY ("imageId") REFERENCES "Image" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StudyModel" (
+    "studyId" TEXT NOT NULL,
+    "modelId" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+
+    PRIMARY KEY ("studyId", "modelId"),
+    CONSTRAINT "StudyModel_studyId_fkey" FOREIGN KEY ("studyId") REFERENCES "Study" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "StudyModel_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "Model" ("id") ON DELETE RESTRICT ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StudyMethod" (
+    "studyId" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "method" TEXT NOT NULL,
+    "parameters" JSONB NOT NULL,
+    "label" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+
+    PRIMARY KEY ("studyId", "key"),
+    CONSTRAINT "StudyMethod_studyId_fkey" FOREIGN KEY ("studyId") REFERENCES "Study" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "StudyCell" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "studyId" TEXT NOT NULL,
+    "imageId" TEXT NOT NULL,
+    "modelId" TEXT NOT NULL,
+    "methodKey" TEXT NOT NULL,
+    "explanationId" TEXT,
+    "weight" REAL NOT NULL,
+    "position" INTEGER NOT NULL,
+    CONSTRAINT "StudyCell_studyId_fkey" FOREIGN KEY ("studyId") REFERENCES "Study" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "StudyCell_imageId_fkey" FOREIGN KEY ("imageId") REFERENCES "Image" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "StudyCell_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "Model" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "StudyCell_explanationId_fkey" FOREIGN KEY ("explanationId") REFERENCES "Explanation" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- Free-text study names become Study records: one per name, without an owner (admins only), with
+-- the images, models, methods (one per distinct method and parameters) and cells (the newest
+-- explanation per image, model and method) derived from the explanations filed under the name.
+INSERT INTO "Study" ("id", "name", "state", "createdAt", "startedAt", "finishedAt", "updatedAt")
+SELECT 'legacy' || lower(hex(randomblob(10))), "study",
+       CASE WHEN SUM(CASE WHEN "status" IN ('QUEUED', 'RUNNING') THEN 1 ELSE 0 END) > 0 THEN 'RUNNING'
+            WHEN SUM(CASE WHEN "status" = 'FAILED' THEN 1 ELSE 0 END) > 0 THEN 'FAILED'
+            WHEN SUM(CASE WHEN "status" = 'CANCELLED' THEN 1 ELSE 0 END) > 0 THEN 'CANCELLED'
+            ELSE 'SUCCEEDED' END,
+       MIN("createdAt"), MIN("startedAt"),
+       CASE WHEN SUM(CASE WHEN "status" IN ('QUEUED', 'RUNNING') THEN 1 ELSE 0 END) = 0 THEN MAX("finishedAt") END,
+       MAX("updatedAt")
+FROM "Explanation" WHERE "study" IS NOT NULL GROUP BY "study";
+
+INSERT INTO "StudyImage" ("studyId", "imageId", "position")
+SELECT s."id", e."imageId", ROW_NUMBER() OVER (PARTITION BY s."id" ORDER BY MIN(e."createdAt"), e."imageId") - 1
+FROM "Explanation" e JOIN "Study" s ON s."name" = e."study" GROUP BY s."id", e."imageId";
+
+INSERT INTO "StudyModel" ("studyId", "modelId", "position")
+SELECT s."id", e."modelId", ROW_NUMBER() OVER (PARTITION BY s."id" ORDER BY MIN(e."createdAt"), e."modelId") - 1
+FROM "Explanation" e JOIN "Study" s ON s."name" = e."study" GROUP BY s."id", e."modelId";
+
+INSERT INTO "StudyMethod" ("studyId", "key", "method", "parameters", "label", "position")
+SELECT "studyId",
+       CASE WHEN "n" = 1 THEN lower(replace("method", '_', '-')) ELSE lower(replace("method", '_', '-')) || '-' || "n" END,
+       "method", "parameters",
+       CASE WHEN "n" = 1 THEN "method" ELSE "method" || ' ' || "n" END,
+       "position"
+FROM (
+  SELECT s."id" AS "studyId", e."method", e."parameters",
+         ROW_NUMBER() OVER (PARTITION BY s."id", e."method" ORDER BY MIN(e."createdAt")) AS "n",
+         ROW_NUMBER() OVER (PARTITION BY s."id" ORDER BY MIN(e."createdAt"), e."method") - 1 AS "position"
+  FROM "Explanation" e JOIN "Study" s ON s."name" = e."study" GROUP BY s."id", e."method", e."parameters"
+) m;
+
+INSERT INTO "StudyCell" ("id", "studyId", "imageId", "modelId", "methodKey", "explanationId", "weight", "position")
+SELECT 'legacy' || lower(hex(randomblob(10))), "studyId", "imageId", "modelId", "key", "explanationId", 1,
+       ROW_NUMBER() OVER (PARTITION BY "studyId" ORDER BY "createdAt", "explanationId") - 1
+FROM (
+  SELECT s."id" AS "studyId", e."imageId", e."modelId", m."key", e."id" AS "explanationId", e."createdAt",
+         ROW_NUMBER() OVER (PARTITION BY s."id", e."imageId", e."modelId", m."key" ORDER BY e."createdAt" DESC, e."id" DESC) AS "newest"
+  FROM "Explanation" e
+  JOIN "Study" s ON s."name" = e."study"
+  JOIN "StudyMethod" m ON m."studyId" = s."id" AND m."method" = e."method" AND m."parameters" = e."parameters"
+) c WHERE "newest" = 1;
+
+-- Study methods keep their parameters as a request gives them: { target, parameters }.
+UPDATE "StudyMethod" SET "parameters" = json_object('target', NULL, 'parameters', json("parameters"));
+
+-- RedefineTables
+PRAGMA defer_foreign_keys=ON;
+PRAGMA foreign_keys=OFF;
+CREATE TABLE "new_Explanation" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "imageId" TEXT NOT NULL,
+    "modelId" TEXT NOT NULL,
+    "method" TEXT NOT NULL,
+    "parameters" JSONB NOT NULL,
+    "requestKey" TEXT NOT NULL,
+    "seed" INTEGER,
+    "targetClasses" JSONB NOT NULL,
+    "status" TEXT NOT NULL DEFAULT 'QUEUED',
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "studyId" TEXT,
+    "createdBy" TEXT,
+    "progress" REAL NOT NULL DEFAULT 0,
+    "stage" TEXT,
+    "samplesDone" INTEGER,
+    "samplesTotal" INTEGER,
+    "etaSeconds" REAL,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "caption" TEXT,
+    "result" JSONB,
+    "errorCode" TEXT,
+    "errorMessage" TEXT,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "queuedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "startedAt" DATETIME,
+    "finishedAt" DATETIME,
+    "durationMs" REAL,
+    "updatedAt" DATETIME NOT NULL,
+    "deletionAuc" REAL,
+    "insertionAuc" REAL,
+    "randomization" JSONB,
+    "randomizationSpearman" REAL,
+    CONSTRAINT "Explanation_imageId_fkey" FOREIGN KEY ("imageId") REFERENCES "Image" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "Explanation_modelId_fkey" FOREIGN KEY ("modelId") REFERENCES "Model" ("id") ON DELETE RESTRICT ON UPDATE CASCADE,
+    CONSTRAINT "Explanation_studyId_fkey" FOREIGN KEY ("studyId") REFERENCES "Study" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+INSERT INTO "new_Explanation" ("attempts", "caption", "createdAt", "createdBy", "deletionAuc", "durationMs", "errorCode", "errorMessage", "etaSeconds", "finishedAt", "id", "imageId", "insertionAuc", "method", "modelId", "parameters", "priority", "progress", "queuedAt", "randomization", "randomizationSpearman", "requestKey", "result", "samplesDone", "samplesTotal", "seed", "stage", "startedAt", "status", "targetClasses", "updatedAt", "studyId") SELECT "attempts", "caption", "createdAt", "createdBy", "deletionAuc", "durationMs", "errorCode", "errorMessage", "etaSeconds", "finishedAt", "id", "imageId", "insertionAuc", "method", "modelId", "parameters", "priority", "progress", "queuedAt", "randomization", "randomizationSpearman", "requestKey", "result", "samplesDone", "samplesTotal", "seed", "stage", "startedAt", "status", "targetClasses", "updatedAt", (SELECT "id" FROM "Study" WHERE "Study"."name" = "Explanation"."study") FROM "Explanation";
+DROP TABLE "Explanation";
+ALTER TABLE "new_Explanation" RENAME TO "Explanation";
+CREATE INDEX "Explanation_status_priority_createdAt_idx" ON "Explanation"("status", "priority", "createdAt");
+CREATE INDEX "Explanation_imageId_idx" ON "Explanation"("imageId");
+CREATE INDEX "Explanation_modelId_idx" ON "Explanation"("modelId");
+CREATE INDEX "Explanation_requestKey_idx" ON "Explanation"("requestKey");
+CREATE INDEX "Explanation_studyId_createdAt_idx" ON "Explanation"("studyId", "createdAt");
+CREATE INDEX "Explanation_createdBy_status_idx" ON "Explanation"("createdBy", "status");
+CREATE INDEX "Explanation_deletionAuc_idx" ON "Explanation"("deletionAuc");
+CREATE INDEX "Explanation_insertionAuc_idx" ON "Explanation"("insertionAuc");
+PRAGMA foreign_keys=ON;
+PRAGMA defer_foreign_keys=OFF;
+
+-- CreateIndex
+CREATE INDEX "Study_createdAt_idx" ON "Study"("createdAt");
+
+-- CreateIndex
+CREATE INDEX "Study_state_idx" ON "Study"("state");
+
+-- CreateIndex
+CREATE INDEX "StudyCell_studyId_position_idx" ON "StudyCell"("studyId", "position");
+
+-- CreateIndex
+CREATE INDEX "StudyCell_explanationId_idx" ON "StudyCell"("explanationId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "StudyCell_studyId_imageId_modelId_methodKey_key" ON "StudyCell"("studyId", "imageId", "modelId", "methodKey");

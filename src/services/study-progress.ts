@@ -1,0 +1,175 @@
+// A study moving forward: its cells' explanations change state (in this process or in a BullMQ
+// worker), and each change lands here. Finished cells make room in the study's window of queued
+// cells, so the next ones are queued; the study's state follows its cells; subscribers are told.
+// Everything is read from and written to the database, so any process can pick up where another
+// stopped (a restart resumes every unfinished study).
+import type { App } from '../app.js';
+import { LOCAL_IDENTITY } from '../auth.js';
+import { CAM_METHODS, type Method } from '../engine/methods.js';
+import type { Explanation, Study, StudyCell } from '../generated/sqlite/client.js';
+import { findReusable, prepareExplanation, queueExplanation } from './explanation-queue.js';
+import { ACTIVE, isTerminal, type Status } from './statuses.js';
+
+/** Parameters of a study method as given (a target block and one method block). */
+export interface StudyMethodParameters {
+  target: { topK?: number | null; classIndices?: number[] | null } | null;
+  parameters: Record<string, object | null | undefined>;
+  evaluation?: { faithfulness?: object | null; randomization?: object | null } | null;
+}
+
+export type CellState = 'PENDING' | Status;
+
+export const cellStateOf = (cell: { explanation: Pick<Explanation, 'status'> | null }): CellState =>
+  cell.explanation ? (cell.explanation.status as Status) : 'PENDING';
+
+const isCam = (method: string) => (CAM_METHODS as readonly string[]).includes(method);
+
+/** Advancing one study is serialized in this process; across processes the conditional cell update
+ *  keeps a cell from getting two explanations. */
+const advancing = new Map<string, Promise<void>>();
+
+export function advanceStudy(app: App, studyId: string): Promise<void> {
+  const prev = advancing.get(studyId) ?? Promise.resolve();
+  const next = prev.then(() => advanceNow(app, studyId)).catch((e) => console.error(`study ${studyId}: could not queue cells:`, e));
+  advancing.set(studyId, next);
+  void next.finally(() => {
+    if (advancing.get(studyId) === next) advancing.delete(studyId);
+  });
+  return next;
+}
+
+async function advanceNow(app: App, studyId: string): Promise<void> {
+  const study = await app.prisma.study.findUnique({ where: { id: studyId } });
+  if (!study || (study.state !== 'QUEUED' && study.state !== 'RUNNING')) return;
+  const active = await app.prisma.studyCell.count({ where: { studyId, explanation: { status: { in: [...ACTIVE] } } } });
+  let room = app.config.studyWindow - active;
+  if (room > 0) {
+    const methods = new Map((await app.prisma.studyMethod.findMany({ where: { studyId } })).map((m) => [m.key, m]));
+    const pending = await app.prisma.studyCell.findMany({ where: { studyId, explanationId: null }, orderBy: { position: 'asc' }, take: room + CAM_METHODS.length * methods.size });
+    const chosen: StudyCell[] = [];
+    for (const cell of pending) {
+      const method = methods.get(cell.methodKey)!.method;
+      // The CAM cells of one image and model go together, so one job can compute them from one pass.
+      const joinsGroup = isCam(method) && chosen.some((c) => c.imageId === cell.imageId && c.modelId === cell.modelId && isCam(methods.get(c.methodKey)!.method));
+      if (room <= 0 && !joinsGroup) break;
+      chosen.push(cell);
+      room--;
+    }
+    for (const cell of chosen) {
+      const m = methods.get(cell.methodKey)!;
+      await queueCell(app, study, cell, m.method as Method, m.parameters as unknown as StudyMethodParameters);
+    }
+  }
+  await refreshStudyState(app, studyId);
+}
+
+/** Points a pending cell at an identical explanation, or at a new queued one. */
+async function queueCell(app: App, study: Study, cell: StudyCell, method: Method, p: StudyMethodParameters): Promise<void> {
+  let prepared;
+  try {
+    prepared = await prepareExplanation(app, { imageId: cell.imageId, modelId: cell.modelId, method, target: p.target, parameters: p.parameters, evaluation: p.evaluation ?? null, seed: study.seed });
+  } catch (e) {
+    // Validated when the study was created; only a vanished layer or baseline image gets here.
+    console.error(`study ${study.id}: cell ${cell.id} cannot be queued:`, e);
+    return;
+  }
+  const reused = await findReusable(app, prepared.requestKey);
+  const explanation = reused ?? (await queueExplanation(app, prepared, { createdBy: study.createdBy ?? LOCAL_IDENTITY, priority: study.priority, studyId: study.id, enqueue: false }));
+  const { count } = await app.prisma.studyCell.updateMany({ where: { id: cell.id, explanationId: null }, data: { explanationId: explanation.id } });
+  if (count === 0 && !reused) {
+    // Another process queued this cell meanwhile: drop ours before any worker sees it.
+    await app.prisma.explanation.deleteMany({ where: { id: explanation.id, status: 'QUEUED' } });
+    return;
+  }
+  if (!reused) await app.jobs?.enqueued(explanation);
+}
+
+/** The study's state from its cells: waiting, running, or finished (failed if any cell failed). */
+export async function refreshStudyState(app: App, studyId: string): Promise<void> {
+  const study = await app.prisma.study.findUnique({ where: { id: studyId } });
+  if (!study) return;
+  const cells = await app.prisma.studyCell.findMany({ where: { studyId }, select: { explanation: { select: { status: true, startedAt: true } } } });
+  const states = cells.map(cellStateOf);
+  const open = states.some((s) => s === 'PENDING' || s === 'QUEUED' || s === 'RUNNING');
+  let state: Status;
+  if (study.state === 'CANCELLED') state = 'CANCELLED';
+  else if (open) state = states.some((s) => s !== 'PENDING' && s !== 'QUEUED') ? 'RUNNING' : 'QUEUED';
+  else if (states.includes('FAILED')) state = 'FAILED';
+  else if (states.includes('CANCELLED')) state = 'CANCELLED';
+  else state = 'SUCCEEDED';
+  const startedAt = study.startedAt ?? (state !== 'QUEUED' ? new Date() : null);
+  const finishedAt = isTerminal(state) ? (study.finishedAt ?? new Date()) : null;
+  if (state !== study.state || startedAt?.getTime() !== study.startedAt?.getTime() || finishedAt?.getTime() !== study.finishedAt?.getTime()) {
+    // Conditional on the state read, so a concurrent cancel is not overwritten.
+    await app.prisma.study.updateMany({ where: { id: studyId, state: study.state }, data: { state, startedAt, finishedAt } });
+  }
+  app.events.studyChanged(studyId);
+}
+
+/**
+ * Called with every new state of every explanation. The studies whose cells show it are told; when it
+ * finished, they queue their next cells.
+ */
+export async function explanationChangedForStudies(app: App, e: Explanation): Promise<void> {
+  try {
+    const studies = await app.prisma.studyCell.findMany({ where: { explanationId: e.id }, select: { studyId: true }, distinct: ['studyId'] });
+    for (const { studyId } of studies) {
+      if (isTerminal(e.status)) await advanceStudy(app, studyId);
+      else if (e.status === 'RUNNING' && e.stage === 'starting') await refreshStudyState(app, studyId);
+      else app.events.studyChanged(studyId);
+    }
+  } catch (err) {
+    // The explanation's own transition stands; a restart resumes the study (resumeStudies).
+    console.error(`explanation ${e.id}: could not update its studies:`, err);
+  }
+}
+
+/** After a restart: every unfinished study queues what its window allows (nothing is queued twice). */
+export async function resumeStudies(app: App): Promise<number> {
+  const open = await app.prisma.study.findMany({ where: { state: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+  for (const s of open) await advanceStudy(app, s.id);
+  return open.length;
+}
+
+export interface StudyProgress {
+  cellsDone: number;
+  cellsFailed: number;
+  cellsTotal: number;
+  /** Done work over all work, each cell weighted by its expected cost. */
+  fraction: number;
+  etaSeconds: number | null;
+}
+
+/**
+ * Weighted progress. The ETA extrapolates the rate of the work this study ran itself (cells reused
+ * from earlier runs finish at once and say nothing about the speed).
+ */
+export async function studyProgress(app: App, study: Study, now = Date.now()): Promise<StudyProgress> {
+  const cells = await app.prisma.studyCell.findMany({
+    where: { studyId: study.id },
+    select: { weight: true, explanation: { select: { status: true, progress: true, startedAt: true } } },
+  });
+  let total = 0;
+  let done = 0;
+  let ranHere = 0;
+  let remaining = 0;
+  let cellsDone = 0;
+  let cellsFailed = 0;
+  const since = study.startedAt ?? study.createdAt;
+  for (const c of cells) {
+    const e = c.explanation;
+    const terminal = e !== null && isTerminal(e.status);
+    const f = terminal ? 1 : (e?.progress ?? 0);
+    total += c.weight;
+    done += c.weight * f;
+    if (terminal) cellsDone++;
+    if (e?.status === 'FAILED') cellsFailed++;
+    if (!terminal) remaining += c.weight * (1 - f);
+    if (e?.startedAt && e.startedAt.getTime() >= since.getTime()) ranHere += c.weight * f;
+  }
+  const fraction = total > 0 ? done / total : 1;
+  const open = study.state === 'QUEUED' || study.state === 'RUNNING';
+  const elapsed = (now - since.getTime()) / 1000;
+  const etaSeconds = !open ? 0 : ranHere > 0 && elapsed > 0 ? (remaining * elapsed) / ranHere : null;
+  return { cellsDone, cellsFailed, cellsTotal: cells.length, fraction, etaSeconds };
+}

@@ -1,0 +1,148 @@
+// Studies on the real stack: one mutation creates the cells and queues them a window at a time, the
+// studyUpdated subscription streams weighted progress to the end, identical cells are reused, cancel
+// and retry, ownership, and a large study does not starve another user's single request.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { CREATE_STUDY, STUDY, STUDY_FIELDS } from '../api/operations.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { waitUntil, wsClient } from './support.js';
+
+const CANCEL = `mutation($id: ID!) { cancelStudy(id: $id) { __typename ... on CancelStudySuccess { data { id state } } ... on Error { code message } } }`;
+const RETRY = `mutation($id: ID!) { retryStudy(id: $id) { __typename ... on RetryStudySuccess { data { id state } } ... on Error { code message } } }`;
+const DELETE = `mutation($id: ID!) { deleteStudy(id: $id) { __typename ... on DeleteStudySuccess { data } ... on Error { code message } } }`;
+
+/** Every studyUpdated event until the stream completes. */
+function watchStudy(url: string, id: string, timeoutMs = 180_000): Promise<any[]> {
+  const client = wsClient(url);
+  const events: any[] = [];
+  return new Promise<any[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`study ${id} did not finish: ${JSON.stringify(events.at(-1)?.progress)}`)), timeoutMs);
+    client.subscribe(
+      { query: `subscription($id: ID!) { studyUpdated(id: $id) { ${STUDY_FIELDS} } }`, variables: { id } },
+      {
+        next: (v: any) => (v.data?.studyUpdated ? events.push(v.data.studyUpdated) : reject(new Error(JSON.stringify(v)))),
+        error: (e) => reject(e),
+        complete: () => {
+          clearTimeout(timer);
+          void client.dispose();
+          resolve(events);
+        },
+      },
+    );
+  });
+}
+
+describe('studies', () => {
+  let svc: TestService;
+  let images: string[];
+  let model: string;
+  const create = async (input: Record<string, unknown>) => {
+    const r = await svc.gql(CREATE_STUDY, { input: { images, models: [model], ...input } });
+    return r.data.createStudy;
+  };
+  const study = async (id: string) => (await svc.gql(STUDY, { id })).data.study;
+
+  before(async () => {
+    svc = await startTestService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1', XAI_STUDY_WINDOW: '2' } });
+    const d = (await svc.gql(`{ images(filter: { format: "png" }) { edges { node { id originalName } } } modelByName(name: "demo-shapes") { id } }`)).data;
+    images = d.images.edges.map((e: any) => e.node.id).slice(0, 2);
+    model = d.modelByName.id;
+  });
+  after(async () => svc?.close());
+
+  test('one mutation runs every cell; the subscription shows weighted progress to SUCCEEDED', async () => {
+    const created = await create({
+      name: 'grid',
+      description: 'two photos, three methods',
+      seed: 3,
+      methods: [
+        { method: 'GRAD_CAM' },
+        { method: 'LIME', label: 'LIME 5', parameters: { lime: { numSamples: 60, batchSize: 20, numFeatures: 5 } } },
+        { method: 'LIME', label: 'LIME 10', parameters: { lime: { numSamples: 60, batchSize: 20, numFeatures: 10 } } },
+      ],
+      groundTruth: [{ image: images[0], synset: 'n02010272', label: 'crane' }],
+    });
+    const s = created.data;
+    assert.ok(s, JSON.stringify(created));
+    assert.equal(s.name, 'grid');
+    assert.equal(s.createdBy, 'local');
+    assert.deepEqual(s.methods.map((m: any) => [m.key, m.method, m.label]), [['grad-cam', 'GRAD_CAM', 'grad-cam'], ['lime', 'LIME', 'LIME 5'], ['lime-2', 'LIME', 'LIME 10']]);
+    assert.deepEqual(s.images.map((i: any) => i.groundTruth), [{ synset: 'n02010272', label: 'crane' }, null]);
+    assert.equal(s.cells.length, 6);
+    // The window: at most two cells in the queue at once, the rest wait.
+    assert.ok(s.cells.filter((c: any) => c.state !== 'PENDING').length <= 2, JSON.stringify(s.cells.map((c: any) => c.state)));
+    const lime = s.cells.find((c: any) => c.methodKey === 'lime');
+    const cam = s.cells.find((c: any) => c.methodKey === 'grad-cam');
+    assert.ok(lime.weight > 10 * cam.weight, 'a LIME cell weighs far more than a Grad-CAM cell');
+
+    const events = await watchStudy(svc.url, s.id);
+    const last = events.at(-1);
+    assert.equal(last.state, 'SUCCEEDED', JSON.stringify(last.progress));
+    assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
+    const fractions = events.map((e) => e.progress.fraction);
+    assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes back');
+    assert.ok(events.some((e) => e.progress.fraction > 0 && e.progress.fraction < 1), 'intermediate progress was streamed');
+    for (const c of last.cells) {
+      assert.equal(c.state, 'SUCCEEDED');
+      assert.equal(c.explanation.study.id, s.id);
+      assert.equal(c.explanation.createdBy, 'local');
+    }
+    // Each cell is an ordinary explanation: listed under the study, with the study's seed.
+    const listed = (await svc.gql(`query($s: ID) { explanations(first: 50, filter: { study: $s }) { edges { node { id seed } } } }`, { s: s.id })).data.explanations.edges;
+    assert.equal(listed.length, 6);
+    assert.ok(listed.every((e: any) => e.node.seed === 3));
+
+    // An identical study reuses every cell: finished at once, no new explanation.
+    const again = (await create({ name: 'grid again', seed: 3, methods: [{ method: 'GRAD_CAM' }, { method: 'LIME', parameters: { lime: { numSamples: 60, batchSize: 20, numFeatures: 5 } } }] })).data;
+    assert.equal(again.state, 'SUCCEEDED');
+    const byKey = new Map(last.cells.map((c: any) => [`${c.image.id}|${c.methodKey}`, c.explanation.id]));
+    for (const c of again.cells) assert.equal(c.explanation.id, byKey.get(`${c.image.id}|${c.methodKey}`));
+    assert.equal((await study(s.id)).state, 'SUCCEEDED');
+  });
+
+  test('bad input refuses the whole study with a typed error and stores nothing', async () => {
+    const before = await svc.app.prisma.study.count();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ name: '', methods: [{ method: 'GRAD_CAM' }] }, 'input.name'],
+      [{ name: 'x', methods: [] }, 'input.methods'],
+      [{ name: 'x', images: [], methods: [{ method: 'GRAD_CAM' }] }, 'input.images'],
+      [{ name: 'x', methods: [{ method: 'GRAD_CAM', parameters: { cam: { targetLayer: 'nope' } } }] }, 'input.methods.0.parameters.cam.targetLayer'],
+      [{ name: 'x', methods: [{ method: 'LIME', key: 'a' }, { method: 'GRAD_CAM', key: 'a' }] }, 'input.methods.1.key'],
+      [{ name: 'x', methods: [{ method: 'LIME', target: { topK: 0 } }] }, 'input.methods.0.target.topK'],
+    ];
+    for (const [input, field] of cases) {
+      const r = await create(input);
+      assert.equal(r.__typename, 'InvalidArgumentError', JSON.stringify(r));
+      assert.equal(r.field, field);
+    }
+    const dup = await svc.gql(CREATE_STUDY, { input: { name: 'x', images: [images[0], images[0]], models: [model], methods: [{ method: 'GRAD_CAM' }] } });
+    assert.equal(dup.data.createStudy.field, 'input.images.1');
+    assert.equal(await svc.app.prisma.study.count(), before);
+  });
+
+  test('cancel stops the study and its queued cells; retry runs what is left; delete keeps the explanations', async () => {
+    const s = (await create({ name: 'to cancel', seed: 11, methods: [{ method: 'LIME', parameters: { lime: { numSamples: 2000, batchSize: 10 } } }, { method: 'EIGEN_CAM' }] })).data;
+    const cancelled = (await svc.gql(CANCEL, { id: s.id })).data.cancelStudy.data;
+    assert.equal(cancelled.state, 'CANCELLED');
+    const after = await study(s.id);
+    assert.ok(after.cells.every((c: any) => c.state === 'PENDING' || c.state === 'CANCELLED' || c.state === 'SUCCEEDED'), JSON.stringify(after.cells.map((c: any) => c.state)));
+    assert.ok(after.cells.some((c: any) => c.state === 'PENDING'), 'cells beyond the window were never queued');
+    const deleteRunning = await svc.gql(DELETE, { id: s.id });
+    assert.equal(deleteRunning.data.deleteStudy.__typename, 'DeleteStudySuccess');
+    assert.equal(await study(s.id), null);
+
+    const t = (await create({ name: 'to retry', seed: 12, methods: [{ method: 'LIME', parameters: { lime: { numSamples: 80, batchSize: 20 } } }] })).data;
+    await svc.gql(CANCEL, { id: t.id });
+    const notYet = (await svc.gql(RETRY, { id: s.id })).data.retryStudy;
+    assert.equal(notYet.code, 'NOT_FOUND');
+    const retried = (await svc.gql(RETRY, { id: t.id })).data.retryStudy.data;
+    assert.notEqual(retried.state, 'CANCELLED');
+    const done = await waitUntil(async () => {
+      const x = await study(t.id);
+      return x.state === 'SUCCEEDED' && x;
+    }, 120_000);
+    assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));
+    const again = (await svc.gql(RETRY, { id: t.id })).data.retryStudy;
+    assert.equal(again.code, 'INVALID_ARGUMENT');
+  });
+});
