@@ -23,6 +23,7 @@ import {
   type ExplanationData,
   type ImageData,
 } from './operations.ts';
+import { CancelStudyMutation, CreateStudyMutation, RetryStudyMutation, StudiesQuery, StudyLiveQuery, StudyQuery, StudyUpdatedSubscription, type StudyLive } from './study-operations.ts';
 
 type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -55,13 +56,15 @@ export interface Sink<T> {
   complete?(): void;
 }
 
-export interface ExplanationWatch {
+export interface Watch<T> {
   /** Resolves with the terminal state (SUCCEEDED, FAILED or CANCELLED); rejects with an XaiError
    *  (unknown id, authentication, CONNECTION_LOST after the retries, ABORTED after `stop()`). */
-  done: Promise<ExplanationData>;
-  /** Stops watching (the job keeps running). */
+  done: Promise<T>;
+  /** Stops watching (the job or study keeps running). */
   stop(): void;
 }
+export type ExplanationWatch = Watch<ExplanationData>;
+export type StudyWatch = Watch<StudyLive>;
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 export const isTerminal = (e: { status: string }) => TERMINAL_STATUSES.has(e.status);
@@ -237,17 +240,25 @@ export function createXaiClient(options: XaiClientOptions) {
   }
 
   /**
-   * Follows one explanation until it ends. `onUpdate` gets the current state first, then every change;
-   * a dropped websocket is reconnected and resubscribed, and the server answers a new subscription
-   * with the current state, so the caller sees no gap (repeated identical states are not delivered).
+   * Follows one thing until it ends (`terminal`). `onUpdate` gets the current state first, then every
+   * change; a dropped websocket is reconnected and resubscribed, and the server answers a new
+   * subscription with the current state, so the caller sees no gap (repeated identical states are not
+   * delivered). If the server ends the stream without a terminal state, `current()` asks over HTTP and
+   * it subscribes again.
    */
-  function watchExplanation(id: string, onUpdate?: (e: ExplanationData) => void): ExplanationWatch {
+  function follow<T>(
+    what: string,
+    open: (sink: Sink<T>) => () => void,
+    current: () => Promise<T | null>,
+    terminal: (t: T) => boolean,
+    onUpdate?: (t: T) => void,
+  ): Watch<T> {
     let last = '';
     let unsubscribe: (() => void) | null = null;
     let settled = false;
-    let resolve!: (e: ExplanationData) => void;
+    let resolve!: (t: T) => void;
     let reject!: (e: XaiError) => void;
-    const done = new Promise<ExplanationData>((res, rej) => {
+    const done = new Promise<T>((res, rej) => {
       resolve = res;
       reject = rej;
     });
@@ -259,28 +270,27 @@ export function createXaiClient(options: XaiClientOptions) {
       unsubscribe?.();
       fn();
     };
-    const deliver = (e: ExplanationData) => {
-      const key = JSON.stringify(e);
+    const deliver = (t: T) => {
+      const key = JSON.stringify(t);
       if (key !== last) {
         last = key;
-        onUpdate?.(e);
+        onUpdate?.(t);
       }
-      if (isTerminal(e)) finish(() => resolve(e));
+      if (terminal(t)) finish(() => resolve(t));
     };
     const start = (resubscriptions: number) => {
-      unsubscribe = subscribe(ExplanationUpdatedSubscription, { id }, {
-        next: (d) => deliver(d.explanationUpdated),
+      unsubscribe = open({
+        next: deliver,
         error: (err) => finish(() => reject(err)),
-        // The server ended the stream without a terminal state: ask over HTTP, then subscribe again.
         complete: () => {
           if (settled) return;
-          explanation(id).then(
-            (e) => {
+          current().then(
+            (t) => {
               if (settled) return;
-              if (!e) return finish(() => reject(new XaiError('NOT_FOUND', `explanation ${id} does not exist`)));
-              deliver(e);
+              if (!t) return finish(() => reject(new XaiError('NOT_FOUND', `${what} does not exist`)));
+              deliver(t);
               if (!settled) {
-                if (resubscriptions >= 10) finish(() => reject(new XaiError('CONNECTION_LOST', `the subscription for ${id} keeps ending`)));
+                if (resubscriptions >= 10) finish(() => reject(new XaiError('CONNECTION_LOST', `the subscription for ${what} keeps ending`)));
                 else start(resubscriptions + 1);
               }
             },
@@ -291,6 +301,28 @@ export function createXaiClient(options: XaiClientOptions) {
     };
     start(0);
     return { done, stop: () => finish(() => reject(new XaiError('ABORTED', 'stopped watching'))) };
+  }
+
+  /** Follows one explanation until it ends (SUCCEEDED, FAILED or CANCELLED); see `follow`. */
+  function watchExplanation(id: string, onUpdate?: (e: ExplanationData) => void): ExplanationWatch {
+    return follow(
+      `explanation ${id}`,
+      (sink) => subscribe(ExplanationUpdatedSubscription, { id }, { ...sink, next: (d) => sink.next(d.explanationUpdated) }),
+      () => explanation(id),
+      isTerminal,
+      onUpdate,
+    );
+  }
+
+  /** Follows one study until every cell has finished: its aggregated progress and each cell's state. */
+  function watchStudy(id: string, onUpdate?: (s: StudyLive) => void): StudyWatch {
+    return follow(
+      `study ${id}`,
+      (sink) => subscribe(StudyUpdatedSubscription, { id }, { ...sink, next: (d) => sink.next(d.studyUpdated) }),
+      async () => (await request(StudyLiveQuery, { id })).study,
+      (s) => TERMINAL_STATUSES.has(s.state),
+      onUpdate,
+    );
   }
 
   // ---- operations --------------------------------------------------------------------------
@@ -349,6 +381,14 @@ export function createXaiClient(options: XaiClientOptions) {
     deleteExplanation: async (id: string) => unwrap((await request(DeleteExplanationMutation, { id })).deleteExplanation),
     explanation,
     explanations: async (args: VariablesOf<typeof ExplanationsQuery> = {}) => (await request(ExplanationsQuery, args)).explanations,
+    /** Creates a study and queues its cells (identical explanations are reused). */
+    createStudy: async (input: VariablesOf<typeof CreateStudyMutation>['input']) => unwrap((await request(CreateStudyMutation, { input })).createStudy),
+    study: async (id: string) => (await request(StudyQuery, { id })).study,
+    studies: async (args: VariablesOf<typeof StudiesQuery> = {}) => (await request(StudiesQuery, args)).studies,
+    /** Cancel/retry: the study's creator or an admin only (FORBIDDEN otherwise). */
+    cancelStudy: async (id: string) => unwrap((await request(CancelStudyMutation, { id })).cancelStudy),
+    retryStudy: async (id: string) => unwrap((await request(RetryStudyMutation, { id })).retryStudy),
+    watchStudy,
     /** Closes the websocket (pending watchers end with an error). */
     async dispose(): Promise<void> {
       const c = ws;

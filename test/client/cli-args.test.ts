@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCommand, parseMethod, parseParams, parseTarget, UsageError } from '../../client/cli/args.ts';
-import { localId } from '../../client/cli/explain.ts';
+import { localId } from '../../client/cli/common.ts';
 import { bar, createProgress, formatEta } from '../../client/cli/progress.ts';
 
 test('methods: any case, dashes, ++', () => {

@@ -84,10 +84,10 @@ export interface CliRun {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
-/** `node --import tsx client/cli/explain.ts …` as a child process in the repo, the way `npm run explain`
+/** `node --import tsx client/cli/explain.ts …` (or study.ts) as a child process in the repo, the way `npm run explain`
  *  runs it: `cwd` is where the user typed the command (npm passes it as INIT_CWD). */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'client/cli/explain.ts'), ...args], {
+export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; script?: 'explain' | 'study' } = {}): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, `client/cli/${opts.script ?? 'explain'}.ts`), ...args], {
     cwd: repoRoot,
     env: { ...process.env, INIT_CWD: opts.cwd ?? repoRoot, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,52 +2,27 @@
 // real service (SQLite, HTTP + websocket, in-process jobs), which also serves the built portal.
 // Screenshots go to test-artifacts/portal/. Skips when Chromium is absent (CI installs it).
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { parseNpy } from '../../client/portal/src/lime-view.ts';
-import { ensurePortalBuilt } from '../../src/http/portal.ts';
 import { REGISTER_MODEL } from '../api/operations.ts';
 import { renamedLayerDemoModel } from '../support/models.ts';
-import { repoRoot, startTestService, type TestService } from '../support/service.ts';
+import type { TestService } from '../support/service.ts';
+import { openPortal, SKIP, waitFor, type PortalSession } from './browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SKIP = existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent: install Debian's chromium to run the portal browser tests`;
-const SHOTS = path.join(repoRoot, 'test-artifacts', 'portal');
-
+let session: PortalSession;
 let service: TestService;
-let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-const pageErrors: string[] = [];
 /** The 300-sample LIME job of the first LIME test (its explorer is tested next). */
 let limeJobId: string | undefined;
 
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+const shot = (name: string) => session.shot(name);
 
 /** A yellow disc on gray: the demo model's kind of picture. */
 async function discPng(fill = '#f2d21b'): Promise<Buffer> {
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="224" height="224"><rect width="224" height="224" fill="#777"/><circle cx="112" cy="112" r="50" fill="${fill}"/></svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 /** Sets the method checkboxes and LIME samples, then presses the image card's Explain button; returns the new job's row. */
@@ -71,27 +46,11 @@ async function valueNow(row: Locator): Promise<number> {
 
 describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => {
   before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const built = await ensurePortalBuilt();
-    assert.ok(built.ok, built.ok ? '' : built.message);
-    service = await startTestService({ jobs: true });
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'xai-portal-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${service.url}/`);
-    await page.getByText('Open local mode: no key needed').waitFor();
+    session = await openPortal();
+    ({ service, page } = session);
   });
 
-  after(async () => {
-    await context?.close();
-    await service?.close();
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  });
+  after(async () => session?.close());
 
   test('the page is served by the service with the app, a file input and the demo model', async () => {
     const res = await fetch(`${service.url}/`);
@@ -404,6 +363,6 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
   });
 
   test('no uncaught errors in the page', () => {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(session.pageErrors, []);
   });
 });

@@ -6,22 +6,28 @@ import { JobsPanel } from './jobs.tsx';
 import { ResultsView } from './results.tsx';
 import { images, jobs, useStore } from './store.ts';
 import type { Model } from './types.ts';
+import { StudiesPage } from './studies.tsx';
+import { StudyView } from './study-view.tsx';
 import { Upload } from './upload.tsx';
 
 type Viewer = { name: string; role: string; open: boolean };
 
-function useHashImage(): string | null {
-  const read = () => {
-    const m = /^#\/image\/(.+)$/.exec(location.hash);
-    return m ? decodeURIComponent(m[1]) : null;
-  };
-  const [id, setId] = useState(read);
+type Route = { page: 'images' } | { page: 'image'; id: string } | { page: 'studies' } | { page: 'study'; id: string };
+
+function readRoute(): Route {
+  const m = /^#\/(image|study)\/(.+)$/.exec(location.hash);
+  if (m) return { page: m[1] as 'image' | 'study', id: decodeURIComponent(m[2]) };
+  return location.hash === '#/studies' ? { page: 'studies' } : { page: 'images' };
+}
+
+function useRoute(): Route {
+  const [route, setRoute] = useState(readRoute);
   useEffect(() => {
-    const on = () => setId(read());
+    const on = () => setRoute(readRoute());
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
-  return id;
+  return route;
 }
 
 export function App() {
@@ -30,7 +36,7 @@ export function App() {
   const [viewerError, setViewerError] = useState<string | null>(null);
   const [models, setModels] = useState<Model[]>([]);
   const [selectedModels, setSelectedModels] = useState<Set<string>>(new Set());
-  const imageId = useHashImage();
+  const route = useRoute();
   useStore(jobs);
 
   useEffect(() => onClientChange(() => setEpoch((e) => e + 1)), []);
@@ -74,6 +80,14 @@ export function App() {
       <a class="skip" href="#main">Skip to content</a>
       <header class="top">
         <h1>xai-lab</h1>
+        <nav aria-label="Pages" class="pages">
+          <a href="#/" aria-current={route.page === 'images' || route.page === 'image' ? 'page' : undefined}>
+            Images
+          </a>
+          <a href="#/studies" aria-current={route.page === 'studies' || route.page === 'study' ? 'page' : undefined}>
+            Studies
+          </a>
+        </nav>
         <ApiKeyForm viewer={viewer} viewerError={viewerError} />
       </header>
       <div class="layout">
@@ -83,7 +97,15 @@ export function App() {
           <JobsPanel />
         </aside>
         <main id="main" tabIndex={-1}>
-          {imageId ? <ResultsView id={imageId} models={models} key={`${imageId}:${epoch}`} /> : <Gallery models={chosenModels} />}
+          {route.page === 'image' ? (
+            <ResultsView id={route.id} models={models} key={`${route.id}:${epoch}`} />
+          ) : route.page === 'studies' ? (
+            <StudiesPage models={models} defaultModels={selectedModels} key={epoch} />
+          ) : route.page === 'study' ? (
+            <StudyView id={route.id} key={`${route.id}:${epoch}`} />
+          ) : (
+            <Gallery models={chosenModels} />
+          )}
         </main>
       </div>
       <div class="sr-only" role="status" aria-live="polite" aria-atomic="true" data-testid="live-region">

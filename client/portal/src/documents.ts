@@ -31,7 +31,7 @@ export const JobsQuery = graphql(`
       edges {
         node {
           id status progress stage samplesDone samplesTotal etaSeconds attempts error { code message }
-          method targetClasses createdAt artifacts { name kind url } image { id url originalName } model { id name }
+          method study { id name } targetClasses createdAt artifacts { name kind url } image { id url originalName } model { id name }
         }
       }
       pageInfo { hasNextPage endCursor }

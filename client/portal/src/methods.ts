@@ -40,6 +40,8 @@ export interface Params {
   gradientSamples: string;
   gradientSteps: string;
   limeSamples: string;
+  /** LIME's num_features (the explanation's superpixels); empty: the service's default. */
+  limeFeatures: string;
   kernelShapSamples: string;
   partitionShapEvals: string;
   force: boolean;
@@ -52,6 +54,7 @@ export const DEFAULT_PARAMS: Params = {
   gradientSamples: '',
   gradientSteps: '',
   limeSamples: '1000',
+  limeFeatures: '',
   kernelShapSamples: '',
   partitionShapEvals: '500',
   force: false,
@@ -72,6 +75,7 @@ export function validateParams(p: Params, methods: Method[]): string | null {
     [families.has('gradient'), p.gradientSamples, 'Gradient samples', 1, 10000],
     [families.has('gradient'), p.gradientSteps, 'Integrated Gradients steps', 1, 10000],
     [families.has('lime'), p.limeSamples, 'LIME samples', 10, 100000],
+    [families.has('lime'), p.limeFeatures, 'LIME features', 1, 1000],
     [families.has('kernelShap'), p.kernelShapSamples, 'Kernel SHAP samples', 10, 1000000],
     [families.has('partitionShap'), p.partitionShapEvals, 'Partition SHAP evaluations', 10, 1000000],
   ];
@@ -97,7 +101,7 @@ export function parametersFor(method: Method, p: Params): Record<string, unknown
     case 'gradient':
       return clean({ samples: int(p.gradientSamples), steps: method === 'INTEGRATED_GRADIENTS' ? int(p.gradientSteps) : undefined });
     case 'lime':
-      return clean({ numSamples: int(p.limeSamples) });
+      return clean({ numSamples: int(p.limeSamples), numFeatures: int(p.limeFeatures) });
     case 'kernelShap':
       return clean({ nsamples: int(p.kernelShapSamples) });
     case 'partitionShap':

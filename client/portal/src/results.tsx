@@ -4,19 +4,19 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText, ExplanationNodesQuery, ImageDetailQuery, ImageExplanationIdsQuery } from './api.ts';
 import { CropView, useModelInputs, type ModelInput } from './crop.tsx';
 import { LimeExplorer } from './lime-explorer.tsx';
+import { LIME_VIEWS, LimeViewToggle, type LimeView } from './lime-toggle.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
 import { ProgressBar } from './jobs.tsx';
 import { METHOD_INFO, methodLabel, methodOrder } from './methods.ts';
 import { jobs, useStore } from './store.ts';
 import type { ExplanationDetail, ImageDetail, Model, Prediction } from './types.ts';
 
-type LimeView = 'positive' | 'both' | 'segments';
 
 const VIEW_KEY = 'xai-lab.view';
 function loadView(): { opacity: number; lime: LimeView } {
   try {
     const v = JSON.parse(localStorage.getItem(VIEW_KEY) ?? 'null');
-    return { opacity: typeof v?.opacity === 'number' ? v.opacity : 50, lime: ['positive', 'both', 'segments'].includes(v?.lime) ? v.lime : 'positive' };
+    return { opacity: typeof v?.opacity === 'number' ? v.opacity : 50, lime: (LIME_VIEWS as readonly string[]).includes(v?.lime) ? v.lime : 'positive' };
   } catch {
     return { opacity: 50, lime: 'positive' };
   }
@@ -292,21 +292,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
               <label for="opacity">Heatmap opacity: {view.opacity}%</label>
               <input id="opacity" type="range" min={0} max={100} step={5} value={view.opacity} onInput={(e) => setView({ ...view, opacity: Number((e.target as HTMLInputElement).value) })} />
             </div>
-            <fieldset class="segmented-radio">
-              <legend>Stored LIME images</legend>
-              {(
-                [
-                  ['positive', 'Positive only'],
-                  ['both', 'Positive and negative'],
-                  ['segments', 'Superpixels'],
-                ] as const
-              ).map(([v, label]) => (
-                <label key={v}>
-                  <input type="radio" name="lime-view" value={v} checked={view.lime === v} onChange={() => setView({ ...view, lime: v })} />
-                  {label}
-                </label>
-              ))}
-            </fieldset>
+            <LimeViewToggle legend="Stored LIME images" name="lime-view" value={view.lime} onChange={(lime) => setView({ ...view, lime })} />
           </div>
           <Legend signed={hasSigned} unsigned={hasUnsigned} lime={hasLime} limeView={view.lime} />
           {explanations.length === 0 && <p class="hint">No explanations for this image yet: pick methods and press Explain.</p>}

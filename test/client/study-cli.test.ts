@@ -1,0 +1,89 @@
+// `npm run study` end to end, as a child process against a real service: a folder of images × a model
+// × methods (LIME twice with different features) as one study, progress lines, the folder it writes
+// (study-cells.json and every cell's artifacts, PNGs decoding), exit codes for bad usage and API errors.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { startTestService, type TestService } from '../support/service.js';
+import { tmpDir } from '../support/tmp.js';
+import { demoImage, runCli } from './helpers.ts';
+
+describe('npm run study (client/cli/study.ts) against a real service', () => {
+  let svc: TestService;
+  let work: string;
+  const url = () => `${svc.url}/graphql`;
+  const study = (args: string[], cwd = work) => runCli(['--url', url(), ...args], { cwd, script: 'study' });
+
+  before(async () => {
+    svc = await startTestService({ jobs: true });
+    work = tmpDir('xai-study-cli-');
+    mkdirSync(path.join(work, 'photos'));
+    for (const name of ['red-square', 'blue-triangle']) writeFileSync(path.join(work, 'photos', `${name}.png`), (await demoImage(name)).png);
+    writeFileSync(path.join(work, 'photos', 'notes.txt'), 'not an image');
+  });
+  after(async () => svc?.close());
+
+  test('a folder × a model × three methods: progress, the study finishes, its results are written', async () => {
+    const r = await study(['--name', 'cli shapes', '--description', 'from the CLI', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'grad-cam,LIME:numSamples=150:numFeatures=3:label=LIME 3,LIME:numSamples=150:numFeatures=5', '--seed', '3', '--out', 'report']).exit;
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const id = /^study (\S+) \(cli shapes\): 2 images × 1 model × 3 methods = 6 cells/m.exec(r.stderr)?.[1];
+    assert.ok(id, r.stderr);
+
+    // Not a TTY: a line per 10 % and per state change, the last one the finished study.
+    assert.doesNotMatch(r.stderr, /\r/);
+    const lines = r.stderr.split('\n').filter((l) => /^(QUEUED|RUNNING|SUCCEEDED)/.test(l));
+    assert.ok(lines.length >= 2 && lines.length <= 16, lines.join('\n'));
+    assert.match(lines.at(-1)!, /^SUCCEEDED .*100% +6\/6/);
+    assert.match(r.stdout, /Study cli shapes: SUCCEEDED, 6\/6 cells done/);
+
+    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { name description seed state methods { key method label parameters } cells { methodKey state image { originalName } explanation { id artifacts { name byteSize mediaType } } } } }`, { id })).data.study;
+    assert.equal(api.state, 'SUCCEEDED');
+    assert.equal(api.description, 'from the CLI');
+    assert.equal(api.seed, 3);
+    assert.deepEqual(api.methods.map((m: any) => [m.method, m.parameters.lime?.numFeatures ?? null]), [['GRAD_CAM', null], ['LIME', 3], ['LIME', 5]]);
+    assert.equal(api.methods[1].label, 'LIME 3');
+
+    const dir = path.join(work, 'report');
+    const saved = JSON.parse(readFileSync(path.join(dir, 'study-cells.json'), 'utf8'));
+    assert.equal(saved.id, id);
+    assert.deepEqual(saved.images.map((i: any) => [i.folder, i.image.originalName]), [['1-blue-triangle.png', 'blue-triangle.png'], ['2-red-square.png', 'red-square.png']]);
+    assert.equal(saved.cells.length, 6);
+    let pngs = 0;
+    for (const cell of api.cells) {
+      const mine = saved.cells.find((c: any) => c.explanation?.id === cell.explanation.id);
+      assert.ok(mine, `cell ${cell.methodKey} of ${cell.image.originalName} in study-cells.json`);
+      assert.equal(mine.state, 'SUCCEEDED');
+      assert.deepEqual(mine.explanation.artifacts.map((a: any) => a.name).sort(), cell.explanation.artifacts.map((a: any) => a.name).sort());
+      for (const a of mine.explanation.artifacts) {
+        const file = path.join(dir, a.file);
+        assert.ok(file.startsWith(path.join(dir, 'cells')) && existsSync(file), a.file);
+        assert.equal(readFileSync(file).byteLength, a.byteSize, a.file);
+        if (a.mediaType === 'image/png') {
+          await sharp(file).raw().toBuffer(); // decodes completely
+          pngs++;
+        }
+      }
+    }
+    assert.ok(pngs >= 6, `${pngs} PNGs`);
+  });
+
+  test('bad usage, a missing folder, an empty folder and an unknown model: exit code 2 with a clear message', async () => {
+    const ok = ['--name', 'x', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'grad-cam'];
+    const cases: [string[], RegExp][] = [
+      [ok.slice(2), /xai study: --name NAME is required/],
+      [[...ok.slice(0, -1), 'shapley'], /unknown method "shapley"/],
+      [['--name', 'x', '--images', 'nowhere', '--models', 'demo-shapes', '--methods', 'grad-cam'], /cannot read the folder .*nowhere: ENOENT/],
+      [['--name', 'x', '--images', '.', '--models', 'demo-shapes', '--methods', 'grad-cam'], /no images .* in /],
+      [['--name', 'x', '--images', 'photos', '--models', 'resnet-9000', '--methods', 'grad-cam'], /xai study: NOT_FOUND: no model named "resnet-9000"/],
+    ];
+    mkdirSync(path.join(work, 'empty'), { recursive: true });
+    for (const [args, pattern] of cases) {
+      const r = await study(args, args.includes('.') ? path.join(work, 'empty') : work).exit;
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.doesNotMatch(r.stderr, /at \w+ \(/, 'no stack trace');
+    }
+  });
+});

@@ -1,0 +1,153 @@
+// The portal's Studies page in headless Chromium against a real service: create a small study from
+// selected images, models and methods (LIME twice with different features), watch its aggregated
+// progress bar and its cells finish over the subscription, then the cells table, the figure grid and
+// its LIME view toggle.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import type { TestService } from '../support/service.ts';
+import { openPortal, SKIP, waitFor, type PortalSession } from './browser.ts';
+
+let session: PortalSession;
+let service: TestService;
+let page: Page;
+let studyId: string;
+
+const IMAGES = ['red-square.png', 'yellow-disc.png'];
+
+describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => {
+  before(async () => {
+    session = await openPortal({ downloads: true });
+    ({ service, page } = session);
+  });
+  after(async () => session?.close());
+
+  test('create a study of 2 images × 1 model × 3 methods from the form', async () => {
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Studies' }).click();
+    const form = page.locator('section[aria-labelledby="new-study-h"]');
+    await form.waitFor();
+    await page.getByText('No studies yet').waitFor();
+    await form.getByLabel('Name').fill('two shapes');
+    await form.getByLabel('Description').fill('Grad-CAM and LIME with 3 and 5 features');
+    await form.getByLabel('Seed').fill('7');
+    for (const name of IMAGES) await form.getByRole('checkbox', { name, exact: true }).check();
+    await form.getByRole('checkbox', { name: /demo-shapes/ }).check();
+    const rows = form.getByTestId('study-method');
+    assert.equal(await rows.count(), 1);
+    assert.equal(await rows.nth(0).getByLabel('Method', { exact: true }).inputValue(), 'GRAD_CAM');
+    for (const [i, features] of [
+      [1, '3'],
+      [2, '5'],
+    ] as const) {
+      await form.getByRole('button', { name: 'Add a method' }).click();
+      const row = rows.nth(i);
+      assert.equal(await row.getByLabel('Method', { exact: true }).inputValue(), 'LIME');
+      await row.getByLabel('LIME samples').fill('150');
+      await row.getByLabel('LIME features').fill(features);
+      await row.getByLabel('Column label').fill(`LIME ${features}`);
+    }
+    await form.getByText('6 cells').waitFor();
+    await session.shot('studies-01-form');
+    await form.getByRole('button', { name: 'Create study' }).click();
+    await page.getByRole('heading', { name: 'Study: two shapes' }).waitFor({ timeout: 30_000 });
+    studyId = decodeURIComponent(/#\/study\/(.+)$/.exec(page.url())![1]);
+
+    // What the form sent, through the API.
+    const r = await service.gql(`query($id: ID!) { study(id: $id) { name description seed images { image { originalName } } models { name } methods { method label parameters target } } }`, { id: studyId });
+    const s = r.data.study;
+    assert.equal(s.name, 'two shapes');
+    assert.equal(s.seed, 7);
+    assert.deepEqual(s.images.map((i: any) => i.image.originalName).sort(), [...IMAGES].sort());
+    assert.deepEqual(s.models.map((m: any) => m.name), ['demo-shapes']);
+    assert.deepEqual(
+      s.methods.map((m: any) => [m.method, m.parameters?.lime?.numFeatures ?? null, m.parameters?.lime?.numSamples ?? null]),
+      [
+        ['GRAD_CAM', null, null],
+        ['LIME', 3, 150],
+        ['LIME', 5, 150],
+      ],
+    );
+    assert.deepEqual(s.methods.slice(1).map((m: any) => m.label), ['LIME 3', 'LIME 5']);
+  });
+
+  test('the aggregated progress bar and every cell reach their end live', async () => {
+    const bar = page.getByRole('progressbar', { name: 'Progress of study two shapes' });
+    const cells = page.getByTestId('study-cell');
+    await waitFor(async () => (await cells.count()) === 6, 'six cells in the grid');
+    const seen: number[] = [];
+    const states = new Set<string>();
+    await waitFor(
+      async () => {
+        const v = Number(await bar.getAttribute('aria-valuenow'));
+        if (seen.at(-1) !== v) seen.push(v);
+        for (const s of await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''))) states.add(s);
+        if (seen.length === 2) await session.shot('studies-02-running');
+        return (await page.getByTestId('study-state').innerText()) === 'Done' && v === 100;
+      },
+      'the study to finish',
+      180_000,
+      50,
+    );
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i] >= seen[i - 1], `progress never goes back: ${seen.join(', ')}`);
+    assert.ok(seen.length >= 2, `the bar moved while the study ran: ${seen.join(', ')}`);
+    assert.deepEqual(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), Array(6).fill('SUCCEEDED'));
+    assert.match((await bar.getAttribute('aria-valuetext')) ?? '', /^100% · 6\/6 cells · Done$/);
+    assert.ok(states.size >= 2, `cells were seen in more than one state: ${[...states].join(', ')}`);
+
+    const api = await service.gql(`query($id: ID!) { study(id: $id) { state progress { cellsDone cellsTotal } cells { state } } }`, { id: studyId });
+    assert.equal(api.data.study.state, 'SUCCEEDED');
+    assert.deepEqual(api.data.study.progress, { cellsDone: 6, cellsTotal: 6 });
+  });
+
+  test('cells table sorts; the figure grid shows every cell with its caption, and LIME views switch', async () => {
+    const table = page.getByTestId('cells-table');
+    await waitFor(async () => (await table.locator('tbody tr').count()) === 6, 'six rows');
+    const column = async (i: number) => table.locator('tbody tr').evaluateAll((trs, i) => trs.map((tr) => (tr.children[i] as HTMLElement).innerText), i);
+    await waitFor(async () => (await column(4)).every((c) => c !== '—'), 'every caption');
+    await table.getByRole('button', { name: 'Method' }).click();
+    assert.equal(await table.locator('th[aria-sort]').getAttribute('aria-sort'), 'ascending');
+    const methods = await column(2);
+    assert.deepEqual(methods, [...methods].sort((a, b) => a.localeCompare(b, undefined, { numeric: true })));
+    await table.getByRole('button', { name: 'Method' }).click();
+    assert.equal(await table.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+    assert.deepEqual(await column(2), [...methods].reverse());
+    await table.getByRole('button', { name: 'Duration (s)' }).click();
+    const durations = (await column(5)).map(Number);
+    assert.deepEqual(durations, [...durations].sort((a, b) => a - b));
+
+    const grid = page.getByTestId('figure-grid');
+    const figures = grid.getByTestId('study-figure');
+    await waitFor(async () => (await figures.count()) === 6, 'six figures');
+    const loaded = () =>
+      figures.locator('img').evaluateAll((imgs) => imgs.every((i) => (i as unknown as { complete: boolean; naturalWidth: number }).complete && (i as unknown as { naturalWidth: number }).naturalWidth > 0));
+    await waitFor(loaded, 'every figure to load');
+    const captions = await figures.locator('figcaption').allInnerTexts();
+    const stored = await service.gql(`query($id: ID!) { study(id: $id) { cells { explanation { caption } } } }`, { id: studyId });
+    assert.deepEqual([...captions].sort(), stored.data.study.cells.map((c: any) => c.explanation.caption).sort(), 'captions as the service writes them');
+    assert.ok(captions.some((c) => /^grad_cam on /.test(c)), captions.join(' | '));
+
+    const lime = grid.locator('figure[data-method="LIME"] img');
+    assert.equal(await lime.count(), 4);
+    assert.deepEqual(new Set(await lime.evaluateAll((i) => i.map((x) => x.getAttribute('data-view')))), new Set(['positive']));
+    const before = await lime.evaluateAll((i) => i.map((x) => x.getAttribute('src')));
+    await page.getByRole('group', { name: 'LIME view' }).getByRole('radio', { name: 'Positive and negative' }).check();
+    await waitFor(async () => (await lime.evaluateAll((i) => i.map((x) => x.getAttribute('data-view')))).every((v) => v === 'both'), 'the both view');
+    await waitFor(loaded, 'the both views to load');
+    const both = await lime.evaluateAll((i) => i.map((x) => x.getAttribute('src')));
+    for (const [k, src] of both.entries()) assert.notEqual(src, before[k], 'another stored image');
+    for (const name of await lime.evaluateAll((i) => i.map((x) => x.getAttribute('data-artifact')))) assert.match(name ?? '', /^lime-both-\d+\.png$/);
+    await session.shot('studies-03-finished');
+  });
+
+  test('the study is listed on the Studies page as done', async () => {
+    await page.getByRole('link', { name: '← All studies' }).click();
+    const item = page.locator(`li.study-item[data-study-id="${studyId}"]`);
+    await item.waitFor();
+    assert.equal(await item.getAttribute('data-state'), 'SUCCEEDED');
+    assert.equal(await item.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+  });
+
+  test('no uncaught errors in the page', () => {
+    assert.deepEqual(session.pageErrors, []);
+  });
+});
