@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RawWs, sseFirst, startKeyedService, type KeyedService } from '../support/auth.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { REQUEST_EXPLANATION } from './operations.js';
+import { CREATE_STUDY, REQUEST_EXPLANATION, STUDY } from './operations.js';
 
 const RESULT = `__typename ... on Error { code message }`;
 const CANCEL = `mutation($id: ID!) { cancelExplanation(id: $id) { ${RESULT} ... on CancelExplanationSuccess { data { status } } } }`;
@@ -143,5 +143,57 @@ describe('quotas', () => {
     ws.close();
     const other = await k.svc.gql('{ viewer { role } }', {}, { key: frank });
     assert.equal(other.data.viewer.role, 'VIEWER', 'other keys are not limited');
+  });
+});
+
+describe('ownership of studies', () => {
+  let k: KeyedService;
+  let alice: string;
+  let bob: string;
+  let admin: string;
+  let input: { image: string; model: string };
+  before(async () => {
+    k = await startKeyedService();
+    [alice, bob, admin] = [await k.key('RESEARCHER', 'alice'), await k.key('RESEARCHER', 'bob'), await k.key('ADMIN', 'boss')];
+    input = await ids(k.svc, alice);
+  });
+  after(async () => k?.svc.close());
+
+  const CANCEL_STUDY = `mutation($id: ID!) { cancelStudy(id: $id) { ${RESULT} ... on CancelStudySuccess { data { state } } } }`;
+  const RETRY_STUDY = `mutation($id: ID!) { retryStudy(id: $id) { ${RESULT} ... on RetryStudySuccess { data { state } } } }`;
+  const DELETE_STUDY = `mutation($id: ID!) { deleteStudy(id: $id) { ${RESULT} ... on DeleteStudySuccess { data } } }`;
+  const call = async (doc: string, id: string, key: string) => Object.values((await k.svc.gql(doc, { id }, { key })).data)[0] as any;
+  const create = async (key: string, name: string) => {
+    const r = await k.svc.gql(CREATE_STUDY, { input: { name, images: [input.image], models: [input.model], methods: [{ method: 'GRAD_CAM' }, { method: 'EIGEN_CAM' }] } }, { key });
+    assert.ok(r.data?.createStudy?.data, JSON.stringify(r));
+    return r.data.createStudy.data;
+  };
+
+  test('a study records its creator; its cells are the creator’s; only the creator or an admin may change it', async () => {
+    const s = await create(alice, 'alice’s');
+    const viewerId = (await k.svc.gql('{ viewer { id } }', {}, { key: alice })).data.viewer.id;
+    assert.equal(s.createdBy, viewerId);
+    assert.ok(s.cells.every((c: any) => c.explanation === null || c.explanation.createdBy === viewerId));
+    const asBob = (await k.svc.gql(STUDY, { id: s.id }, { key: bob })).data.study;
+    assert.equal(asBob.name, 'alice’s', 'reading stays lab-wide');
+
+    for (const doc of [CANCEL_STUDY, DELETE_STUDY]) assert.equal((await call(doc, s.id, bob)).__typename, 'ForbiddenError');
+    const filed = await k.svc.gql(REQUEST_EXPLANATION, { input: { ...input, method: 'SALIENCY', study: s.id } }, { key: bob });
+    assert.equal(filed.data.requestExplanation.__typename, 'ForbiddenError', 'nobody else files explanations under it');
+    assert.equal((await call(CANCEL_STUDY, s.id, alice)).data.state, 'CANCELLED');
+    assert.equal((await call(RETRY_STUDY, s.id, bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(RETRY_STUDY, s.id, admin)).data.state, 'QUEUED', 'admins may');
+    assert.equal((await call(DELETE_STUDY, s.id, alice)).code, 'INVALID_ARGUMENT', 'a queued study is cancelled before it is deleted');
+    assert.equal((await call(CANCEL_STUDY, s.id, admin)).data.state, 'CANCELLED');
+    assert.equal((await call(DELETE_STUDY, s.id, bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(DELETE_STUDY, s.id, alice)).data, s.id);
+    assert.equal((await k.svc.gql(STUDY, { id: s.id }, { key: bob })).data.study, null);
+  });
+
+  test('viewers may read studies but not create them', async () => {
+    const viewer = await k.key('VIEWER', 'vic');
+    const r = await k.svc.gql(CREATE_STUDY, { input: { name: 'v', images: [input.image], models: [input.model], methods: [{ method: 'GRAD_CAM' }] } }, { key: viewer });
+    assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN');
+    assert.ok((await k.svc.gql('{ studies { edges { node { id } } } }', {}, { key: viewer })).data.studies);
   });
 });

@@ -68,7 +68,7 @@ export const COMMON_ERRORS = [NotFoundError, InvalidArgumentError];
 export const IMAGE_ERRORS = [InvalidImageError, InvalidArgumentError, StorageUnavailableError];
 export const MODEL_ERRORS = [InvalidModelError, InvalidArgumentError, ConflictError, StorageUnavailableError];
 export const PREDICT_ERRORS = [NotFoundError, InvalidArgumentError, StorageUnavailableError];
-export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError, RateLimitedError];
+export const EXPLAIN_ERRORS = [NotFoundError, InvalidArgumentError, UnsupportedMethodError, RateLimitedError, ForbiddenError];
 /** Changing an explanation: only its creator or an admin may. */
 export const OWNED_ERRORS = [NotFoundError, InvalidArgumentError, ForbiddenError];
 export const RETRY_ERRORS = [...OWNED_ERRORS, RateLimitedError];
