@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { CREATE_STUDY, STUDY, STUDY_FIELDS } from '../api/operations.js';
+import { startKeyedService, type KeyedService } from '../support/auth.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { REQUEST_EXPLANATION } from '../api/operations.js';
 import { waitUntil, wsClient } from './support.js';
 
 const CANCEL = `mutation($id: ID!) { cancelStudy(id: $id) { __typename ... on CancelStudySuccess { data { id state } } ... on Error { code message } } }`;
@@ -144,5 +146,35 @@ describe('studies', () => {
     assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));
     const again = (await svc.gql(RETRY, { id: t.id })).data.retryStudy;
     assert.equal(again.code, 'INVALID_ARGUMENT');
+  });
+});
+
+describe('a large study does not starve single requests', () => {
+  let k: KeyedService;
+  after(async () => k?.svc.close());
+
+  test("another user's single request runs before the study's remaining cells", async () => {
+    k = await startKeyedService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1', XAI_STUDY_WINDOW: '2' } });
+    const [alice, bob] = [await k.key('RESEARCHER', 'alice'), await k.key('RESEARCHER', 'bob')];
+    const d = (await k.svc.gql(`{ images(first: 4, filter: { format: "png" }) { edges { node { id } } } modelByName(name: "demo-shapes") { id } }`, {}, { key: alice })).data;
+    const images = d.images.edges.map((e: any) => e.node.id);
+    const methods = [1, 2, 3].map((n) => ({ method: 'LIME', key: `lime-${n}`, parameters: { lime: { numSamples: 100 + n, batchSize: 20 } } }));
+    const created = await k.svc.gql(CREATE_STUDY, { input: { name: 'large', seed: 1, images, models: [d.modelByName.id], methods } }, { key: alice });
+    const s = created.data.createStudy.data;
+    assert.equal(s.cells.length, images.length * 3);
+    const single = await k.svc.gql(REQUEST_EXPLANATION, { input: { image: images[0], model: d.modelByName.id, method: 'GRAD_CAM', seed: 99 } }, { key: bob });
+    const bobsId = single.data.requestExplanation.data.id;
+    // Order of claims, read from the stored start times (no timing assertion: the queue order decides).
+    const finished = await waitUntil(async () => {
+      const x = (await k.svc.gql(STUDY, { id: s.id }, { key: bob })).data.study;
+      return x.state === 'SUCCEEDED' && x;
+    }, 240_000, 200);
+    const started = async (id: string) =>
+      new Date((await k.svc.gql(`query($id: ID!) { explanation(id: $id) { startedAt } }`, { id }, { key: bob })).data.explanation.startedAt).getTime();
+    const bobStarted = await started(bobsId);
+    const cellStarts = await Promise.all(finished.cells.map((c: any) => started(c.explanation.id)));
+    const before = cellStarts.filter((t) => t < bobStarted).length;
+    assert.ok(before <= 2, `${before} of the study's cells ran before the single request (window 2)`);
+    assert.ok(cellStarts.filter((t) => t > bobStarted).length >= finished.cells.length - 2);
   });
 });
