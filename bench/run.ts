@@ -7,6 +7,7 @@ import { benchPreprocess } from './preprocess.js';
 import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
 import { benchUpload } from './upload.js';
 import { benchNodesAttack } from './nodes-attack.js';
+import { benchStudy } from './study.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
@@ -20,6 +21,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   },
   upload: benchUpload,
   'nodes-attack': benchNodesAttack,
+  study: benchStudy,
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

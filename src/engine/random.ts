@@ -1,6 +1,8 @@
 // Seeded PRNGs: explanations and demo images must be reproducible under a seed.
 // - RandomState: numpy's legacy `numpy.random.RandomState(seed)` stream (MT19937), bit for bit, for every
 //   draw a reference library makes (scikit-image, lime, shap): the same seed then gives the same numbers.
+// - Generator (random-pcg64.ts): numpy's `default_rng(seed)` (PCG64), where a library draws from it
+//   (scikit-image 0.19's quickshift).
 // - mulberry32: fast 32-bit PRNG for draws no reference library defines.
 
 /** mulberry32: fast 32-bit PRNG; returns floats in [0, 1). */
@@ -21,6 +23,8 @@ export function randomInt(rand: () => number, min: number, max: number): number 
 }
 
 import { logExact } from './log-exact.ts';
+
+export { Generator } from './random-pcg64.ts';
 
 const N = 624;
 const M = 397;

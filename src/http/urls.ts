@@ -7,7 +7,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FileLinkConfig } from '../config.js';
 
 export const FILES_PREFIX = '/files/';
-export const SERVED_NAMESPACES = new Set(['images', 'artifacts']);
+export const SERVED_NAMESPACES = new Set(['images', 'artifacts', 'reports']);
 
 function signature(secret: Buffer, storageKey: string, exp: number): string {
   return createHmac('sha256', secret).update(`${storageKey}\n${exp}`).digest('base64url');

@@ -8,5 +8,6 @@ import './types/queries.js';
 import './types/mutations.js';
 import './types/subscriptions.js';
 import './types/studies.js';
+import './types/study-results.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -88,6 +88,7 @@ const MEDIA_TYPES: Record<string, string> = {
   avif: 'image/avif',
   heif: 'image/heif',
   json: 'application/json',
+  zip: 'application/zip',
 };
 
 export function mediaTypeOfKey(key: string): string {

@@ -5,7 +5,7 @@
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type LimeParams } from '../methods.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32, RandomState } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import {
@@ -102,6 +102,24 @@ export function fitLime(
   });
 }
 
+/**
+ * lime_image.data_labels' masks: `RandomState(seed).randint(0, 2, N × M)` row-major, row 0 then set to
+ * ones. Rows are drawn lazily (`drawRows(upTo)`) in the same order, so an adaptive run's samples are a
+ * prefix of the full run's.
+ */
+export function limeMasks(seed: number, N: number, M: number): { X: Uint8Array; drawRows: (upTo: number) => void } {
+  const rand = new RandomState(seed);
+  const X = new Uint8Array(N * M);
+  let drawn = 0;
+  const drawRows = (upTo: number) => {
+    for (; drawn < upTo; drawn++) {
+      for (let j = 0; j < M; j++) X[drawn * M + j] = rand.randint(0, 2);
+      if (drawn === 0) X.fill(1, 0, M);
+    }
+  };
+  return { X, drawRows };
+}
+
 /** Ridge(alpha=1) on all features with bootstrap multiplicities folded into the sample weights. */
 function bootstrapRefit(X: Uint8Array, n: number, M: number, Y: Float64Array, k: number, w: Float64Array, counts: Float64Array): Float64Array[] {
   const wb = new Float64Array(n);
@@ -119,18 +137,8 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
   const M = seg.count;
 
-  // data = randint(0, 2, num_samples × M) drawn row-major, then row 0 set to ones; rows are drawn
-  // lazily in the same order so an adaptive run's samples are a prefix of the full run's.
   const N = p.numSamples;
-  const rand = mulberry32(prep.seed);
-  const X = new Uint8Array(N * M);
-  let drawn = 0;
-  const drawRows = (upTo: number) => {
-    for (; drawn < upTo; drawn++) {
-      for (let j = 0; j < M; j++) X[drawn * M + j] = rand() < 0.5 ? 0 : 1;
-      if (drawn === 0) X.fill(1, 0, M);
-    }
-  };
+  const { X, drawRows } = limeMasks(prep.seed, N, M);
   const k = classes.length;
   const Y = new Float64Array(N * k);
   let evaluated = 0;

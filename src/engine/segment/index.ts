@@ -2,7 +2,6 @@
 // quickshift (LIME's default), slic (shap's image examples) and felzenszwalb.
 import { EngineError } from '../errors.ts';
 import type { Segmentation } from '../methods.ts';
-import { mulberry32 } from '../random.ts';
 import { rgbToLab } from './color.ts';
 import { felzenszwalbRoots } from './felzenszwalb.ts';
 import { gaussianFilter } from './gaussian.ts';
@@ -23,7 +22,11 @@ export interface SegmentStats {
 }
 
 export interface Segments {
-  /** H×W row-major, labels 0..count-1 numbered in raster order of first appearance. */
+  /**
+   * H×W row-major, labels 0..count-1 numbered as scikit-image numbers them (np.unique of the root
+   * map): by each segment's root pixel index. Quickshift's root is the segment's density mode;
+   * Felzenszwalb's (smallest index wins a union) and SLIC's numbering are raster order of first appearance.
+   */
   labels: Int32Array;
   count: number;
   /** One entry per label, indexed by label. */
@@ -115,10 +118,20 @@ export function segmentStats(rgb: Uint8Array, labels: Int32Array, width: number,
   });
 }
 
+/** Numbers a root-index map by ascending root (np.unique(roots, return_inverse=True), as skimage's quickshift). */
+export function relabelByRoot(roots: Int32Array): { labels: Int32Array; count: number } {
+  const sorted = Int32Array.from(new Set(roots)).sort();
+  const rank = new Map<number, number>();
+  sorted.forEach((r, i) => rank.set(r, i));
+  const labels = new Int32Array(roots.length);
+  for (let p = 0; p < roots.length; p++) labels[p] = rank.get(roots[p])!;
+  return { labels, count: sorted.length };
+}
+
 /**
  * Segments an H×W×3 interleaved uint8 RGB image (e.g. toRgbRaw's crop) into superpixels.
- * The seed only matters for QUICKSHIFT (its density tie-breaking noise); SLIC and FELZENSZWALB
- * are deterministic, as in scikit-image.
+ * The seed only matters for QUICKSHIFT (its density tie-breaking noise, drawn as skimage 0.19's
+ * `quickshift(random_seed=seed)` draws it); SLIC and FELZENSZWALB are deterministic, as in scikit-image.
  */
 export function segment(rgb: Uint8Array, width: number, height: number, params: Segmentation, seed: number): Segments {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -127,7 +140,7 @@ export function segment(rgb: Uint8Array, width: number, height: number, params: 
   if (!(rgb instanceof Uint8Array) || rgb.length !== width * height * 3) {
     invalid(`expected ${width * height * 3} RGB bytes (${width}×${height}×3), got ${rgb?.length}`);
   }
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) invalid(`seed must be a finite number, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0) invalid(`seed must be a non-negative integer, got ${String(seed)}`);
   validate(params);
   const n = width * height;
   let raw: Int32Array;
@@ -135,12 +148,12 @@ export function segment(rgb: Uint8Array, width: number, height: number, params: 
     let feat = rgbToLab(rgb, n);
     if (params.sigma > 0) feat = gaussianFilter(feat, width, height, 3, params.sigma);
     for (let i = 0; i < feat.length; i++) feat[i] *= params.ratio;
-    raw = quickshiftRoots(feat, width, height, params.kernelSize, params.maxDist, mulberry32(seed));
+    raw = quickshiftRoots(feat, width, height, params.kernelSize, params.maxDist, seed);
   } else if (params.algorithm === 'SLIC') {
     raw = slicLabels(rgb, width, height, params.nSegments, params.compactness, params.sigma);
   } else {
     raw = felzenszwalbRoots(rgb, width, height, params.scale, params.sigma, params.minSize);
   }
-  const { labels, count } = relabelSequential(raw);
+  const { labels, count } = params.algorithm === 'QUICKSHIFT' ? relabelByRoot(raw) : relabelSequential(raw);
   return { labels, count, stats: segmentStats(rgb, labels, width, count) };
 }

@@ -1,18 +1,10 @@
 // Quick shift (Vedaldi & Soatto 2008) as skimage.segmentation.quickshift computes it
 // (skimage/segmentation/_quickshift_cy.pyx): Parzen density with a Gaussian kernel of σ = kernelSize
 // over a (2⌈3σ⌉+1)² window in the joint (ratio·Lab, row, col) space, each pixel linked to the
-// nearest pixel of higher density inside that window, links longer than maxDist cut.
+// nearest pixel of higher density inside that window, links longer than maxDist cut. The densities
+// start from skimage's tie-breaking noise: `np.random.default_rng(seed).normal(scale=1e-5, size=(H, W))`.
 
-/** Standard normal deviates by Box–Muller from a uniform [0, 1) source. */
-function fillNormal(out: Float64Array, scale: number, rand: () => number): void {
-  for (let i = 0; i < out.length; i += 2) {
-    const u1 = 1 - rand(); // (0, 1]
-    const u2 = rand();
-    const m = Math.sqrt(-2 * Math.log(u1)) * scale;
-    out[i] += m * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < out.length) out[i + 1] += m * Math.sin(2 * Math.PI * u2);
-  }
-}
+import { Generator } from '../random.ts';
 
 // exp(x) for x below this is < 3e-17: far under the 1e-5 tie-breaking noise, so it is skipped.
 const EXP_CUTOFF = -38;
@@ -34,14 +26,15 @@ function expNeg(x: number): number {
 
 /**
  * Returns each pixel's tree root (a pixel index). `feat` is H×W×3 interleaved, already ratio-scaled.
- * `rand` supplies the tie-breaking noise (normal, σ = 1e-5, as skimage).
+ * `seed` is skimage's `random_seed` (numpy's default_rng, as skimage 0.19 draws its noise).
  */
-export function quickshiftRoots(feat: Float64Array, width: number, height: number, kernelSize: number, maxDist: number, rand: () => number): Int32Array {
+export function quickshiftRoots(feat: Float64Array, width: number, height: number, kernelSize: number, maxDist: number, seed: number): Int32Array {
   const n = width * height;
   const kw = Math.ceil(3 * kernelSize);
   const inv = -0.5 / (kernelSize * kernelSize);
   const density = new Float64Array(n);
-  fillNormal(density, 0.00001, rand);
+  const noise = new Generator(seed);
+  for (let p = 0; p < n; p++) density[p] = noise.normal(0, 0.00001);
 
   // Density: the kernel is symmetric, so each unordered pair inside the window is evaluated once
   // and credited to both pixels (the self term is exp(0) = 1). Channels are split into separate

@@ -28,7 +28,7 @@ const ClassLabelRef = builder.objectRef<ClassLabel>('ClassLabel').implement({
   }),
 });
 
-const ClassScoreRef = builder.objectRef<ClassScore>('ClassScore').implement({
+export const ClassScoreRef = builder.objectRef<ClassScore>('ClassScore').implement({
   fields: (t) => ({
     index: t.exposeInt('index'),
     label: t.exposeString('label'),
