@@ -13,10 +13,10 @@ export const STUDY_TOP_K = { default: 5, max: 20 } as const;
 
 export async function predictionFacts(app: App, facts: StudyFacts, topK: number): Promise<PredictionFact[]> {
   if (!Number.isInteger(topK) || topK < 1 || topK > STUDY_TOP_K.max) throw new InvalidArgumentError('topK', `topK must be between 1 and ${STUDY_TOP_K.max}, got ${topK}`);
-  const imageIds = facts.images.map((i) => i.image.id);
-  const modelIds = facts.models.map((m) => m.id);
+  // A model with fewer classes gives all of them.
+  const kOf = (m: { numClasses: number }) => Math.min(topK, m.numClasses);
   const stored = await app.prisma.prediction.findMany({
-    where: { imageId: { in: imageIds }, modelId: { in: modelIds }, topK: { gte: topK } },
+    where: { imageId: { in: facts.images.map((i) => i.image.id) }, OR: facts.models.map((m) => ({ modelId: m.id, topK: { gte: kOf(m) } })) },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
   });
   // The oldest sufficient prediction of each pair, so the table does not change as more are stored.
@@ -28,9 +28,8 @@ export async function predictionFacts(app: App, facts: StudyFacts, topK: number)
   const out: PredictionFact[] = [];
   for (const [i, { image }] of facts.images.entries()) {
     for (const [m, model] of facts.models.entries()) {
-      const key = `${image.id}|${model.id}`;
-      let classes = found.get(key);
-      if (!classes) classes = (await runPrediction(app, image.id, model.id, Math.min(topK, model.numClasses))).classes as unknown as ClassScore[];
+      let classes = found.get(`${image.id}|${model.id}`);
+      if (!classes) classes = (await runPrediction(app, image.id, model.id, kOf(model))).classes as unknown as ClassScore[];
       out.push({ image: i, model: m, classes: classes.slice(0, topK) });
     }
   }

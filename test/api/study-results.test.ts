@@ -188,10 +188,17 @@ describe('study results over the API', () => {
     assert.deepEqual(of('green-disc.png').map((r: any) => [r.top1.label, r.correct]), [['green', false], ['green', false]]);
     assert.deepEqual(of('n04037443_1.png')[0].groundTruth, { synset: 'n04037443', label: null, source: 'FILE_NAME' });
     assert.equal(of('yellow-disc.png')[0].correct, null, 'no ground truth, no verdict');
-    // Stored once: asking again reads the same rows.
+    // Stored once: asking again reads the same rows; a k above the model's classes gives them all, once.
     const before = await keyed.svc.app.prisma.prediction.count();
     await gql(q, { id: studyId });
     assert.equal(await keyed.svc.app.prisma.prediction.count(), before);
+    const all = `query($id: ID!) { study(id: $id) { predictions(topK: 20) { classes { index } } } }`;
+    assert.ok((await gql(all, { id: studyId })).study.predictions.every((r: any) => r.classes.length === 5), 'the demo model has five classes');
+    const stored = await keyed.svc.app.prisma.prediction.count();
+    await gql(all, { id: studyId });
+    assert.equal(await keyed.svc.app.prisma.prediction.count(), stored);
+    const bad = await keyed.svc.gql(`query($id: ID!) { study(id: $id) { predictions(topK: 21) { top1 { index } } } }`, { id: studyId }, { key });
+    assert.equal(bad.errors?.[0]?.extensions?.code, 'INVALID_ARGUMENT');
   });
 
   const recompute = async (tables: any[]) => {
