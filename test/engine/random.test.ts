@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { logExact } from '../../src/engine/log-exact.ts';
+import { numpySum } from '../../src/engine/numpy-sum.ts';
 import { Generator, seedSequenceState } from '../../src/engine/random-pcg64.ts';
 import { RandomState } from '../../src/engine/random.ts';
 
@@ -142,4 +143,22 @@ test('default_rng: ziggurat normals follow numpy\'s stream', () => {
   assert.ok(Math.abs(sum - 572.9685226313534) < 1e-9, `sum ${sum}`); // a shifted stream would be off by O(1)
   assert.ok(Math.abs(sq - 99802.45170381377) < 1e-7, `sum of squares ${sq}`);
   assert.ok(close(min, -4.07355037788305), `min ${min}`);
+});
+
+// a = np.random.RandomState(3).random_sample(n) * 1e6; a.sum()  (sequential summation differs on each)
+test('numpySum adds in np.sum\'s pairwise order', () => {
+  const cases: [number, number][] = [
+    [64, 30030290.122177318],
+    [100, 47934404.88258928],
+    [129, 62305589.39152182],
+    [300, 146645393.5130466],
+    [1000, 504940176.9907854],
+  ];
+  for (const [n, expected] of cases) {
+    const a = Array.from(new RandomState(3).randomSamples(n), (v) => v * 1e6);
+    assert.equal(numpySum(a), expected, `n = ${n}`);
+    assert.notEqual(a.reduce((x, y) => x + y, 0), expected, `n = ${n}: a sequential sum differs`);
+  }
+  assert.equal(numpySum([1, 2, 3], 1), 5);
+  assert.equal(numpySum([]), 0);
 });

@@ -1,12 +1,13 @@
 // Kernel SHAP over superpixels, as shap.KernelExplainer with a mask→image function: coalitions of
-// segments are sampled as the reference does (complete enumeration of the smallest/largest subset
-// sizes while the budget allows, then paired random draws by the Shapley kernel's size weights,
-// duplicate draws adding weight), and the Shapley-kernel weighted least squares is solved with the
+// segments are sampled as the reference does, draw for draw (complete enumeration of the smallest/largest
+// subset sizes while the budget allows, then paired random draws by the Shapley kernel's size weights
+// from numpy's RandomState, duplicate draws adding weight), and the Shapley-kernel weighted least squares is solved with the
 // efficiency constraint eliminated exactly (the last feature's value is f(x) − f(∅) − Σ others).
 import { throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type KernelShapParams } from '../methods.ts';
-import { mulberry32 } from '../random.ts';
+import { numpySum } from '../numpy-sum.ts';
+import { mulberry32, RandomState } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
@@ -35,8 +36,12 @@ function binom(n: number, k: number): number {
   return r < 2 ** 52 ? Math.round(r) : r;
 }
 
-/** shap.KernelExplainer's sampling (explain(), 'auto' nsamples = 2M + 2048), with our PRNG. */
-export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: () => number): KernelPlan {
+/**
+ * shap.KernelExplainer.explain()'s sampling ('auto' nsamples = 2M + 2048) with its draws: `rand` plays
+ * numpy's global RandomState after `np.random.seed(seed)`. One `np.random.choice(sizes, 4 × samples_left,
+ * p=…)` for all subset sizes up front, then `np.random.permutation(M)[:size]` per draw; sums in numpy's order.
+ */
+export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: RandomState): KernelPlan {
   let nsamples = nsamplesIn ?? 2 * M + 2048;
   const maxSamples = M <= 30 ? 2 ** M - 2 : 2 ** 30;
   if (nsamples > maxSamples) nsamples = maxSamples;
@@ -52,7 +57,7 @@ export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: () =>
   const weightVector = new Float64Array(numSubsetSizes);
   for (let i = 1; i <= numSubsetSizes; i++) weightVector[i - 1] = (M - 1) / (i * (M - i));
   for (let i = 0; i < numPaired; i++) weightVector[i] *= 2;
-  const wsum = weightVector.reduce((a, b) => a + b, 0);
+  const wsum = numpySum(weightVector);
   for (let i = 0; i < numSubsetSizes; i++) weightVector[i] /= wsum;
 
   let numFull = 0;
@@ -96,28 +101,15 @@ export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: () =>
     const rw = Float64Array.from(weightVector);
     for (let i = 0; i < numPaired; i++) rw[i] /= 2;
     const tail = rw.subarray(numFull);
-    const tsum = tail.reduce((a, b) => a + b, 0);
-    const cdf = new Float64Array(tail.length);
-    let acc = 0;
-    for (let i = 0; i < tail.length; i++) cdf[i] = acc += tail[i] / tsum;
+    const tsum = numpySum(tail);
+    for (let i = 0; i < tail.length; i++) tail[i] /= tsum;
+    const sizeDraws = rand.choice(tail.length, 4 * samplesLeft, true, tail);
     const used = new Map<string, number>();
-    const perm = new Int32Array(M);
-    const maxDraws = 4 * samplesLeft;
-    for (let draw = 0; samplesLeft > 0 && draw < maxDraws; draw++) {
-      const u = rand();
-      let ind = 0;
-      while (ind < cdf.length - 1 && u >= cdf[ind]) ind++;
-      const size = ind + numFull + 1;
-      // First `size` entries of a uniform random permutation (partial Fisher–Yates).
-      for (let j = 0; j < M; j++) perm[j] = j;
+    for (let draw = 0; samplesLeft > 0 && draw < sizeDraws.length; draw++) {
+      const size = sizeDraws[draw] + numFull + 1;
+      const perm = rand.permutation(M);
       mask.fill(0);
-      for (let j = 0; j < size; j++) {
-        const r = j + Math.floor(rand() * (M - j));
-        const t = perm[j];
-        perm[j] = perm[r];
-        perm[r] = t;
-        mask[perm[j]] = 1;
-      }
+      for (let j = 0; j < size; j++) mask[perm[j]] = 1;
       const key = Buffer.from(mask).toString('latin1');
       const seen = used.get(key);
       const paired = size <= numPaired;
@@ -131,19 +123,18 @@ export function kernelShapPlan(M: number, nsamplesIn: number | null, rand: () =>
           samplesLeft--;
           drawLog.push(n);
           add(mask, 1);
-          }
+        }
       } else {
         weights[seen] += 1;
         drawLog.push(seen);
         if (samplesLeft > 0 && paired) {
           weights[seen + 1] += 1;
           drawLog.push(seen + 1);
-          }
+        }
       }
     }
-    for (let i = numFull; i < weightVector.length; i++) weightLeft += weightVector[i];
-    let rsum = 0;
-    for (let i = nFixed; i < n; i++) rsum += weights[i];
+    weightLeft = numpySum(weightVector, numFull);
+    const rsum = numpySum(weights, nFixed, nsamples); // shap sums kernelWeights[nfixed:], unused zero slots included
     if (rsum > 0) for (let i = nFixed; i < n; i++) weights[i] *= weightLeft / rsum;
   }
   return {
@@ -239,7 +230,7 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
   const k = classes.length;
   const fx = classes.map((c) => prep.probs[c]);
 
-  const plan = kernelShapPlan(M, p.nsamples, mulberry32(prep.seed));
+  const plan = kernelShapPlan(M, p.nsamples, new RandomState(prep.seed));
   // Row 0 of the evaluation is the all-hidden image (f(∅), the base value); rows 1… are the plan's samples.
   const total = plan.n + 1;
   const ey = new Float64Array(plan.n * k);

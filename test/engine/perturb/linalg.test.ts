@@ -5,7 +5,8 @@ import { cosineDistanceToOnes, fitLime, limeKernel } from '../../../src/engine/p
 import { kernelShapPlan, kernelShapSolve, prefixWeights } from '../../../src/engine/perturb/kernel-shap.ts';
 import { boxBlur, inpaintTelea, reflect101 } from '../../../src/engine/perturb/image-ops.ts';
 import { lowerCredit, partitionRoot, splitNode } from '../../../src/engine/perturb/partition-shap.ts';
-import { mulberry32 } from '../../../src/engine/random.ts';
+import { mulberry32, RandomState } from '../../../src/engine/random.ts';
+import { createHash } from 'node:crypto';
 
 function randomProblem(n: number, p: number, seed: number, coef: number[]) {
   const rand = mulberry32(seed);
@@ -99,7 +100,7 @@ test('LIME distances and kernel follow lime_image', () => {
 
 test('Kernel SHAP: full enumeration recovers exact Shapley values with exact efficiency', () => {
   const M = 6;
-  const plan = kernelShapPlan(M, null, mulberry32(1)); // 2^6 − 2 = 62 ≤ budget: everything enumerated
+  const plan = kernelShapPlan(M, null, new RandomState(1)); // 2^6 − 2 = 62 ≤ budget: everything enumerated
   assert.equal(plan.n, 62);
   assert.equal(plan.nFixed, 62);
   // A game with interactions: v(S) = Σ a_i + 0.5·[0∈S ∧ 1∈S].
@@ -116,7 +117,7 @@ test('Kernel SHAP: full enumeration recovers exact Shapley values with exact eff
 
 test('Kernel SHAP plan: paired sampling, weights normalized, prefix weights consistent', () => {
   const M = 40;
-  const plan = kernelShapPlan(M, 500, mulberry32(2));
+  const plan = kernelShapPlan(M, 500, new RandomState(2));
   assert.equal(plan.n, 500);
   assert.equal(plan.nFixed, 80); // sizes 1 and M−1 enumerated: 2·40
   const total = plan.weights.reduce((s, x) => s + x, 0);
@@ -139,6 +140,27 @@ test('Kernel SHAP plan: paired sampling, weights normalized, prefix weights cons
   for (let i = 0; i < plan.n; i++) assert.ok(Math.abs(full[i] - plan.weights[i]) < 1e-12);
   const half = prefixWeights(plan, 300);
   assert.ok(Math.abs(half.reduce((s, x) => s + x, 0) - 1) < 1e-9);
+});
+
+// Golden values from shap 0.42.1's own KernelExplainer.explain source, run with numpy 1.24 after
+// np.random.seed(seed) on an M-feature instance (model and solve stubbed: only the sampling is compared):
+// masks = explainer.maskMatrix[:nsamplesAdded].astype(uint8); sha256(masks.tobytes()), sum(kernelWeights),
+// then np.random.random_sample() to show the stream is left where shap leaves it.
+test('Kernel SHAP plan: shap\'s masks and kernel weights bit for bit, the RandomState left where shap leaves it', () => {
+  const cases = [
+    { M: 50, nsamples: null, seed: 0, n: 2148, sha: '8e67952bb8ba6d5074169f741967996a5c8ec4a02f994df9d0c5e56be55d153e', w0: 0.0022781008821664782, w100: 0.0003744858932024016, sum: 1.000000000000033, after: 0.4540954905288189 },
+    { M: 30, nsamples: 500, seed: 123, n: 500, sha: 'c33e7d2d4f2a7dad9eca40d9c6f720dd4b85e0ec5e325560a78d05dd6b4202bc', w0: 0.004352066129767854, w100: 0.0016716652312532328, sum: 1.0000000000000142, after: 0.4102070862759606 },
+  ];
+  for (const c of cases) {
+    const rand = new RandomState(c.seed);
+    const plan = kernelShapPlan(c.M, c.nsamples, rand);
+    assert.equal(plan.n, c.n);
+    assert.equal(createHash('sha256').update(plan.masks).digest('hex'), c.sha, `M=${c.M}: masks`);
+    assert.equal(plan.weights[0], c.w0);
+    assert.equal(plan.weights[100], c.w100);
+    assert.equal(plan.weights.reduce((a, b) => a + b, 0), c.sum);
+    assert.equal(rand.randomSample(), c.after);
+  }
 });
 
 test('box blur matches a brute-force cv2.blur with reflect-101 borders', () => {
