@@ -3,6 +3,7 @@
 // horizontal flips and the first principal component projection of pytorch-grad-cam's
 // get_2d_projection.
 import { jacobiEigen } from '../linalg.js';
+import { gesddSign } from './lapack-sign.js';
 
 /** Per-output-index source taps of a 1-D linear resize: out[i] = in[i0]·(1−f) + in[i1]·f. */
 interface Taps {
@@ -188,9 +189,9 @@ function powerTop(A: Float64Array, n: number, start?: Float64Array): { vector: F
  * Centres each channel over the pixels, and projects every pixel onto the first right singular
  * vector (the first principal axis in channel space): the result is s₁·u₁ over the pixels.
  *
- * The SVD's sign is arbitrary (numpy leaves it to LAPACK, which is why the reference's Eigen-CAM
- * sometimes highlights the background); we orient the projection so that it correlates positively
- * with the channel sum of X (for ReLU activations: where the layer is active overall).
+ * The sign is numpy.linalg.svd's, as pytorch-grad-cam gets it (see lapack-sign.ts); where that rule
+ * does not reach, the projection is oriented to correlate positively with the channel sum of X (for
+ * ReLU activations: where the layer is active overall).
  */
 export function firstComponentProjection(X: ArrayLike<number>, K: number, P: number, offset = 0): Float32Array {
   const R = new Float64Array(K * P); // centred, channel-major
@@ -245,7 +246,12 @@ export function firstComponentProjection(X: ArrayLike<number>, K: number, P: num
       for (let i = 0; i < P; i++) proj[i] += R[r + i] * v;
     }
   }
-  // Orientation: positive correlation with the channel sum of X.
+  const sign = gesddSign(R, K, P, proj) ?? channelSumSign(X, K, P, offset, proj);
+  return Float32Array.from(proj, (v) => sign * v);
+}
+
+/** +1 if proj correlates positively with the channel sum of X, else −1. */
+function channelSumSign(X: ArrayLike<number>, K: number, P: number, offset: number, proj: Float64Array): 1 | -1 {
   let dot = 0;
   for (let i = 0; i < P; i++) {
     let s = 0;
@@ -255,6 +261,5 @@ export function firstComponentProjection(X: ArrayLike<number>, K: number, P: num
     }
     dot += s * proj[i];
   }
-  const sign = dot < 0 ? -1 : 1;
-  return Float32Array.from(proj, (v) => sign * v);
+  return dot < 0 ? -1 : 1;
 }
