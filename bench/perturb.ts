@@ -51,7 +51,7 @@ export async function benchPerturb(): Promise<void> {
       continue;
     }
     const sessions = new SessionCache();
-    const ex = createPerturbExplainers(sessions);
+    const ex = createPerturbExplainers({ sessions });
     const probe = await sessions.get(file, () => file);
     const { spec } = inferInputSpec(describeSession(probe));
     const model: ModelHandle = { key: file, path: file, spec, numClasses: 1000, labels: defaultLabels(1000), outputKind: 'LOGITS', quantized: false };

@@ -1,6 +1,26 @@
 // Command-line parsing for `npm run explain`: pure functions, so they are unit-tested without a service.
 import { parseArgs } from 'node:util';
-import type { ExplanationMethod } from '../sdk/index.ts';
+import { EXPLANATION_METHODS, type ExplanationMethod, type ExplanationMethodInfo } from '../sdk/index.ts';
+
+/** The method list comes from the SDK's copy generated from the engine's registry. */
+export const METHODS: readonly ExplanationMethod[] = EXPLANATION_METHODS.map((m) => m.method);
+/** grad-cam++, smooth-grad, …: how methods are written on the command line. */
+const cliName = (m: ExplanationMethod) => m.toLowerCase().replace(/_plus_plus/, '++').replace(/_/g, '-');
+
+/** The names, wrapped to the usage text's column. */
+function methodChoices(indent: string, width = 110): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const name of METHODS.map(cliName)) {
+    const next = line ? `${line}, ${name}` : name;
+    if (indent.length + next.length + 1 > width && line) {
+      lines.push(`${line},`);
+      line = name;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
+}
 
 export const USAGE = `usage:
   npm run explain -- IMAGE --model NAME --method METHOD [options]   explain one image
@@ -8,9 +28,8 @@ export const USAGE = `usage:
   npm run explain -- models                                           list registered models
 
 explain options:
-  --method M            grad-cam, grad-cam++, xgrad-cam, hires-cam, layer-cam, eigen-cam, score-cam,
-                        saliency, smooth-grad, integrated-gradients, gradient-shap, lime, kernel-shap,
-                        partition-shap (case and - / _ do not matter)
+  --method M            ${methodChoices(' '.repeat(24))}
+                        (case and - / _ do not matter)
   --param K=V           method parameter, repeatable: lime.numSamples=500, lime.segmentation.algorithm=SLIC,
                         or without the family (numSamples=500); V is JSON when it parses, else a string
   --target N[,N…]|topK  class indices to explain, or top2 for the two most probable (default: top-1)
@@ -31,37 +50,16 @@ exit codes: 0 success, 1 the job failed or was cancelled, 2 bad usage or an API 
 
 export class UsageError extends Error {}
 
-export const METHODS = [
-  'GRAD_CAM',
-  'GRAD_CAM_PLUS_PLUS',
-  'XGRAD_CAM',
-  'HIRES_CAM',
-  'LAYER_CAM',
-  'EIGEN_CAM',
-  'SCORE_CAM',
-  'SALIENCY',
-  'SMOOTH_GRAD',
-  'INTEGRATED_GRADIENTS',
-  'GRADIENT_SHAP',
-  'LIME',
-  'KERNEL_SHAP',
-  'PARTITION_SHAP',
-] as const satisfies readonly ExplanationMethod[];
-
 /** Parameter family (ExplanationParametersInput field) of each method. */
-export function familyOf(method: ExplanationMethod): 'cam' | 'gradient' | 'lime' | 'kernelShap' | 'partitionShap' {
-  if (method === 'LIME') return 'lime';
-  if (method === 'KERNEL_SHAP') return 'kernelShap';
-  if (method === 'PARTITION_SHAP') return 'partitionShap';
-  if (method.endsWith('_CAM') || method === 'GRAD_CAM_PLUS_PLUS') return 'cam';
-  return 'gradient';
+export function familyOf(method: ExplanationMethod): ExplanationMethodInfo['parameters'] {
+  return EXPLANATION_METHODS.find((m) => m.method === method)!.parameters;
 }
-const FAMILIES = new Set(['cam', 'gradient', 'lime', 'kernelShap', 'partitionShap']);
+const FAMILIES = new Set<string>(EXPLANATION_METHODS.map((m) => m.parameters));
 
 export function parseMethod(s: string): ExplanationMethod {
   const m = s.trim().toUpperCase().replace(/\+\+/g, '_PLUS_PLUS').replace(/[-\s.]+/g, '_');
   const found = METHODS.find((x) => x === m || x.replace(/_/g, '') === m.replace(/_/g, ''));
-  if (!found) throw new UsageError(`unknown method "${s}"; one of: ${METHODS.map((x) => x.toLowerCase().replace(/_plus_plus/, '++').replace(/_/g, '-')).join(', ')}`);
+  if (!found) throw new UsageError(`unknown method "${s}"; one of: ${METHODS.map(cliName).join(', ')}`);
   return found;
 }
 

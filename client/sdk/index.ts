@@ -4,3 +4,4 @@ export { XaiError, isXaiError, unwrap, type XaiErrorCode, type TransportErrorCod
 export { graphql, type ResultOf, type VariablesOf, type FragmentOf, type TadaDocumentNode, type ApiErrorCode, type ExplanationMethod, type ExplanationStatus, type Role } from './graphql.ts';
 export * from './operations.ts';
 export * from './study-operations.ts';
+export { EXPLANATION_METHODS, type ExplanationMethodInfo } from './methods.ts';

@@ -1,24 +1,111 @@
-// The catalogue of explanation methods: family, reference defaults and parameter validation.
-// Parameters are normalised here (defaults filled in) so equal requests hash equally.
-import { EngineError } from './errors.js';
+// The method registry: every explanation method once, with its family, parameter block, display
+// name, whether it needs gradients (and so whether it runs on quantized models), whether its maps
+// are signed, and for the CAM family its variant (cam/variants/). The GraphQL enum, the explainer
+// lookup (explain/index.ts), the quantized-model errors, the SDK's generated method list (for the
+// CLI and the portal) are all derived from it. Also: reference defaults and parameter validation;
+// parameters are normalised here (defaults filled in) so equal requests hash equally.
+import { isGradientFormula, type CamVariant } from './cam/formula.ts';
+import { gradCamPlusPlus } from './cam/variants/grad-cam-plus-plus.ts';
+import { gradCam } from './cam/variants/grad-cam.ts';
+import { hiresCam } from './cam/variants/hires-cam.ts';
+import { layerCam } from './cam/variants/layer-cam.ts';
+import { xGradCam } from './cam/variants/xgrad-cam.ts';
+import { EngineError } from './errors.ts';
 
-export const CAM_METHODS = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM'] as const;
-export const GRADIENT_METHODS = ['SALIENCY', 'SMOOTH_GRAD', 'INTEGRATED_GRADIENTS', 'GRADIENT_SHAP'] as const;
-export const PERTURBATION_METHODS = ['LIME', 'KERNEL_SHAP', 'PARTITION_SHAP'] as const;
-export const METHODS = [...CAM_METHODS, ...GRADIENT_METHODS, ...PERTURBATION_METHODS] as const;
-
-export type Method = (typeof METHODS)[number];
 export type MethodFamily = 'CAM' | 'GRADIENT' | 'PERTURBATION';
+/** The ExplanationParametersInput field a method reads. */
+export type ParameterBlock = 'cam' | 'gradient' | 'lime' | 'kernelShap' | 'partitionShap';
 
-export function methodFamily(m: Method): MethodFamily {
-  if ((CAM_METHODS as readonly string[]).includes(m)) return 'CAM';
-  if ((GRADIENT_METHODS as readonly string[]).includes(m)) return 'GRADIENT';
-  return 'PERTURBATION';
+export interface MethodInfo {
+  family: MethodFamily;
+  displayName: string;
+  parameters: ParameterBlock;
+  /** Needs a differentiable (float) model: such methods do not run on quantized models. */
+  needsGradients: boolean;
+  /** Maps carry meaning in their sign (diverging colormap, one symmetric scale); else maps ≥ 0. */
+  signed: boolean;
+  /** CAM family: the channel weighting or algorithm. */
+  cam?: CamVariant;
 }
 
-/** Gradient methods need a differentiable (float) model; Score-CAM and Eigen-CAM only need activations. */
+// Each row keeps its family as a literal type, so the methods of a family are a derived union (MethodOf).
+const cam = (displayName: string, variant: CamVariant) => ({
+  family: 'CAM' as const,
+  displayName,
+  parameters: 'cam' as const,
+  needsGradients: isGradientFormula(variant),
+  signed: false,
+  cam: variant,
+});
+const gradient = (displayName: string, signed: boolean) => ({ family: 'GRADIENT' as const, displayName, parameters: 'gradient' as const, needsGradients: true, signed });
+const perturbation = (displayName: string, parameters: ParameterBlock) => ({ family: 'PERTURBATION' as const, displayName, parameters, needsGradients: false, signed: true });
+
+export const METHOD_REGISTRY = {
+  GRAD_CAM: cam('Grad-CAM', gradCam),
+  GRAD_CAM_PLUS_PLUS: cam('Grad-CAM++', gradCamPlusPlus),
+  XGRAD_CAM: cam('XGrad-CAM', xGradCam),
+  HIRES_CAM: cam('HiRes-CAM', hiresCam),
+  LAYER_CAM: cam('LayerCAM', layerCam),
+  EIGEN_CAM: cam('Eigen-CAM', { kind: 'eigen' }),
+  SCORE_CAM: cam('Score-CAM', { kind: 'score' }),
+  // Saliency is max over channels of |∂y/∂x|; SmoothGrad averages signed gradients.
+  SALIENCY: gradient('Saliency', false),
+  SMOOTH_GRAD: gradient('SmoothGrad', true),
+  INTEGRATED_GRADIENTS: gradient('Integrated Gradients', true),
+  GRADIENT_SHAP: gradient('Gradient SHAP', true),
+  LIME: perturbation('LIME', 'lime'),
+  KERNEL_SHAP: perturbation('Kernel SHAP', 'kernelShap'),
+  PARTITION_SHAP: perturbation('Partition SHAP', 'partitionShap'),
+} as const satisfies Record<string, MethodInfo>;
+
+export type Method = keyof typeof METHOD_REGISTRY;
+export const METHODS = Object.keys(METHOD_REGISTRY) as Method[];
+/** The methods of one family, as a type. */
+export type MethodOf<F extends MethodFamily> = { [M in Method]: (typeof METHOD_REGISTRY)[M]['family'] extends F ? M : never }[Method];
+
+export function methodsOf<F extends MethodFamily>(family: F): MethodOf<F>[] {
+  return METHODS.filter((m): m is MethodOf<F> => METHOD_REGISTRY[m].family === family);
+}
+
+export const CAM_METHODS = methodsOf('CAM');
+export const GRADIENT_METHODS = methodsOf('GRADIENT');
+export const PERTURBATION_METHODS = methodsOf('PERTURBATION');
+
+export function isMethod(m: string): m is Method {
+  return Object.hasOwn(METHOD_REGISTRY, m);
+}
+
+export function methodInfo(m: Method): MethodInfo {
+  const info: MethodInfo | undefined = METHOD_REGISTRY[m];
+  if (!info) throw new EngineError('INVALID_ARGUMENT', `unknown method ${String(m)}`);
+  return info;
+}
+
+export function methodFamily(m: Method): MethodFamily {
+  return methodInfo(m).family;
+}
+
 export function needsGradients(m: Method): boolean {
-  return methodFamily(m) === 'GRADIENT' || (methodFamily(m) === 'CAM' && m !== 'SCORE_CAM' && m !== 'EIGEN_CAM');
+  return methodInfo(m).needsGradients;
+}
+
+export function runsOnQuantized(m: Method): boolean {
+  return !methodInfo(m).needsGradients;
+}
+
+/** Why `methods` cannot run on a quantized model (`model` names it), with the methods that can. */
+export function quantizedRefusal(methods: readonly Method[], model = 'a quantized model'): string {
+  const usable = METHODS.filter(runsOnQuantized);
+  const cams = usable.filter((m) => methodFamily(m) !== 'PERTURBATION');
+  const perturbation = usable.filter((m) => methodFamily(m) === 'PERTURBATION');
+  const verb = methods.length > 1 ? 'need' : 'needs';
+  return `${methods.join(', ')} ${verb} gradients, which ${model} does not have; use ${cams.join(', ')} or the perturbation methods (${perturbation.join(', ')})`;
+}
+
+/** NOT_DIFFERENTIABLE when a quantized model is asked for a method that needs gradients. */
+export function checkRunsOn(methods: readonly Method[], quantized: boolean, model?: string): void {
+  const refused = methods.filter((m) => !runsOnQuantized(m));
+  if (quantized && refused.length) throw new EngineError('NOT_DIFFERENTIABLE', quantizedRefusal(refused, model));
 }
 
 export type Target = { kind: 'TOP'; k: number } | { kind: 'CLASSES'; classes: number[] };
@@ -136,16 +223,8 @@ export const DEFAULTS = {
   partitionShap: { maxEvals: 500, masker: { kind: 'BLUR', kernel: 128 }, batchSize: 50 } satisfies PartitionShapParams,
 } as const;
 
-const FAMILY_KEY: Record<Method, keyof Omit<MethodParameters, 'target' | 'evaluation'>> = {
-  ...(Object.fromEntries(CAM_METHODS.map((m) => [m, 'cam'])) as Record<(typeof CAM_METHODS)[number], 'cam'>),
-  ...(Object.fromEntries(GRADIENT_METHODS.map((m) => [m, 'gradient'])) as Record<(typeof GRADIENT_METHODS)[number], 'gradient'>),
-  LIME: 'lime',
-  KERNEL_SHAP: 'kernelShap',
-  PARTITION_SHAP: 'partitionShap',
-};
-
-export function parametersKeyFor(m: Method) {
-  return FAMILY_KEY[m];
+export function parametersKeyFor(m: Method): ParameterBlock {
+  return methodInfo(m).parameters;
 }
 
 /**
@@ -154,7 +233,7 @@ export function parametersKeyFor(m: Method) {
  * CAM's target layer when the default was asked for, and Kernel SHAP's resolved number of samples.
  */
 export function parametersUsed(method: Method, params: MethodParameters, summary: Record<string, unknown>): MethodParameters {
-  const key = FAMILY_KEY[method];
+  const key = parametersKeyFor(method);
   const family: Record<string, unknown> = { ...DEFAULTS[key], ...params[key] };
   if (typeof summary.batchSize === 'number') family.batchSize = summary.batchSize;
   if (key === 'cam' && typeof summary.targetLayer === 'string') family.targetLayer = summary.targetLayer;
@@ -215,8 +294,8 @@ export function normalizeParameters(
   raw: { target?: Partial<Target> | null } & Partial<Record<keyof Omit<MethodParameters, 'target' | 'evaluation'>, object | null>>,
   numClasses: number,
 ): MethodParameters {
-  if (!(METHODS as readonly string[]).includes(method)) invalid(`unknown method ${method}`);
-  const key = FAMILY_KEY[method];
+  if (!isMethod(method)) invalid(`unknown method ${method}`);
+  const key = parametersKeyFor(method);
   for (const other of Object.keys(raw) as (keyof typeof raw)[]) {
     if (other !== 'target' && other !== key && raw[other] != null) {
       invalid(`parameters.${other} does not apply to ${method}; use parameters.${key}`);

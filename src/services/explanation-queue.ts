@@ -6,7 +6,7 @@ import type { App } from '../app.js';
 import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
 import { normalizeEvaluation } from '../engine/explain/evaluate.js';
-import { needsGradients, normalizeParameters, type Method, type MethodParameters, type Target } from '../engine/methods.js';
+import { needsGradients, normalizeParameters, quantizedRefusal, type Method, type MethodParameters, type Target } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import type { Explanation, Image, Model } from '../generated/sqlite/client.js';
 
@@ -79,7 +79,7 @@ export async function prepareExplanation(app: App, r: ExplanationSpec, field = '
   if (model.quantized && needsGradients(r.method)) {
     throw new UnsupportedMethodError(
       'NOT_DIFFERENTIABLE',
-      `${r.method} needs gradients, but ${model.name} is a quantized model; use LIME, KERNEL_SHAP, PARTITION_SHAP, SCORE_CAM or EIGEN_CAM`,
+      quantizedRefusal([r.method], `${model.name}, a quantized model,`),
     );
   }
   const target = targetOf(r.target, field);

@@ -10,6 +10,7 @@ import { Kind, lexicographicSortSchema, printSchema, validate, type DocumentNode
 import { schema } from '../../src/schema/index.js';
 import * as operations from '../../client/sdk/operations.ts';
 import { METHODS } from '../../client/cli/args.ts';
+import { METHOD_LIST_PATH, methodListSource } from '../../scripts/method-list.ts';
 import { repoRoot } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
 
@@ -18,6 +19,11 @@ const committedSdl = () => readFileSync(path.join(repoRoot, 'client/schema.graph
 test('client/schema.graphql is what `npm run schema` prints from src/schema', () => {
   const fresh = `${printSchema(lexicographicSortSchema(schema))}\n`;
   assert.ok(committedSdl() === fresh, 'client/schema.graphql is stale: run `npm run schema && npm run client:codegen` and commit both files');
+});
+
+test('client/sdk/methods.ts is what `npm run schema` derives from the engine\'s method registry', () => {
+  const committed = readFileSync(path.join(repoRoot, METHOD_LIST_PATH), 'utf8');
+  assert.ok(committed === methodListSource(), `${METHOD_LIST_PATH} is stale: run \`npm run schema\` and commit it`);
 });
 
 test('client/sdk/graphql-env.d.ts is what `gql.tada generate output` makes from client/schema.graphql', () => {

@@ -35,15 +35,10 @@ test('the checker sees circles through type-only and dynamic imports, and import
   assert.deepEqual(r.unlayered, ['src/stray.ts']);
 });
 
-// The engine's explainers and their dispatcher still import each other (issue 13, step 2 removes it).
-const PENDING = [
-  'import circle between files: src/engine/attrib/core.ts, src/engine/attrib/index.ts, src/engine/cam/core.ts, src/engine/cam/index.ts, src/engine/cam/model.ts, src/engine/explain/index.ts',
-];
-
 test('src and client have no import circle and keep their layers', () => {
   const r = checkStructure(repoRoot);
   assert.ok(r.files > 100 && r.edges > 300, `read ${r.files} files, ${r.edges} imports`);
-  assert.deepEqual(problems(r).filter((p) => !PENDING.includes(p)), []);
+  assert.deepEqual(problems(r), []);
 });
 
 test('the engine imports nothing of the service around it', () => {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText } from './api.ts';
-import { DEFAULT_PARAMS, METHODS, METHOD_INFO, parametersFor, targetFor, validateParams, type Params } from './methods.ts';
+import { DEFAULT_PARAMS, GROUP_ORDER, METHODS, METHOD_INFO, parametersFor, targetFor, validateParams, type Params } from './methods.ts';
 import { images, jobs, useStore } from './store.ts';
 import type { Job, Method, Model } from './types.ts';
 
@@ -158,13 +158,13 @@ export function ExplainForm(props: { models: Model[]; selectedModels: Set<string
                 }}
               />
               {m.name}
-              {m.version !== '1' ? ` v${m.version}` : ''} <small class="hint">{m.quantized ? 'int8 (perturbation methods only)' : `${m.numClasses} classes`}</small>
+              {m.version !== '1' ? ` v${m.version}` : ''} <small class="hint">{m.quantized ? 'int8 (methods without gradients)' : `${m.numClasses} classes`}</small>
             </label>
           ))}
         </fieldset>
         <fieldset>
           <legend>Methods</legend>
-          {(['CAM family', 'Gradients', 'Perturbation'] as const).map((g) => (
+          {GROUP_ORDER.map((g) => (
             <div class="method-group" role="group" aria-label={g} key={g}>
               <span class="group-name" aria-hidden="true">
                 {g}

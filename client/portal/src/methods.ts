@@ -1,7 +1,10 @@
-// The explanation methods the portal offers, their parameter blocks, and how their results are drawn.
+// The explanation methods the portal offers (the SDK's list, generated from the engine's method
+// registry), their parameter blocks, and how their results are drawn.
+import { EXPLANATION_METHODS, type ExplanationMethodInfo } from '../../sdk/index.ts';
 import type { Method } from './types.ts';
 
-export type Family = 'cam' | 'gradient' | 'lime' | 'kernelShap' | 'partitionShap';
+export type Family = ExplanationMethodInfo['parameters'];
+export type Group = 'CAM family' | 'Gradients' | 'Perturbation';
 
 export interface MethodInfo {
   method: Method;
@@ -9,29 +12,36 @@ export interface MethodInfo {
   family: Family;
   /** Signed maps (positive and negative evidence) use the red/blue diverging colormap. */
   signed: boolean;
-  group: 'CAM family' | 'Gradients' | 'Perturbation';
+  group: Group;
 }
 
-export const METHODS: MethodInfo[] = [
-  { method: 'GRAD_CAM', label: 'Grad-CAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'GRAD_CAM_PLUS_PLUS', label: 'Grad-CAM++', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'XGRAD_CAM', label: 'XGrad-CAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'HIRES_CAM', label: 'HiRes-CAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'LAYER_CAM', label: 'LayerCAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'EIGEN_CAM', label: 'Eigen-CAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'SCORE_CAM', label: 'Score-CAM', family: 'cam', signed: false, group: 'CAM family' },
-  { method: 'SALIENCY', label: 'Saliency', family: 'gradient', signed: false, group: 'Gradients' },
-  { method: 'SMOOTH_GRAD', label: 'SmoothGrad', family: 'gradient', signed: false, group: 'Gradients' },
-  { method: 'INTEGRATED_GRADIENTS', label: 'Integrated Gradients', family: 'gradient', signed: true, group: 'Gradients' },
-  { method: 'GRADIENT_SHAP', label: 'Gradient SHAP', family: 'gradient', signed: true, group: 'Gradients' },
-  { method: 'LIME', label: 'LIME', family: 'lime', signed: true, group: 'Perturbation' },
-  { method: 'KERNEL_SHAP', label: 'Kernel SHAP', family: 'kernelShap', signed: true, group: 'Perturbation' },
-  { method: 'PARTITION_SHAP', label: 'Partition SHAP', family: 'partitionShap', signed: true, group: 'Perturbation' },
-];
+const GROUPS: Record<ExplanationMethodInfo['family'], Group> = { CAM: 'CAM family', GRADIENT: 'Gradients', PERTURBATION: 'Perturbation' };
 
+export const METHODS: MethodInfo[] = EXPLANATION_METHODS.map((m) => ({
+  method: m.method,
+  label: m.displayName,
+  family: m.parameters,
+  signed: m.signed,
+  group: GROUPS[m.family],
+}));
+
+/** Groups in the order of their first method. */
+export const GROUP_ORDER: Group[] = [...new Set(METHODS.map((m) => m.group))];
 export const METHOD_INFO = new Map(METHODS.map((m) => [m.method, m]));
 export const methodLabel = (m: Method) => METHOD_INFO.get(m)?.label ?? m;
 export const methodOrder = (m: Method) => METHODS.findIndex((x) => x.method === m);
+
+/**
+ * Which keys the colour legend shows for these finished methods: the diverging key for signed maps
+ * (LIME has its own superpixel key), the viridis key for unsigned ones.
+ */
+export function legendKeys(methods: readonly Method[]): { signed: boolean; unsigned: boolean; lime: boolean } {
+  return {
+    signed: methods.some((m) => m !== 'LIME' && METHOD_INFO.get(m)?.signed === true),
+    unsigned: methods.some((m) => !METHOD_INFO.get(m)?.signed),
+    lime: methods.includes('LIME'),
+  };
+}
 
 /** Form values; empty strings mean "the service's default". */
 export interface Params {

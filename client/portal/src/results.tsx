@@ -7,7 +7,7 @@ import { LimeExplorer } from './lime-explorer.tsx';
 import { LIME_VIEWS, LimeViewToggle, type LimeView } from './lime-toggle.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
 import { ProgressBar } from './jobs.tsx';
-import { METHOD_INFO, methodLabel, methodOrder } from './methods.ts';
+import { legendKeys, METHOD_INFO, methodLabel, methodOrder } from './methods.ts';
 import { jobs, useStore } from './store.ts';
 import type { ExplanationDetail, ImageDetail, Model, Prediction } from './types.ts';
 
@@ -256,9 +256,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
   const inputs = useModelInputs(id, [...byModel.keys()]);
   const name = image?.originalName ?? 'image';
   const done = explanations.filter((e) => e.status === 'SUCCEEDED');
-  const hasLime = done.some((e) => e.method === 'LIME');
-  const hasSigned = done.some((e) => e.method !== 'LIME' && METHOD_INFO.get(e.method)?.signed);
-  const hasUnsigned = done.some((e) => !METHOD_INFO.get(e.method)?.signed);
+  const legend = legendKeys(done.map((e) => e.method));
 
   return (
     <section aria-labelledby="results-h" class="results">
@@ -294,7 +292,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
             </div>
             <LimeViewToggle legend="Stored LIME images" name="lime-view" value={view.lime} onChange={(lime) => setView({ ...view, lime })} />
           </div>
-          <Legend signed={hasSigned} unsigned={hasUnsigned} lime={hasLime} limeView={view.lime} />
+          <Legend signed={legend.signed} unsigned={legend.unsigned} lime={legend.lime} limeView={view.lime} />
           {explanations.length === 0 && <p class="hint">No explanations for this image yet: pick methods and press Explain.</p>}
           {[...byModel.entries()].map(([modelId, list]) => {
             const model = models.find((m) => m.id === modelId);

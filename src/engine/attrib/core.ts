@@ -8,17 +8,16 @@
 // per-element attribution (Saliency: the max over channels of |∂y/∂x|, Simonyan et al.).
 import { preprocess } from '../preprocess.js';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { EngineContext } from '../explain/index.ts';
-import type { Attribution, ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { Attribution, EngineContext, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
-import { DEFAULTS, type GradientParams, type Method } from '../methods.ts';
+import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
 import { mulberry32 } from '../random.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { forwardSession, gradientRunner, modelFacts } from '../cam/model.ts';
 import { attributionRecord, batchDims, checkClasses, floatData, loadImage, probabilitiesOf, resolveClasses, runRows, seedOf, type ImageInput } from '../cam/shared.ts';
 
-export type GradientMethod = 'SALIENCY' | 'SMOOTH_GRAD' | 'INTEGRATED_GRADIENTS' | 'GRADIENT_SHAP';
+export type GradientMethod = MethodOf<'GRADIENT'>;
 
 /** Options beyond the API parameters (set by the engine, tests and benchmarks). */
 export interface GradientOptions {
@@ -173,9 +172,7 @@ export async function explainGradient(
   const model = req.model;
   const img = await loadImage(req, ctl);
   const facts = await modelFacts(model);
-  if (facts.quantized) {
-    throw new EngineError('NOT_DIFFERENTIABLE', `${method} needs input gradients, which a quantized model does not have; use EIGEN_CAM, SCORE_CAM or the perturbation methods`);
-  }
+  checkRunsOn([method], facts.quantized);
   const runner = await gradientRunner(ctx, model, facts.inputName, facts);
   throwIfAborted(ctl.signal);
   const seed = seedOf(req);
@@ -326,7 +323,7 @@ export async function explainGradient(
       let l2 = 0;
       for (const v of a) l2 += v * v;
       metrics.gradientL2 = Math.sqrt(l2);
-      return attributionRecord(model, c, probs[c], channelMaxAbs(a, spec), img, false, metrics);
+      return attributionRecord(model, c, probs[c], channelMaxAbs(a, spec), img, methodInfo(method).signed, metrics);
     }
     if (method === 'INTEGRATED_GRADIENTS' || method === 'GRADIENT_SHAP') {
       // attribution = (x − x') ⊙ avg grad for IG; GradientSHAP accumulated (x̃ − b) ⊙ grad already.
@@ -346,7 +343,7 @@ export async function explainGradient(
       metrics.relativeGap = Math.abs(sum - delta) / Math.max(Math.abs(delta), 1e-12);
       metrics.baselineScore = fb;
     }
-    return attributionRecord(model, c, probs[c], channelSum(a, spec), img, true, metrics);
+    return attributionRecord(model, c, probs[c], channelSum(a, spec), img, methodInfo(method).signed, metrics);
   });
   return {
     method: method as Method,

@@ -12,10 +12,10 @@
 // run on the forward graph (with the layer as an extra, dequantized output) and work on int8
 // models; the gradient methods need a backward graph and fail with NOT_DIFFERENTIABLE there.
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { EngineContext } from '../explain/index.ts';
-import type { Attribution, ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { Attribution, EngineContext, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
-import { DEFAULTS, type CamParams, type Method } from '../methods.ts';
+import { checkRunsOn, DEFAULTS, METHOD_REGISTRY, methodInfo, type CamParams, type Method, type MethodOf } from '../methods.ts';
+import { isGradientFormula, type GradientFormula } from './formula.ts';
 import type { RunControl } from '../types.ts';
 import { firstComponentProjection, flipMapInPlace, minMaxInPlace, reluInPlace, resizeBilinear } from './maps.ts';
 import { activationModel, forwardSession, gradientRunner, modelFacts, resolveLayer, tailRunner } from './model.ts';
@@ -32,7 +32,7 @@ import {
   type ImageInput,
 } from './shared.ts';
 
-export type CamMethod = 'GRAD_CAM' | 'GRAD_CAM_PLUS_PLUS' | 'XGRAD_CAM' | 'HIRES_CAM' | 'LAYER_CAM' | 'EIGEN_CAM' | 'SCORE_CAM';
+export type CamMethod = MethodOf<'CAM'>;
 
 /** Options beyond the API parameters (set by the engine, tests and benchmarks). */
 export interface CamOptions {
@@ -44,80 +44,11 @@ export interface CamOptions {
   scoreCamMaxChannels?: number | null;
 }
 
-/** Channel weights w[k] from one sample's activations and gradients (K×P slices at `off`). */
-type WeightFn = (A: Float32Array, G: Float32Array, K: number, P: number, off: number) => Float64Array;
-/** Elementwise combination into out (K×P). */
-type ElementFn = (A: Float32Array, G: Float32Array, K: number, P: number, off: number, out: Float32Array) => void;
-
-type GradCombine = { kind: 'weights'; fn: WeightFn } | { kind: 'elementwise'; fn: ElementFn };
-
-/** A WeightFn from a formula over one channel's P activations and gradients, starting at b. */
-function perChannel(weight: (A: Float32Array, G: Float32Array, b: number, P: number) => number): WeightFn {
-  return (A, G, K, P, off) => {
-    const w = new Float64Array(K);
-    for (let k = 0; k < K; k++) w[k] = weight(A, G, off + k * P, P);
-    return w;
-  };
+/** The gradient formula of a CAM method, or null for the gradient-free Eigen-CAM and Score-CAM. */
+function gradientFormula(m: CamMethod): GradientFormula | null {
+  const v = methodInfo(m).cam;
+  return v && isGradientFormula(v) ? v : null;
 }
-
-/** Grad-CAM: w_k = mean over space of ∂y/∂A_k. */
-const gradCam = perChannel((_A, G, b, P) => {
-  let s = 0;
-  for (let i = 0; i < P; i++) s += G[b + i];
-  return s / P;
-});
-
-/**
- * Grad-CAM++ as the reference computes it: α = g² / (2g² + Σ_ij A · g³ + 1e-6) (0 where g = 0),
- * w_k = Σ_ij α · relu(g).
- */
-const gradCamPlusPlus = perChannel((A, G, b, P) => {
-  let sumA = 0;
-  for (let i = 0; i < P; i++) sumA += A[b + i];
-  let s = 0;
-  for (let i = 0; i < P; i++) {
-    const g = G[b + i];
-    if (g === 0) continue;
-    const g2 = g * g;
-    const aij = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
-    if (g > 0) s += g * aij;
-  }
-  return s;
-});
-
-/** XGrad-CAM: w_k = Σ_ij g·A / (Σ_ij A + 1e-7). */
-const xGradCam = perChannel((A, G, b, P) => {
-  let sumA = 0;
-  let s = 0;
-  for (let i = 0; i < P; i++) {
-    sumA += A[b + i];
-    s += G[b + i] * A[b + i];
-  }
-  return s / (sumA + 1e-7);
-});
-
-/** HiRes-CAM: g ⊙ A (summed over channels afterwards). */
-const hiresCam: ElementFn = (A, G, K, P, off, out) => {
-  for (let i = 0; i < K * P; i++) out[i] = G[off + i] * A[off + i];
-};
-
-/** LayerCAM: relu(g) ⊙ A. */
-const layerCam: ElementFn = (A, G, K, P, off, out) => {
-  for (let i = 0; i < K * P; i++) {
-    const g = G[off + i];
-    out[i] = g > 0 ? g * A[off + i] : 0;
-  }
-};
-
-type GradMethod = Exclude<CamMethod, 'EIGEN_CAM' | 'SCORE_CAM'>;
-
-const GRAD_COMBINE: Record<GradMethod, GradCombine> = {
-  GRAD_CAM: { kind: 'weights', fn: gradCam },
-  GRAD_CAM_PLUS_PLUS: { kind: 'weights', fn: gradCamPlusPlus },
-  XGRAD_CAM: { kind: 'weights', fn: xGradCam },
-  HIRES_CAM: { kind: 'elementwise', fn: hiresCam },
-  LAYER_CAM: { kind: 'elementwise', fn: layerCam },
-};
 
 /** Low-resolution cam from channel weights: Σ_k w_k A_k, or the projection of w_k A_k. */
 function camFromWeights(A: Float32Array, w: ArrayLike<number>, K: number, P: number, off: number, eigenSmooth: boolean): Float32Array {
@@ -248,12 +179,13 @@ export async function explainCamGroup(ctx: EngineContext, methods: readonly CamM
     if (!a) memo.set(layer, (a = activationsOf(ctx, req, img, layer, augs, p.batchSize, ctl)));
     return a;
   };
-  const gradient = methods.filter((m): m is GradMethod => m in GRAD_COMBINE);
-  const gradRuns = gradient.length ? await gradientCam(ctx, gradient, req, img, p, augs, ctl, activations) : new Map<GradMethod, CamRun>();
+  const gradient = methods.filter((m) => gradientFormula(m) !== null);
+  const gradRuns = gradient.length ? await gradientCam(ctx, gradient, req, img, p, augs, ctl, activations) : new Map<CamMethod, CamRun>();
   const runs: CamRun[] = [];
   for (const method of methods) {
-    if (method === 'EIGEN_CAM') runs.push(await eigenCam(req, img, p, augs, ctl, activations));
-    else if (method === 'SCORE_CAM') runs.push(await scoreCam(ctx, req, img, p, augs, ctl, opts, activations));
+    const kind = METHOD_REGISTRY[method].cam.kind;
+    if (kind === 'eigen') runs.push(await eigenCam(req, img, p, augs, ctl, activations));
+    else if (kind === 'score') runs.push(await scoreCam(ctx, req, img, p, augs, ctl, opts, activations));
     else runs.push(gradRuns.get(method)!);
   }
   const shared = methods.length > 1 ? { sharedWith: [...new Set(methods)] } : {};
@@ -261,7 +193,7 @@ export async function explainCamGroup(ctx: EngineContext, methods: readonly CamM
     const run = runs[k];
     return {
       method: method as Method,
-      attributions: run.classes.map((c, i) => attributionRecord(req.model, c, run.probs[c], run.maps[i], img, false, { score: run.scores[i], camMax: run.rawMax[i] })),
+      attributions: run.classes.map((c, i) => attributionRecord(req.model, c, run.probs[c], run.maps[i], img, methodInfo(method).signed, { score: run.scores[i], camMax: run.rawMax[i] })),
       geometry: img.geometry,
       summary: {
         targetLayer: run.layer,
@@ -286,19 +218,17 @@ function rowsPerRun(requested: number, fixed: number | null): number {
 
 async function gradientCam(
   ctx: EngineContext,
-  methods: readonly GradMethod[],
+  methods: readonly CamMethod[],
   req: ExplainRequest,
   img: ImageInput,
   p: CamParams,
   augs: readonly Augmentation[],
   ctl: RunControl,
   activations: ActivationMemo,
-): Promise<Map<GradMethod, CamRun>> {
+): Promise<Map<CamMethod, CamRun>> {
   const model = req.model;
   const facts = await modelFacts(model);
-  if (facts.quantized) {
-    throw new EngineError('NOT_DIFFERENTIABLE', `${methods.join(', ')} need${methods.length > 1 ? '' : 's'} gradients, which a quantized model does not have; use EIGEN_CAM, SCORE_CAM or the perturbation methods`);
-  }
+  checkRunsOn(methods, facts.quantized);
   const layer = resolveLayer(facts, p.targetLayer, 'gradient');
   const tFwd = performance.now();
   // One forward pass per augmentation through the activation model gives the prediction (for
@@ -335,7 +265,8 @@ async function gradientCam(
   }
   const rowInput = (a: number) => (tail ? first.acts[a] : augmented!.subarray(a * per, (a + 1) * per));
   const buf = new Float32Array(B * rowSize);
-  const elems = methods.some((m) => GRAD_COMBINE[m].kind === 'elementwise') ? new Float32Array(K * P) : null;
+  const formulas = methods.map((m) => gradientFormula(m)!);
+  const elems = formulas.some((f) => f.kind === 'elementwise') ? new Float32Array(K * P) : null;
   for (let start = 0; start < rows.length; start += B) {
     throwIfAborted(ctl.signal);
     const chunk = rows.slice(start, start + B);
@@ -351,8 +282,7 @@ async function gradientCam(
     if (k2 !== K || h2 !== h || w2 !== w) throw new EngineError('UNSUPPORTED_MODEL', `activation shape changed between runs at '${layer}'`);
     chunk.forEach((r, j) => {
       const off = j * K * P;
-      methods.forEach((m, mi) => {
-        const combine = GRAD_COMBINE[m];
+      formulas.forEach((combine, mi) => {
         let cam: Float32Array;
         if (combine.kind === 'weights') cam = camFromWeights(res.activation, combine.fn(res.activation, res.gradient, K, P, off), K, P, off, p.eigenSmooth);
         else {

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import ort from 'onnxruntime-node';
 import { EngineError } from '../errors.ts';
-import type { EngineContext } from '../explain/index.ts';
+import type { EngineContext } from '../explain/types.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import { defaultTargetLayer, GradientRunner, listCandidateLayers } from '../grad/index.ts';
 import { isQuantized } from '../onnx/inspect.ts';

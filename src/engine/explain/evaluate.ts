@@ -6,7 +6,7 @@ import type { EvaluationParams, FaithfulnessParams, RandomizationParams } from '
 import { checkFaithfulness, deletionInsertion, type ClassCurves } from '../metrics/faithfulness.js';
 import { checkRandomization, randomizationCheck, type RandomizationResult } from '../metrics/randomization.js';
 import type { RunControl } from '../types.js';
-import type { EngineContext } from './index.js';
+import type { EngineContext } from './types.ts';
 import type { ExplainRequest, ExplainResult } from './types.js';
 
 export interface EvaluationOutput {

@@ -1,10 +1,10 @@
 // One explanation end to end inside the engine: explain, evaluate when asked, then render every artifact.
-import { renderArtifacts, type RenderedArtifact } from '../render/artifacts.js';
-import { toRgbRaw } from '../preprocess.js';
-import type { RunControl } from '../types.js';
-import { evaluateExplanation, type EvaluationOutput } from './evaluate.js';
-import { explainerFor, type EngineContext } from './index.js';
-import type { ExplainRequest, ExplainResult } from './types.js';
+import { renderArtifacts, type RenderedArtifact } from '../render/artifacts.ts';
+import { toRgbRaw } from '../preprocess.ts';
+import type { RunControl } from '../types.ts';
+import { evaluateExplanation, type EvaluationOutput } from './evaluate.ts';
+import { explainerFor } from './index.ts';
+import type { EngineContext, ExplainRequest, ExplainResult } from './types.ts';
 
 export interface ExplanationOutput {
   summary: Record<string, unknown>;

@@ -1,7 +1,13 @@
 // The contract between explainers, rendering and the job layer.
-import type { Method, MethodParameters } from '../methods.js';
-import type { CropGeometry } from '../preprocess.js';
-import type { ClassLabel, InputSpec, OutputKind, RunControl } from '../types.js';
+import type { Method, MethodParameters } from '../methods.ts';
+import type { CropGeometry } from '../preprocess.ts';
+import type { SessionCache } from '../session.ts';
+import type { ClassLabel, InputSpec, OutputKind, RunControl } from '../types.ts';
+
+/** What explainers share inside one process (or worker thread): loaded onnxruntime sessions. */
+export interface EngineContext {
+  sessions: SessionCache;
+}
 
 /** A registered model as the engine needs it. */
 export interface ModelHandle {

@@ -1,11 +1,28 @@
 // Perturbation explainers: LIME, Kernel SHAP and Partition SHAP (see the per-method modules).
-import type { Explainer } from '../explain/types.ts';
-import { SessionCache } from '../session.ts';
+import { EngineError } from '../errors.ts';
+import type { EngineContext, Explainer, ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { Method, MethodOf } from '../methods.ts';
+import type { SessionCache } from '../session.ts';
+import type { RunControl } from '../types.ts';
 import { explainKernelShapWith } from './kernel-shap.ts';
 import { explainLimeWith } from './lime.ts';
 import { explainPartitionShapWith } from './partition-shap.ts';
 
 export { chooseBatch, BatchRunner } from './runner.ts';
+
+type Run = (sessions: SessionCache, req: ExplainRequest, ctl: RunControl) => Promise<ExplainResult>;
+
+const RUNS: Record<MethodOf<'PERTURBATION'>, Run> = {
+  LIME: explainLimeWith,
+  KERNEL_SHAP: explainKernelShapWith,
+  PARTITION_SHAP: explainPartitionShapWith,
+};
+
+export function perturbExplainer(ctx: EngineContext, method: Method): Explainer {
+  const run = RUNS[method as MethodOf<'PERTURBATION'>];
+  if (!run) throw new EngineError('INVALID_ARGUMENT', `${method} is not a perturbation method`);
+  return (req, ctl) => run(ctx.sessions, req, ctl);
+}
 
 export interface PerturbExplainers {
   explainLime: Explainer;
@@ -13,18 +30,11 @@ export interface PerturbExplainers {
   explainPartitionShap: Explainer;
 }
 
-/** The three explainers over a shared session cache (the engine's, normally). */
-export function createPerturbExplainers(sessions: SessionCache): PerturbExplainers {
+/** The three explainers over one engine context. */
+export function createPerturbExplainers(ctx: EngineContext): PerturbExplainers {
   return {
-    explainLime: (req, ctl) => explainLimeWith(sessions, req, ctl),
-    explainKernelShap: (req, ctl) => explainKernelShapWith(sessions, req, ctl),
-    explainPartitionShap: (req, ctl) => explainPartitionShapWith(sessions, req, ctl),
+    explainLime: perturbExplainer(ctx, 'LIME'),
+    explainKernelShap: perturbExplainer(ctx, 'KERNEL_SHAP'),
+    explainPartitionShap: perturbExplainer(ctx, 'PARTITION_SHAP'),
   };
 }
-
-/** Module-level cache for callers without an engine context. */
-export const perturbSessions = new SessionCache();
-const standalone = createPerturbExplainers(perturbSessions);
-export const explainLime: Explainer = standalone.explainLime;
-export const explainKernelShap: Explainer = standalone.explainKernelShap;
-export const explainPartitionShap: Explainer = standalone.explainPartitionShap;

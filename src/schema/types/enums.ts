@@ -1,8 +1,14 @@
-import { METHODS } from '../../engine/methods.js';
+import { METHOD_REGISTRY } from '../../engine/methods.js';
 import { STATUSES } from '../../services/explanation-states.js';
 import { builder } from '../builder.js';
 
-export const ExplanationMethodEnum = builder.enumType('ExplanationMethod', { values: METHODS });
+const methodValue = (m: (typeof METHOD_REGISTRY)[keyof typeof METHOD_REGISTRY]) => ({
+  description: `${m.displayName} (${m.family.toLowerCase()} family, parameters.${m.parameters}${m.needsGradients ? ', needs gradients: not on quantized models' : ''}; ${m.signed ? 'signed maps' : 'maps ≥ 0'})`,
+});
+export const ExplanationMethodEnum = builder.enumType('ExplanationMethod', {
+  description: 'Explanation methods, from the engine\'s method registry',
+  values: Object.fromEntries(Object.entries(METHOD_REGISTRY).map(([k, m]) => [k, methodValue(m)])) as Record<keyof typeof METHOD_REGISTRY, { description: string }>,
+});
 export const ExplanationStatusEnum = builder.enumType('ExplanationStatus', { values: STATUSES });
 export const RoleEnum = builder.enumType('Role', { values: ['VIEWER', 'RESEARCHER', 'ADMIN'] as const });
 export const PresetEnum = builder.enumType('InputPreset', {

@@ -1,6 +1,7 @@
 // Relay node types over the persisted entities. Field resolvers only map rows; rows are loaded by
 // the services (in batches, so a page of nodes costs one query per kind, not one per node).
 import type { Artifact, Explanation, Image, Model, Prediction, Study } from '../../generated/sqlite/client.js';
+import { METHODS, runsOnQuantized } from '../../engine/methods.js';
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
 import { imageExplanations, imagePredictions } from '../../resolvers/queries.js';
@@ -123,7 +124,7 @@ builder.node(ModelRef, {
     version: t.exposeString('version'),
     description: t.exposeString('description', { nullable: true }),
     builtin: t.exposeBoolean('builtin'),
-    quantized: t.exposeBoolean('quantized', { description: 'Quantized models support perturbation methods only' }),
+    quantized: t.exposeBoolean('quantized', { description: `Quantized models run only the methods without gradients: ${METHODS.filter(runsOnQuantized).join(', ')}` }),
     sha256: t.exposeString('sha256'),
     byteSize: t.float({ resolve: (m) => m.byteSize }),
     input: t.field({ type: ModelInputRef, resolve: (m) => m }),

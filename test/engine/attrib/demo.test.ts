@@ -8,7 +8,7 @@ import { createGradientExplainers, gaussLegendre, trapezoid } from '../../../src
 import { SessionCache } from '../../../src/engine/session.ts';
 import { preprocess } from '../../../src/engine/preprocess.ts';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
-import type { Method } from '../../../src/engine/methods.ts';
+import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
 import { demoModel, inBox, massInBox, peak, request, twoShapes } from '../cam/helpers.ts';
 
 const ctx = { sessions: new SessionCache() };
@@ -114,10 +114,13 @@ test('several classes in one run equal separate runs; progress; cancellation', a
   );
 });
 
-test('dispatcher: every gradient method is registered', async () => {
+test('dispatcher: every gradient method of the registry runs, its maps signed as the registry says', async () => {
   const { png } = await twoShapes();
-  for (const m of METHODS as readonly Method[]) {
+  assert.deepEqual(methodsOf('GRADIENT'), [...METHODS]);
+  for (const m of methodsOf('GRADIENT')) {
     const res = await (await explainerFor(m, ctx))(request(demoModel(), png, m, { gradient: { samples: 4, steps: 4 } }), {});
+    assert.equal(res.method, m);
     assert.equal(res.attributions[0].classIndex, RED);
+    assert.equal(res.attributions[0].signed, METHOD_REGISTRY[m].signed, m);
   }
 });

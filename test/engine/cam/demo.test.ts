@@ -7,7 +7,7 @@ import { EngineError } from '../../../src/engine/errors.ts';
 import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { createCamExplainers, finishCam, firstComponentProjection, resizeBilinear } from '../../../src/engine/cam/index.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
-import type { Method } from '../../../src/engine/methods.ts';
+import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
 import { demoModel, inBox, massInBox, peak, request, twoShapes } from './helpers.ts';
 
 const ctx = { sessions: new SessionCache() };
@@ -115,12 +115,15 @@ test('progress and cancellation between batches (Score-CAM)', async () => {
   );
 });
 
-test('dispatcher: every CAM method is registered', async () => {
+test('dispatcher: every CAM method of the registry runs, its maps unsigned', async () => {
   const { png } = await twoShapes();
-  for (const m of ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM'] as Method[]) {
+  assert.deepEqual(methodsOf('CAM'), ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'EIGEN_CAM', 'SCORE_CAM']);
+  for (const m of methodsOf('CAM')) {
     const ex = await explainerFor(m, ctx);
     const res = await ex(request(demoModel(), png, m, {}), {});
+    assert.equal(res.method, m);
     assert.equal(res.attributions[0].classIndex, RED);
+    assert.equal(res.attributions[0].signed, METHOD_REGISTRY[m].signed, m);
   }
 });
 

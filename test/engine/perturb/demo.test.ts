@@ -11,7 +11,7 @@ import { demoModel, redSquare, request } from './helpers.ts';
 
 const sessions = new SessionCache();
 after(() => sessions.close());
-const ex = createPerturbExplainers(sessions);
+const ex = createPerturbExplainers({ sessions });
 const SQ = { x: 40, y: 40, size: 40 };
 const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };
 const SLIC_OWN = { algorithm: 'SLIC', nSegments: 25, compactness: 10, sigma: 1 };

@@ -9,7 +9,7 @@ import { floatModelPath, imagesDir, int8ModelPath, request, sharedModel } from '
 
 const sessions = new SessionCache();
 after(() => sessions.close());
-const ex = createPerturbExplainers(sessions);
+const ex = createPerturbExplainers({ sessions });
 const imageFile = path.join(imagesDir, 'cabbage.jpg');
 
 for (const [name, file, quantized] of [

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cosineDistanceToOnes, fitLime, limeMasks } from '../../../src/engine/perturb/lime.ts';
-import { explainLime } from '../../../src/engine/perturb/index.ts';
+import { perturbExplainer } from '../../../src/engine/perturb/index.ts';
+import { SessionCache } from '../../../src/engine/session.ts';
 import { DEFAULTS } from '../../../src/engine/methods.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
 import { segment } from '../../../src/engine/segment/index.ts';
@@ -90,7 +91,7 @@ test('the whole engine from the photo file, seed 0: lime\'s weights, intercept a
   const p = limePhotos().find((x) => x.stem === 'bittern')!;
   const model = await sharedModel(floatModelPath, false);
   const req = request(model, fs.readFileSync(p.file), 'LIME', { target: { kind: 'TOP', k: 1 }, lime: { batchSize: 50 } }, 0);
-  const r = await explainLime(req, {});
+  const r = await perturbExplainer({ sessions: new SessionCache() }, 'LIME')(req, {});
   const [a] = r.attributions;
   assert.equal(a.classIndex, p.lime.label);
   const ours = r.segments!.weights[0].values;
