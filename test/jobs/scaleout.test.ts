@@ -10,7 +10,7 @@ import { POSTGRES_SKIP_MESSAGE, withPostgres, type TestPostgres } from '../suppo
 import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.js';
 import { startS3, type TestS3 } from '../support/s3.js';
 import { tmpDir } from '../support/tmp.js';
-import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { CREATE_STUDY, REQUEST_EXPLANATION, STUDY_FIELDS } from '../api/operations.js';
 import { gqlAt, watch, waitUntil, wsClient } from './support.js';
 
 describe('scale-out on Redis and PostgreSQL', () => {
@@ -30,7 +30,7 @@ describe('scale-out on Redis and PostgreSQL', () => {
     redis = await startRedis();
     if (!redis) return void (skip = REDIS_SKIP);
     s3 = await startS3();
-    const env = { DATABASE_URL: pg.url, REDIS_URL: redis.url, ...s3.env('scale'), XAI_JOB_LOCK_MS: '2000', XAI_JOB_CONCURRENCY: '1' };
+    const env = { DATABASE_URL: pg.url, REDIS_URL: redis.url, ...s3.env('scale'), XAI_JOB_LOCK_MS: '2000', XAI_JOB_CONCURRENCY: '1', XAI_STUDY_WINDOW: '2' };
     const machine = () => ({ XAI_DATA_DIR: tmpDir('xai-machine-') });
     api = spawnScript('src/main.ts', { ...env, ...machine(), PORT: '0' });
     url = (await api.waitFor(/listening on (http:\/\/[^\s]+)\/graphql/))[1];
@@ -91,5 +91,33 @@ describe('scale-out on Redis and PostgreSQL', () => {
       return e.status === 'SUCCEEDED' && e;
     }, 60_000);
     assert.equal(done.status, 'SUCCEEDED');
+  });
+
+  test('a study runs unchanged on the workers: they queue its next cells, the API node streams its progress', async (t) => {
+    if (skip) return t.skip(skip);
+    const d = await gqlAt(url, `{ images(first: 3, filter: { format: "png" }) { edges { node { id } } } }`);
+    const images = d.images.edges.map((e: any) => e.node.id);
+    const methods = [{ method: 'LIME', parameters: { lime: { numSamples: 120, batchSize: 20 } } }, { method: 'GRAD_CAM' }];
+    const s = (await gqlAt(url, CREATE_STUDY, { input: { name: 'scale-out study', seed: 8, images, models: [model], methods } })).createStudy.data;
+    assert.equal(s.cells.length, 6);
+    assert.ok(s.cells.filter((c: any) => c.state !== 'PENDING').length <= 3, 'a window (plus the CAM cell of the same image) is queued');
+    const client = wsClient(url);
+    try {
+      const events = await new Promise<any[]>((resolve, reject) => {
+        const seen: any[] = [];
+        const timer = setTimeout(() => reject(new Error(`not finished: ${JSON.stringify(seen.at(-1)?.progress)}`)), 240_000);
+        client.subscribe(
+          { query: `subscription($id: ID!) { studyUpdated(id: $id) { ${STUDY_FIELDS} } }`, variables: { id: s.id } },
+          { next: (v: any) => seen.push(v.data.studyUpdated), error: reject, complete: () => (clearTimeout(timer), resolve(seen)) },
+        );
+      });
+      const last = events.at(-1);
+      assert.equal(last.state, 'SUCCEEDED');
+      assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
+      assert.equal(new Set(last.cells.map((c: any) => c.explanation.id)).size, 6);
+      assert.ok(events.length >= 3, 'progress crossed Redis from the workers to the API node');
+    } finally {
+      await client.dispose();
+    }
   });
 });
