@@ -7,6 +7,7 @@ import type { App } from '../app.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 import type { JobQueue } from '../job-queue.js';
 import { claimDelivered, markCancelled } from '../services/explanation-states.js';
+import { claimGroup } from '../services/cam-groups.js';
 import { WorkerPool } from './pool.js';
 import { runClaimedJob } from './runner.js';
 
@@ -70,7 +71,7 @@ export async function startBullWorker(app: App, connection: Redis, opts: BullWor
       if (!row) return;
       claimed.add(row.id);
       try {
-        await runClaimedJob(app, pool, row, opts.progressIntervalMs ?? 100);
+        await runClaimedJob(app, pool, await claimGroup(app, row), opts.progressIntervalMs ?? 100);
       } finally {
         claimed.delete(row.id);
       }

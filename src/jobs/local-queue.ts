@@ -4,6 +4,7 @@ import type { App } from '../app.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 import { claimNext, markCancelled, recoverInterrupted } from '../services/explanation-states.js';
 import { resumeStudies } from '../services/study-progress.js';
+import { claimGroup } from '../services/cam-groups.js';
 import { WorkerPool } from './pool.js';
 import { runClaimedJob } from './runner.js';
 import type { JobQueue } from '../job-queue.js';
@@ -74,8 +75,10 @@ export class LocalJobQueue implements JobQueue {
         while (!this.closing && this.claimed.size < this.pool.size) {
           const job = await claimNext(this.app);
           if (!job) break;
+          // Before the next claim, so the CAM variants waiting with it join its job.
+          const members = await claimGroup(this.app, job);
           this.claimed.add(job.id);
-          const run = this.run(job).finally(() => {
+          const run = this.run(members).finally(() => {
             this.claimed.delete(job.id);
             this.inFlight.delete(run);
             this.pump();
@@ -88,7 +91,7 @@ export class LocalJobQueue implements JobQueue {
       .finally(() => (this.pumping = null));
   }
 
-  private run(job: Explanation): Promise<void> {
-    return runClaimedJob(this.app, this.pool, job, this.progressIntervalMs);
+  private run(members: Explanation[]): Promise<void> {
+    return runClaimedJob(this.app, this.pool, members, this.progressIntervalMs);
   }
 }

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ExplanationOutput } from '../engine/explain/run.js';
 import type { ExplainRequest } from '../engine/explain/types.js';
+import type { Method } from '../engine/methods.js';
 import type { Progress } from '../engine/types.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -20,7 +21,7 @@ interface Slot {
   ready: boolean;
   dead?: boolean;
   jobId: string | null;
-  settle?: { resolve: (o: ExplanationOutput) => void; reject: (e: JobFailure) => void; onProgress: (p: Progress) => void };
+  settle?: { resolve: (o: ExplanationOutput[]) => void; reject: (e: JobFailure) => void; onProgress: (p: Progress) => void };
 }
 
 const ENTRY = new URL('./worker-entry.mjs', import.meta.url);
@@ -38,7 +39,8 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
 
-  run(jobId: string, request: ExplainRequest, onProgress: (p: Progress) => void): Promise<ExplanationOutput> {
+  /** Runs the request's method, or (`methods`) several CAM methods of one request together. */
+  run(jobId: string, request: ExplainRequest, onProgress: (p: Progress) => void, methods: Method[] = [request.method]): Promise<ExplanationOutput[]> {
     if (this.broken) return Promise.reject(new JobFailure('ENGINE_UNAVAILABLE', this.broken));
     if (this.cancelledEarly.delete(jobId)) return Promise.reject(new JobFailure('ABORTED', 'cancelled before it started'));
     const slot = this.slots.find((s) => s.jobId === null);
@@ -46,7 +48,7 @@ export class WorkerPool {
     slot.jobId = jobId;
     return new Promise((resolve, reject) => {
       slot.settle = { resolve, reject, onProgress };
-      slot.worker.postMessage({ type: 'run', jobId, request } satisfies ToWorker);
+      slot.worker.postMessage({ type: 'run', jobId, request, methods } satisfies ToWorker);
     });
   }
 
@@ -89,7 +91,7 @@ export class WorkerPool {
       const settle = slot.settle;
       slot.jobId = null;
       slot.settle = undefined;
-      if (m.type === 'done') settle.resolve(m.output);
+      if (m.type === 'done') settle.resolve(m.outputs);
       else settle.reject(new JobFailure(m.code, m.message));
     });
     slot.worker.on('error', (e) => this.replace(slot, e));

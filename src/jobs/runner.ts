@@ -5,7 +5,8 @@ import { AppError } from '../errors.js';
 import type { Progress } from '../engine/types.js';
 import type { Explanation } from '../generated/sqlite/client.js';
 import { buildExplainRequest } from '../services/explain-request.js';
-import { fail, markCancelled, reportProgress, requeueInterrupted, succeed } from '../services/explanation-states.js';
+import { fail, markCancelled, releaseGroupMember, reportProgress, requeueInterrupted, succeed } from '../services/explanation-states.js';
+import type { Method } from '../engine/methods.js';
 import { JobFailure, type WorkerPool } from './pool.js';
 import { throttle } from './throttle.js';
 
@@ -34,11 +35,13 @@ export function overallProgress() {
   };
 }
 
-export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation, progressIntervalMs: number): Promise<void> {
+/** Runs a claimed job: one explanation, or a group of CAM variants (claimGroup) led by the first. */
+export async function runClaimedJob(app: App, pool: WorkerPool, members: Explanation[], progressIntervalMs: number): Promise<void> {
+  const job = members[0];
   const overall = overallProgress();
-  const progress = throttle(progressIntervalMs, (p: Progress) => {
+  const progress = throttle(progressIntervalMs, async (p: Progress) => {
     const { fraction, isMainStage } = overall(p);
-    return reportProgress(app, job.id, fraction, p, job.startedAt, isMainStage);
+    for (const m of members) await reportProgress(app, m.id, fraction, p, m.startedAt, isMainStage);
   });
   // Every report's counts, written or not: the throttle may drop the last ones, the final state may not.
   let mainCounts: Progress | null = null;
@@ -47,19 +50,29 @@ export async function runClaimedJob(app: App, pool: WorkerPool, job: Explanation
     progress.push(p);
   };
   const started = Date.now();
-  console.log(`job ${job.id} ${job.method} started (attempt ${job.attempts}, pid ${process.pid})`);
+  const what = members.map((m) => m.method).join(' + ');
+  const others = members.length > 1 ? ` with ${members.slice(1).map((m) => m.id).join(', ')}` : '';
+  console.log(`job ${job.id} ${what} started (attempt ${job.attempts}, pid ${process.pid})${others}`);
   try {
     const request = await buildExplainRequest(app, job);
-    const output = await pool.run(job.id, request, onProgress);
+    const outputs = await pool.run(job.id, request, onProgress, members.map((m) => m.method as Method));
     await progress.flush();
-    await succeed(app, job.id, output, mainCounts);
+    for (const [k, m] of members.entries()) await succeed(app, m.id, outputs[k], mainCounts);
     console.log(`job ${job.id} succeeded in ${Date.now() - started} ms`);
   } catch (e) {
     await progress.flush();
-    if (e instanceof JobFailure && e.code === 'SHUTDOWN') await requeueInterrupted(app, job.id);
-    else if (e instanceof JobFailure && e.code === 'ABORTED') await markCancelled(app, job.id);
-    else if (e instanceof JobFailure) await fail(app, job.id, e.code, e.message);
-    else if (e instanceof AppError) await fail(app, job.id, e.code, e.message);
-    else await fail(app, job.id, 'INTERNAL', e instanceof Error ? e.message : String(e));
+    const [leader, ...rest] = members;
+    if (e instanceof JobFailure && e.code === 'SHUTDOWN') for (const m of members) await requeueInterrupted(app, m.id);
+    else if (e instanceof JobFailure && e.code === 'ABORTED') {
+      // The leader was cancelled; the others were not, so they go back to the queue.
+      await markCancelled(app, leader.id);
+      for (const m of rest) {
+        const row = await releaseGroupMember(app, m.id);
+        if (row) await app.jobs?.enqueued(row);
+      }
+    } else {
+      const [code, message] = e instanceof JobFailure || e instanceof AppError ? [e.code, e.message] : ['INTERNAL', e instanceof Error ? e.message : String(e)];
+      for (const m of members) await fail(app, m.id, code, message);
+    }
   }
 }

@@ -1,7 +1,10 @@
 // Engine worker thread: runs explanations off the main event loop so the API stays responsive.
 import { parentPort } from 'node:worker_threads';
 import { EngineError } from '../engine/errors.js';
-import { runExplanation } from '../engine/explain/run.js';
+import { runExplanation, runExplanationGroup } from '../engine/explain/run.js';
+import type { CamMethod } from '../engine/cam/index.js';
+import type { Method } from '../engine/methods.js';
+import type { Progress } from '../engine/types.js';
 import type { ExplainRequest } from '../engine/explain/types.js';
 import { explanationSessionOptions, SessionCache } from '../engine/session.js';
 import type { FromWorker, ToWorker } from './protocol.js';
@@ -24,17 +27,16 @@ port.on('message', (m: ToWorker) => {
   else if (m.type === 'shutdown') void shutdown();
   else {
     const abort = new AbortController();
-    running.set(m.jobId, { abort, finished: run(m.jobId, m.request, abort.signal) });
+    running.set(m.jobId, { abort, finished: run(m.jobId, m.request, m.methods, abort.signal) });
   }
 });
 
-async function run(jobId: string, request: ExplainRequest, signal: AbortSignal): Promise<void> {
+async function run(jobId: string, request: ExplainRequest, methods: Method[], signal: AbortSignal): Promise<void> {
   try {
-    const output = await runExplanation({ ...request, image: Buffer.from(request.image) }, { sessions }, {
-      signal,
-      onProgress: (progress) => send({ type: 'progress', jobId, progress }),
-    });
-    send({ type: 'done', jobId, output });
+    const req = { ...request, image: Buffer.from(request.image) };
+    const ctl = { signal, onProgress: (progress: Progress) => send({ type: 'progress', jobId, progress }) };
+    const outputs = methods.length === 1 ? [await runExplanation(req, { sessions }, ctl)] : await runExplanationGroup(req, methods as CamMethod[], { sessions }, ctl);
+    send({ type: 'done', jobId, outputs });
   } catch (e) {
     const code = signal.aborted ? (shuttingDown ? 'SHUTDOWN' : 'ABORTED') : e instanceof EngineError ? e.code : 'INTERNAL';
     const message = e instanceof Error ? e.message : String(e);

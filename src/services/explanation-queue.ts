@@ -33,7 +33,7 @@ export interface PreparedExplanation {
 }
 
 /** Canonical JSON (sorted keys) so equal parameters always hash equally. */
-function canonical(v: unknown): string {
+export function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
     return `{${Object.keys(v)

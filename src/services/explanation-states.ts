@@ -11,6 +11,9 @@ import { explanationChangedForStudies } from './study-progress.js';
 
 export { STATUSES, TERMINAL, type Status } from './statuses.js';
 
+/** Publishes the explanation's current state (to subscribers and to the studies that show it). */
+export const explanationChanged = (app: App, id: string) => publish(app, id);
+
 async function publish(app: App, id: string): Promise<Explanation | null> {
   const row = await app.prisma.explanation.findUnique({ where: { id } });
   if (row) {
@@ -44,8 +47,13 @@ export function claim(app: App, id: string): Promise<Explanation | null> {
 export async function claimDelivered(app: App, id: string, maxAttempts: number): Promise<Explanation | null> {
   const row = await app.prisma.explanation.findUnique({ where: { id } });
   if (!row || (row.status !== 'QUEUED' && row.status !== 'RUNNING')) return null;
+  // Running inside another explanation's job: that job's delivery (or re-delivery) runs it.
+  if (row.status === 'RUNNING' && row.groupLeaderId !== null && row.groupLeaderId !== id) return null;
   if (row.attempts >= maxAttempts) {
     await fail(app, id, 'ATTEMPTS_EXHAUSTED', `interrupted ${row.attempts} times (worker crashes)`);
+    for (const m of await app.prisma.explanation.findMany({ where: { groupLeaderId: id, status: 'RUNNING' }, select: { id: true } })) {
+      await fail(app, m.id, 'ATTEMPTS_EXHAUSTED', `its group's job was interrupted ${row.attempts} times (worker crashes)`);
+    }
     return null;
   }
   return start(app, { id, status: row.status, attempts: row.attempts });
@@ -55,7 +63,7 @@ export async function claimDelivered(app: App, id: string, maxAttempts: number):
 async function start(app: App, where: { id: string; status: string; attempts?: number }): Promise<Explanation | null> {
   const { count } = await app.prisma.explanation.updateMany({
     where,
-    data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
+    data: { status: 'RUNNING', groupLeaderId: null, startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
   });
   return count === 1 ? publish(app, where.id) : null;
 }
@@ -178,16 +186,25 @@ export async function markCancelled(app: App, id: string): Promise<Explanation |
 export async function requeue(app: App, id: string): Promise<Explanation | null> {
   const { count } = await app.prisma.explanation.updateMany({
     where: { id, status: { in: ['FAILED', 'CANCELLED'] } },
-    data: { status: 'QUEUED', queuedAt: new Date(), progress: 0, stage: null, errorCode: null, errorMessage: null, finishedAt: null, durationMs: null },
+    data: { status: 'QUEUED', groupLeaderId: null, queuedAt: new Date(), progress: 0, stage: null, errorCode: null, errorMessage: null, finishedAt: null, durationMs: null },
   });
   return count ? publish(app, id) : app.prisma.explanation.findUnique({ where: { id } });
+}
+
+/** A member of a group whose job stopped without it being cancelled: queued again, as a new delivery. */
+export async function releaseGroupMember(app: App, id: string): Promise<Explanation | null> {
+  const { count } = await app.prisma.explanation.updateMany({
+    where: { id, status: 'RUNNING' },
+    data: { status: 'QUEUED', groupLeaderId: null, queuedAt: new Date(), stage: null, progress: 0, etaSeconds: null, attempts: { decrement: 1 } },
+  });
+  return count ? publish(app, id) : null;
 }
 
 /** A job stopped by an orderly shutdown goes back to the queue (attempts are kept). */
 export async function requeueInterrupted(app: App, id: string): Promise<void> {
   const { count } = await app.prisma.explanation.updateMany({
     where: { id, status: 'RUNNING' },
-    data: { status: 'QUEUED', stage: 'requeued at shutdown', progress: 0, etaSeconds: null },
+    data: { status: 'QUEUED', groupLeaderId: null, stage: 'requeued at shutdown', progress: 0, etaSeconds: null },
   });
   if (count) await publish(app, id);
 }
@@ -203,7 +220,7 @@ export async function recoverInterrupted(app: App, maxAttempts: number): Promise
   });
   const requeued = await app.prisma.explanation.updateMany({
     where: { status: 'RUNNING' },
-    data: { status: 'QUEUED', stage: 'requeued after restart', progress: 0, etaSeconds: null },
+    data: { status: 'QUEUED', groupLeaderId: null, stage: 'requeued after restart', progress: 0, etaSeconds: null },
   });
   return { requeued: requeued.count, failed: failed.count };
 }

@@ -102,6 +102,32 @@ describe('studies', () => {
     assert.equal((await study(s.id)).state, 'SUCCEEDED');
   });
 
+  test('the CAM cells of one image and model run as one job, each result the same as its method run alone', async () => {
+    const cams = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM'];
+    const s = (await create({ name: 'cam group', seed: 21, images: [images[1]], methods: [...cams.map((method) => ({ method })), { method: 'EIGEN_CAM' }] })).data;
+    assert.ok(s.cells.every((c: any) => c.state !== 'PENDING'), 'the CAM cells of one image and model are queued together, beyond the window');
+    const done = await waitUntil(async () => {
+      const x = await study(s.id);
+      return x.state === 'SUCCEEDED' && x;
+    }, 120_000);
+    const results = await Promise.all(
+      done.cells.map(async (c: any) => (await svc.gql(`query($id: ID!) { explanation(id: $id) { method result artifacts { name url } } }`, { id: c.explanation.id })).data.explanation),
+    );
+    for (const r of results) assert.deepEqual([...r.result.sharedWith].sort(), [...cams, 'EIGEN_CAM'].sort(), `${r.method} was computed in the group's one pass`);
+    // Alone (force: a new run), Grad-CAM++ gives the same files.
+    const alone = await svc.gql(REQUEST_EXPLANATION, { input: { image: images[1], model, method: 'GRAD_CAM_PLUS_PLUS', seed: 21, force: true } });
+    const id = alone.data.requestExplanation.data.id;
+    const single = await waitUntil(async () => {
+      const e = (await svc.gql(`query($id: ID!) { explanation(id: $id) { status result artifacts { name url } } }`, { id })).data.explanation;
+      return e.status === 'SUCCEEDED' && e;
+    }, 60_000);
+    assert.equal(single.result.sharedWith, undefined);
+    const grouped = results.find((r: any) => r.method === 'GRAD_CAM_PLUS_PLUS');
+    const bytes = async (url: string) => Buffer.from(await (await fetch(svc.url + url)).arrayBuffer());
+    assert.deepEqual(grouped.artifacts.map((a: any) => a.name), single.artifacts.map((a: any) => a.name));
+    for (const [k, a] of grouped.artifacts.entries()) assert.ok((await bytes(a.url)).equals(await bytes(single.artifacts[k].url)), a.name);
+  });
+
   test('bad input refuses the whole study with a typed error and stores nothing', async () => {
     const before = await svc.app.prisma.study.count();
     const cases: [Record<string, unknown>, string][] = [

@@ -5,6 +5,7 @@ import type { RunControl } from '../types.ts';
 import { evaluateExplanation, type EvaluationOutput } from './evaluate.ts';
 import { explainerFor } from './index.ts';
 import type { EngineContext, ExplainRequest, ExplainResult } from './types.ts';
+import type { CamMethod } from '../cam/index.ts';
 
 export interface ExplanationOutput {
   summary: Record<string, unknown>;
@@ -27,7 +28,23 @@ export function captionOf(result: ExplainResult, labels: ExplainRequest['model']
 
 export async function runExplanation(req: ExplainRequest, ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput> {
   const explain = await explainerFor(req.method, ctx);
-  const result = await explain(req, ctl);
+  return finish(req, await explain(req, ctl), ctx, ctl);
+}
+
+/**
+ * Several CAM methods on one request (they differ only in the method): one decode, one forward and
+ * one backward pass (explainCamGroup), then each result evaluated and rendered as if run alone.
+ * Outputs are in `methods` order.
+ */
+export async function runExplanationGroup(req: ExplainRequest, methods: readonly CamMethod[], ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput[]> {
+  const { explainCamGroup } = await import('../cam/index.ts');
+  const results = await explainCamGroup(ctx, methods, req, ctl);
+  const outputs: ExplanationOutput[] = [];
+  for (const [k, result] of results.entries()) outputs.push(await finish({ ...req, method: methods[k] }, result, ctx, ctl));
+  return outputs;
+}
+
+async function finish(req: ExplainRequest, result: ExplainResult, ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput> {
   const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
   const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
   const evaluation = req.params.evaluation ? await evaluateExplanation(ctx, req, result, rgb, req.params.evaluation, ctl) : undefined;
