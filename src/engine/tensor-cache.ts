@@ -1,6 +1,6 @@
 // LRU of preprocessed input tensors. Images are immutable, so (image hash, input spec) fully determines
 // the tensor; repeated predictions and explanations skip decoding and resizing.
-import type { InputSpec } from './types.js';
+import type { InputSpec } from './types.ts';
 
 export function specKey(spec: InputSpec): string {
   return [

@@ -1,10 +1,11 @@
 // The structure as drawn from the code: no import circle between files or layers, and every layer
 // imports only the layers below it (scripts/imports.ts holds the rules; `npm run imports` prints them).
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { checkStructure, problems } from '../../scripts/imports.ts';
+import ts from 'typescript';
+import { checkStructure, importGraph, problems } from '../../scripts/imports.ts';
 import { repoRoot } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
 
@@ -44,4 +45,16 @@ test('src and client have no import circle and keep their layers', () => {
 test('the engine imports nothing of the service around it', () => {
   const r = checkStructure(repoRoot);
   assert.deepEqual([...(r.layerGraph.get('engine') ?? [])], []);
+});
+
+test("the engine's relative imports name their .ts files (one suffix convention)", () => {
+  const files = [...importGraph(repoRoot, ['src/engine']).keys()];
+  assert.ok(files.length > 50, `${files.length} engine files`);
+  const other = files.flatMap((f) =>
+    ts.preProcessFile(readFileSync(path.join(repoRoot, f), 'utf8'), true, true)
+      .importedFiles.map((r) => r.fileName)
+      .filter((s) => s.startsWith('.') && !s.endsWith('.ts'))
+      .map((s) => `${f}: ${s}`),
+  );
+  assert.deepEqual(other, []);
 });

@@ -6,7 +6,7 @@
 //
 // Maps are over the model input grid; a pixel's value is the sum over its three channels of the
 // per-element attribution (Saliency: the max over channels of |∂y/∂x|, Simonyan et al.).
-import { preprocess } from '../preprocess.js';
+import { preprocess } from '../preprocess.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, EngineContext, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
@@ -14,8 +14,8 @@ import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, ty
 import { mulberry32 } from '../random.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
-import { forwardSession, gradientRunner, modelFacts } from '../cam/model.ts';
-import { attributionRecord, batchDims, checkClasses, floatData, loadImage, probabilitiesOf, resolveClasses, runRows, seedOf, type ImageInput } from '../cam/shared.ts';
+import { gradientRunner, modelFacts } from '../cam/model.ts';
+import { attributionRecord, batchDims, floatData, forwardSession, loadImage, normalizeFloatInto, probabilitiesOf, resolveTargets, runRows, seedOf, type ImageInput } from '../explain/toolkit.ts';
 
 export type GradientMethod = MethodOf<'GRADIENT'>;
 
@@ -94,21 +94,10 @@ function gaussian(rand: () => number): () => number {
   };
 }
 
-/** Float RGB (HWC, 0..255) → normalized tensor in the spec's layout (no uint8 rounding). */
+/** Float RGB (HWC, 0..255) → a new normalized tensor in the spec's layout (no uint8 rounding). */
 function normalizeFloat(rgb: ArrayLike<number>, spec: InputSpec): Float32Array {
-  const n = spec.width * spec.height;
-  const out = new Float32Array(3 * n);
-  const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  for (let k = 0; k < 3; k++) {
-    const c = src[k];
-    const a = spec.scale / spec.std[c];
-    const b = spec.mean[c] / spec.std[c];
-    for (let i = 0; i < n; i++) {
-      const v = rgb[i * 3 + c] * a - b;
-      if (spec.layout === 'NCHW') out[k * n + i] = v;
-      else out[i * 3 + k] = v;
-    }
-  }
+  const out = new Float32Array(3 * spec.width * spec.height);
+  normalizeFloatInto(rgb, spec, out, 0);
   return out;
 }
 
@@ -189,7 +178,7 @@ export async function explainGradient(
     for (const b of baselines) if (b.length !== per) throw new EngineError('INVALID_ARGUMENT', `a baseline has ${b.length} values, the model input needs ${per}`);
   }
   // One forward run: the prediction (for TOP-k and probabilities) and the baselines' outputs.
-  const fwd = await forwardSession(ctx, model);
+  const fwd = await forwardSession(ctx.sessions, model);
   const fwdRows = 1 + baselines.length;
   const fwdIn = new Float32Array(fwdRows * per);
   fwdIn.set(img.input);
@@ -198,7 +187,7 @@ export async function explainGradient(
   const C = fwdOut.length / fwdRows;
   const logitsX = fwdOut.subarray(0, C);
   const probs = probabilitiesOf(logitsX, model);
-  const classes = req.params.target.kind === 'TOP' ? resolveClasses(req.params.target, probs) : checkClasses(req.params.target.classes, C);
+  const classes = resolveTargets(req.params.target, probs);
   const K = classes.length;
   const tPrep = performance.now();
 

@@ -18,19 +18,19 @@ import { checkRunsOn, DEFAULTS, METHOD_REGISTRY, methodInfo, type CamParams, typ
 import { isGradientFormula, type GradientFormula } from './formula.ts';
 import type { RunControl } from '../types.ts';
 import { firstComponentProjection, flipMapInPlace, minMaxInPlace, reluInPlace, resizeBilinear } from './maps.ts';
-import { activationModel, forwardSession, gradientRunner, modelFacts, resolveLayer, tailRunner } from './model.ts';
+import { activationModel, gradientRunner, modelFacts, resolveLayer, tailRunner } from './model.ts';
 import {
   attributionRecord,
-  checkClasses,
   fixedBatch,
   flipImage,
   floatData,
   loadImage,
   probabilitiesOf,
-  resolveClasses,
+  forwardSession,
+  resolveTargets,
   runRows,
   type ImageInput,
-} from './shared.ts';
+} from '../explain/toolkit.ts';
 
 export type CamMethod = MethodOf<'CAM'>;
 
@@ -238,7 +238,7 @@ async function gradientCam(
   const first = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(first.logits[id], model);
-  const classes = resolveClasses(req.params.target, probs);
+  const classes = resolveTargets(req.params.target, probs);
   const tail = await tailRunner(ctx, model, layer, facts, [1, first.K, first.h, first.w]);
   const runner = tail ?? (await gradientRunner(ctx, model, layer, facts));
   throwIfAborted(ctl.signal);
@@ -368,7 +368,7 @@ async function eigenCam(req: ExplainRequest, img: ImageInput, p: CamParams, augs
   const { acts, logits, K, h, w, activationName } = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(logits[id], req.model);
-  const classes = resolveClasses(req.params.target, probs);
+  const classes = resolveTargets(req.params.target, probs);
   const { width: W, height: H } = img;
   // Eigen-CAM does not depend on the class: one map, shared by every requested class.
   const sum = new Float32Array(W * H);
@@ -433,8 +433,8 @@ async function scoreCam(
   const { acts, logits, K, h, w, activationName } = await activations(layer);
   const id = identityIndex(augs);
   const probs = probabilitiesOf(logits[id], model);
-  const classes = resolveClasses(req.params.target, probs);
-  const fwd = await forwardSession(ctx, model);
+  const classes = resolveTargets(req.params.target, probs);
+  const fwd = await forwardSession(ctx.sessions, model);
   const fixed = fixedBatch(fwd, facts.inputName);
   const B = rowsPerRun(p.batchSize, fixed);
   const { width: W, height: H, per, spec } = img;

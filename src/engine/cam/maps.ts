@@ -2,8 +2,8 @@
 // resizing (OpenCV's INTER_LINEAR and torch's align_corners=True variants), min-max scaling,
 // horizontal flips and the first principal component projection of pytorch-grad-cam's
 // get_2d_projection.
-import { jacobiEigen } from '../linalg.js';
-import { gesddSign } from './lapack-sign.js';
+import { jacobiEigen } from '../linalg.ts';
+import { gesddSign } from './lapack-sign.ts';
 
 /** Per-output-index source taps of a 1-D linear resize: out[i] = in[i0]·(1−f) + in[i1]·f. */
 interface Taps {

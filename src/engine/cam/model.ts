@@ -266,11 +266,6 @@ async function resolveActivationName(model: ModelHandle, layer: string): Promise
   return deq ? deq.output[0] : `${layer}__xai_dequantized`;
 }
 
-/** The plain forward session (shared with prediction and the perturbation explainers). */
-export function forwardSession(ctx: EngineContext, model: ModelHandle): Promise<Session> {
-  return ctx.sessions.get(model.key, () => model.path);
-}
-
 /**
  * The part of the graph from `layer` to the class output, with `layer` as its only input — when
  * it is self-contained (every node downstream of the layer reads only the layer's descendants and

@@ -1,13 +1,13 @@
 // Faithfulness and sanity metrics of one explanation, computed in the same run as the maps (the
 // session is warm and the maps are in memory): deletion/insertion curves for every explained class,
 // and optionally the model-parameter randomization check.
-import { EngineError } from '../errors.js';
-import type { EvaluationParams, FaithfulnessParams, RandomizationParams } from '../methods.js';
-import { checkFaithfulness, deletionInsertion, type ClassCurves } from '../metrics/faithfulness.js';
-import { checkRandomization, randomizationCheck, type RandomizationResult } from '../metrics/randomization.js';
-import type { RunControl } from '../types.js';
+import { EngineError } from '../errors.ts';
+import type { EvaluationParams, FaithfulnessParams, RandomizationParams } from '../methods.ts';
+import { checkFaithfulness, deletionInsertion, type ClassCurves } from '../metrics/faithfulness.ts';
+import { checkRandomization, randomizationCheck, type RandomizationResult } from '../metrics/randomization.ts';
+import type { RunControl } from '../types.ts';
 import type { EngineContext } from './types.ts';
-import type { ExplainRequest, ExplainResult } from './types.js';
+import type { ExplainRequest, ExplainResult } from './types.ts';
 
 export interface EvaluationOutput {
   faithfulness?: { params: FaithfulnessParams; curves: ClassCurves[] };

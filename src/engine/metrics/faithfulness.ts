@@ -10,8 +10,8 @@
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import { FAITHFULNESS_FILLS, type FaithfulnessParams } from '../methods.ts';
-import { normalizeFloatInto } from '../perturb/prepare.ts';
-import { BatchRunner, chooseBatch, modelFileSize, sessionFor } from '../perturb/runner.ts';
+import { forwardSession, normalizeFloatInto } from '../explain/toolkit.ts';
+import { BatchRunner, chooseBatch, modelFileSize } from '../perturb/runner.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
@@ -92,7 +92,7 @@ export async function deletionInsertion(sessions: SessionCache, input: Faithfuln
   if (rgb.length !== 3 * P) invalid(`expected the ${spec.width}×${spec.height} crop as ${3 * P} RGB bytes, got ${rgb.length}`);
   for (const m of maps) if (m.map.length !== P) invalid(`the map of class ${m.classIndex} has ${m.map.length} values, the model input ${P}`);
   throwIfAborted(ctl.signal);
-  const session = await sessionFor(sessions, model);
+  const session = await forwardSession(sessions, model);
   const plan = chooseBatch(session, model, params.batchSize, modelFileSize(model.path));
   const original = new Float32Array(3 * P);
   normalizeInto(rgb, spec, original, 0);

@@ -2,7 +2,7 @@
 // Ridge(fit_intercept=True).fit(X, y, sample_weight) computes it, its weighted R² score, LIME's
 // feature selections and a LARS lasso path (sklearn.linear_model.lars_path(method='lasso')).
 // Matrices are row-major Float64Arrays.
-import { jacobiEigen } from '../linalg.js';
+import { jacobiEigen } from '../linalg.ts';
 
 /** Solves A x = b for symmetric positive (semi)definite A (n×n) by Cholesky; null when not positive definite. */
 export function choleskySolve(A: Float64Array, b: Float64Array, n: number): Float64Array | null {

@@ -14,7 +14,8 @@ import { mulberry32 } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { boxBlur, inpaintTelea } from './image-ops.ts';
-import { attribution, normalizeFloatInto, prepare, type Prepared } from './prepare.ts';
+import { normalizeFloatInto } from '../explain/toolkit.ts';
+import { attribution, prepare, type Prepared } from './prepare.ts';
 
 /** A node of the image partition tree: the box [x0,x1)×[y0,y1)×[z0,z1) (x = rows, y = columns, z = channels). */
 export interface PartitionNode {

@@ -2,14 +2,14 @@
 // normalized tensor, the unmodified prediction and the classes to explain.
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, ExplainRequest } from '../explain/types.ts';
-import type { HideColor, Segmentation, Target } from '../methods.ts';
+import type { HideColor, Segmentation } from '../methods.ts';
 import { segment, type Segments } from '../segment/index.ts';
 import { normalizeInto, toRgbRaw, type RgbImage } from '../preprocess.ts';
-import { topK } from '../predict.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
-import { BatchRunner, chooseBatch, modelFileSize, sessionFor } from './runner.ts';
+import { forwardSession, resolveTargets } from '../explain/toolkit.ts';
+import { BatchRunner, chooseBatch, modelFileSize } from './runner.ts';
 
 export interface Prepared {
   runner: BatchRunner;
@@ -27,22 +27,9 @@ export interface Prepared {
   seed: number;
 }
 
-export function resolveTargets(target: Target, probs: ArrayLike<number>): number[] {
-  if (target.kind === 'TOP') {
-    const k = Math.min(Math.max(1, target.k), probs.length);
-    return topK(probs, k);
-  }
-  for (const c of target.classes) {
-    if (!Number.isInteger(c) || c < 0 || c >= probs.length) {
-      throw new EngineError('INVALID_ARGUMENT', `target class ${c} is outside 0..${probs.length - 1}`);
-    }
-  }
-  return [...new Set(target.classes)];
-}
-
 export async function prepare(req: ExplainRequest, sessions: SessionCache, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
   throwIfAborted(ctl.signal);
-  const session = await sessionFor(sessions, req.model);
+  const session = await forwardSession(sessions, req.model);
   const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
   const spec = req.model.spec;
   const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
@@ -76,24 +63,6 @@ export function segmentForPerturbation(
   const hidden = new Float32Array(prep.original.length);
   normalizeInto(hiddenImage(prep.rgb, seg.labels, seg.count, prep.width, prep.height, hide), prep.spec, hidden, 0);
   return { seg, segmentMs, composer: new SegmentComposer(seg.labels, prep.original, hidden, prep.spec.layout) };
-}
-
-/** Normalizes float RGB values (0..255, HWC) into the model's layout: preprocess without the uint8 rounding. */
-
-export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, target: Float32Array, offset = 0): void {
-  const n = spec.width * spec.height;
-  const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  for (let k = 0; k < 3; k++) {
-    const c = src[k];
-    const a = spec.scale / spec.std[c];
-    const b = spec.mean[c] / spec.std[c];
-    if (spec.layout === 'NCHW') {
-      const o = offset + k * n;
-      for (let i = 0; i < n; i++) target[o + i] = rgb[i * 3 + c] * a - b;
-    } else {
-      for (let i = 0; i < n; i++) target[offset + i * 3 + k] = rgb[i * 3 + c] * a - b;
-    }
-  }
 }
 
 /**

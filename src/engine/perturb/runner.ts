@@ -9,8 +9,9 @@ import fs from 'node:fs';
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { softmax } from '../predict.ts';
+import { fixedBatch } from '../explain/toolkit.ts';
 import type { ModelHandle } from '../explain/types.ts';
-import type { Session, SessionCache } from '../session.ts';
+import type { Session } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 
 export interface BatchPlan {
@@ -29,17 +30,6 @@ export function modelFileSize(path: string): number | null {
   }
 }
 
-/** Session for a model handle from a cache (keyed by the model's hash). */
-export function sessionFor(sessions: SessionCache, model: ModelHandle): Promise<Session> {
-  return sessions.get(model.key, () => model.path);
-}
-
-function fixedBatchDim(session: Session, spec: InputSpec): number | null {
-  const m = session.inputMetadata.find((x) => x.name === spec.inputName);
-  const d = m?.isTensor ? m.shape[0] : undefined;
-  return typeof d === 'number' && d > 0 ? d : null;
-}
-
 /**
  * Batch size for perturbation runs. `requested` is the caller's wish (the references batch only to
  * bound memory, so a larger batch never changes the result); we raise small requests to what keeps
@@ -48,7 +38,7 @@ function fixedBatchDim(session: Session, spec: InputSpec): number | null {
  * per image at 224²).
  */
 export function chooseBatch(session: Session, model: ModelHandle, requested: number, modelBytes: number | null): BatchPlan {
-  const fixed = fixedBatchDim(session, model.spec);
+  const fixed = fixedBatch(session, model.spec.inputName);
   if (fixed !== null) return { size: fixed, fixed };
   const pixels = model.spec.width * model.spec.height;
   const scale = pixels / (224 * 224);

@@ -1,12 +1,13 @@
-// Request plumbing shared by the CAM and input-gradient explainers: the model's view of the image,
-// class selection, probabilities, batched forward passes and attribution records.
+// The explainer toolkit: request plumbing shared by the CAM, input-gradient and perturbation
+// explainers — the forward session, batch facts, the model's view of the image, normalization,
+// target resolution, probabilities, batched forward passes and attribution records.
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { Attribution, ExplainRequest, ModelHandle } from '../explain/types.ts';
+import type { Attribution, ExplainRequest, ModelHandle } from './types.ts';
 import type { Target } from '../methods.ts';
 import { softmax, topK } from '../predict.ts';
 import { normalizeInto, toRgbRaw, type CropGeometry } from '../preprocess.ts';
-import type { Session } from '../session.ts';
+import type { Session, SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 
 export interface ImageInput {
@@ -44,18 +45,37 @@ export function probabilitiesOf(row: ArrayLike<number>, model: ModelHandle): Flo
   return model.outputKind === 'LOGITS' ? softmax(row) : Float64Array.from(row as ArrayLike<number>);
 }
 
-export function resolveClasses(target: Target, probs: ArrayLike<number>): number[] {
+/** The classes to explain: the top k of `probs`, or the requested ones checked against the class count. */
+export function resolveTargets(target: Target, probs: ArrayLike<number>): number[] {
   if (target.kind === 'TOP') return topK(probs, Math.min(Math.max(1, target.k), probs.length));
-  return checkClasses(target.classes, probs.length);
-}
-
-export function checkClasses(classes: readonly number[], numClasses: number): number[] {
-  for (const c of classes) {
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
-      throw new EngineError('INVALID_ARGUMENT', `target class ${c} is outside 0..${numClasses - 1}`);
+  for (const c of target.classes) {
+    if (!Number.isInteger(c) || c < 0 || c >= probs.length) {
+      throw new EngineError('INVALID_ARGUMENT', `target class ${c} is outside 0..${probs.length - 1}`);
     }
   }
-  return [...new Set(classes)];
+  return [...new Set(target.classes)];
+}
+
+/** The plain forward session of a model (shared by prediction and every explainer), keyed by its hash. */
+export function forwardSession(sessions: SessionCache, model: ModelHandle): Promise<Session> {
+  return sessions.get(model.key, () => model.path);
+}
+
+/** Float RGB values (0..255, HWC) normalized into the model's layout: normalizeInto without the uint8 rounding. */
+export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, target: Float32Array, offset = 0): void {
+  const n = spec.width * spec.height;
+  const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  for (let k = 0; k < 3; k++) {
+    const c = src[k];
+    const a = spec.scale / spec.std[c];
+    const b = spec.mean[c] / spec.std[c];
+    if (spec.layout === 'NCHW') {
+      const o = offset + k * n;
+      for (let i = 0; i < n; i++) target[o + i] = rgb[i * 3 + c] * a - b;
+    } else {
+      for (let i = 0; i < n; i++) target[offset + i * 3 + k] = rgb[i * 3 + c] * a - b;
+    }
+  }
 }
 
 /** Fixed batch dimension of a session's image input (rows must be padded to it), else null. */
