@@ -2,7 +2,7 @@
 // for the method names and the `K=V` parameter syntax they share with `npm run explain`).
 import { parseArgs } from 'node:util';
 import type { ExplanationMethod } from '../sdk/index.ts';
-import { commonOf, int, parseMethod, parseParams, UsageError, type Common } from './args.ts';
+import { commonOf, int, parseMethod, parseParams, parseValue, UsageError, type Common } from './args.ts';
 
 export const STUDY_USAGE = `usage:
   npm run study -- --name NAME --images DIR --models A[,B…] --methods M[,M…] [options]
@@ -18,7 +18,9 @@ export const STUDY_USAGE = `usage:
                           GRAD_CAM,LIME:numFeatures=5,LIME:numFeatures=10,PARTITION_SHAP:maxEvals=500
                         method names as in npm run explain (grad-cam, lime, …); K=V as its --param
                         (the method's family by default; V is JSON when it parses); label=TEXT names
-                        the column in the report; the same method may appear with different parameters
+                        the column in the report; faithfulness=true (or faithfulness.steps=10,
+                        faithfulness.fill=BLACK) asks for deletion/insertion curves of its cells;
+                        the same method may appear with different parameters
   --seed N              the study's seed (default: the service's)
   --out DIR             where the report goes (default ./xai-studies/<study id>/)
   --no-cancel-on-interrupt   leave the study running on Ctrl-C (default: Ctrl-C cancels it)
@@ -32,6 +34,29 @@ export interface MethodSpec {
   method: ExplanationMethod;
   parameters: Record<string, Record<string, unknown>>;
   label?: string;
+  /** EvaluationInput: faithfulness curves, the randomization check. */
+  evaluation?: Record<string, Record<string, unknown>>;
+}
+
+const EVALUATIONS = new Set(['faithfulness', 'randomization']);
+
+/** `faithfulness=true`, `faithfulness.steps=10`, `randomization.layers=2` into `{ faithfulness: {…}, … }`. */
+function parseEvaluation(items: string[]): Record<string, Record<string, unknown>> | undefined {
+  if (!items.length) return undefined;
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const item of items) {
+    const eq = item.indexOf('=');
+    const [kind, ...path] = item.slice(0, eq).split('.');
+    const block = (out[kind] ??= {});
+    if (!path.length) {
+      if (item.slice(eq + 1) !== 'true') throw new UsageError(`--methods: ${kind}= takes true (or set a field: ${kind}.steps=10)`);
+      continue;
+    }
+    let o = block;
+    for (const k of path.slice(0, -1)) o = (o[k] ??= {}) as Record<string, unknown>;
+    o[path[path.length - 1]] = parseValue(item.slice(eq + 1));
+  }
+  return out;
 }
 
 export interface ModelRef {
@@ -86,11 +111,13 @@ export function parseMethodSpec(spec: string): MethodSpec {
   if (labels.length > 1) throw new UsageError(`--methods "${spec}": one label=… per method`);
   const label = labels[0]?.slice('label='.length).trim();
   if (labels.length && !label) throw new UsageError(`--methods "${spec}": label= needs a text`);
+  const isEvaluation = (i: string) => EVALUATIONS.has(i.split(/[.=]/)[0]);
   const parameters = parseParams(
-    items.filter((i) => !/^label=/.test(i)),
+    items.filter((i) => !/^label=/.test(i) && !isEvaluation(i)),
     method,
   );
-  return { method, parameters, ...(label ? { label } : {}) };
+  const evaluation = parseEvaluation(items.filter(isEvaluation));
+  return { method, parameters, ...(label ? { label } : {}), ...(evaluation ? { evaluation } : {}) };
 }
 
 /** A stable text of a method and its parameters (object keys sorted), to find the same one listed twice. */
@@ -103,7 +130,7 @@ function specKey(m: MethodSpec): string {
             .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
         )
       : v;
-  return `${m.method} ${JSON.stringify(sorted(m.parameters))}`;
+  return `${m.method} ${JSON.stringify(sorted(m.parameters))} ${JSON.stringify(sorted(m.evaluation ?? {}))}`;
 }
 
 export function parseMethodList(lists: string[]): MethodSpec[] {

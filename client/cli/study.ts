@@ -8,6 +8,7 @@ import { UsageError } from './args.ts';
 import { cliMain, err, EXIT, findModel, interruptHandler, localId, out, runIfEntry, upload, userPath } from './common.ts';
 import { createProgress } from './progress.ts';
 import { writeStudyResults } from './study-output.ts';
+import { writeReport } from './study-report.ts';
 import { parseStudyCommand, STUDY_USAGE, type StudyCommand } from './study-args.ts';
 
 const IMAGE_FILE = /\.(jpe?g|png|webp|gif|tiff?|bmp)$/i;
@@ -50,7 +51,7 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
     seed: cmd.seed,
     images: images.map((i) => i.image.id),
     models: models.map((m) => m.id),
-    methods: cmd.methods.map((m) => ({ method: m.method, parameters: m.parameters as never, label: m.label })),
+    methods: cmd.methods.map((m) => ({ method: m.method, parameters: m.parameters as never, label: m.label, evaluation: m.evaluation as never })),
     groundTruth: truth.length ? truth.map((i) => ({ image: i.image.id, synset: i.synset })) : undefined,
   });
   err(
@@ -72,7 +73,10 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
   const written = await writeStudyResults(xai, final.id, dir);
   const p = final.progress;
   out(`Study ${cmd.name}: ${final.state}, ${p.cellsDone}/${p.cellsTotal} cells done${p.cellsFailed ? `, ${p.cellsFailed} failed` : ''}`);
-  out(`Saved ${written.files} files to ${dir}`);
+  const report = await writeReport(xai, final.id, dir);
+  out(`Saved ${written.files + (report ? report.files.length + 1 : 0)} files to ${dir}`);
+  if (report) out(`Report: ${path.join(dir, 'report.html')} (report.zip, sha256 ${report.sha256.slice(0, 12)}…, ${report.files.length} files)`);
+  else out('Report: none (the service has no report archive for this study)');
   if (final.state === 'CANCELLED') {
     err(`study ${final.id} was cancelled${interrupt.cancelling() ? '' : ' (by someone else)'}`);
     return EXIT.JOB_FAILED;

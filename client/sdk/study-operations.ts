@@ -74,6 +74,11 @@ export const StudyExplanationsQuery = graphql(`
   }
 `);
 
+/** The report archive (ZIP) of a finished study; null before every cell has finished. */
+export const StudyReportQuery = graphql(`
+  query StudyReport($id: ID!) { study(id: $id) { id state report { url sha256 byteSize } } }
+`);
+
 export const StudiesQuery = graphql(
   `
   query Studies($first: Int, $after: String, $filter: StudyFilter) {

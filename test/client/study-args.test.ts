@@ -14,6 +14,13 @@ test('method specs: names as npm run explain, parameters after colons, the famil
   });
   assert.deepEqual(parseMethodSpec('partition-shap:masker={"kind":"BLUR","kernel":64}'), { method: 'PARTITION_SHAP', parameters: { partitionShap: { masker: { kind: 'BLUR', kernel: 64 } } } });
   assert.deepEqual(parseMethodSpec('grad-cam++:targetLayer=layer4'), { method: 'GRAD_CAM_PLUS_PLUS', parameters: { cam: { targetLayer: 'layer4' } } });
+  assert.deepEqual(parseMethodSpec('grad-cam:faithfulness=true:targetLayer=features'), { method: 'GRAD_CAM', parameters: { cam: { targetLayer: 'features' } }, evaluation: { faithfulness: {} } });
+  assert.deepEqual(parseMethodSpec('LIME:faithfulness.steps=10:faithfulness.fill=BLACK:numFeatures=5'), {
+    method: 'LIME',
+    parameters: { lime: { numFeatures: 5 } },
+    evaluation: { faithfulness: { steps: 10, fill: 'BLACK' } },
+  });
+  assert.throws(() => parseMethodSpec('LIME:faithfulness=yes'), /takes true/);
   for (const bad of ['', 'shapley', 'LIME:numFeatures', 'LIME:label=a:label=b', 'LIME:label=']) assert.throws(() => parseMethodSpec(bad), UsageError, bad);
 });
 

@@ -2,10 +2,12 @@
 // × methods (LIME twice with different features) as one study, progress lines, the folder it writes
 // (study-cells.json and every cell's artifacts, PNGs decoding), exit codes for bad usage and API errors.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { readZip } from '../../client/cli/unzip.ts';
 import { startTestService, type TestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
 import { demoImage, runCli } from './helpers.ts';
@@ -26,7 +28,7 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
   after(async () => svc?.close());
 
   test('a folder × a model × three methods: progress, the study finishes, its results are written', async () => {
-    const r = await study(['--name', 'cli shapes', '--description', 'from the CLI', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'grad-cam,LIME:numSamples=150:numFeatures=3:label=LIME 3,LIME:numSamples=150:numFeatures=5', '--seed', '3', '--out', 'report']).exit;
+    const r = await study(['--name', 'cli shapes', '--description', 'from the CLI', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'grad-cam:faithfulness.steps=10,LIME:numSamples=150:numFeatures=3:label=LIME 3,LIME:numSamples=150:numFeatures=5', '--seed', '3', '--out', 'report']).exit;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     const id = /^study (\S+) \(cli shapes\): 2 images × 1 model × 3 methods = 6 cells/m.exec(r.stderr)?.[1];
     assert.ok(id, r.stderr);
@@ -38,12 +40,13 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     assert.match(lines.at(-1)!, /^SUCCEEDED .*100% +6\/6/);
     assert.match(r.stdout, /Study cli shapes: SUCCEEDED, 6\/6 cells done/);
 
-    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { name description seed state methods { key method label parameters } cells { methodKey state image { originalName } explanation { id artifacts { name byteSize mediaType } } } } }`, { id })).data.study;
+    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { name description seed state methods { key method label parameters } cells { methodKey state image { originalName } explanation { id method faithfulness { steps } artifacts { name byteSize mediaType } } } } }`, { id })).data.study;
     assert.equal(api.state, 'SUCCEEDED');
     assert.equal(api.description, 'from the CLI');
     assert.equal(api.seed, 3);
     assert.deepEqual(api.methods.map((m: any) => [m.method, m.parameters.lime?.numFeatures ?? null]), [['GRAD_CAM', null], ['LIME', 3], ['LIME', 5]]);
     assert.equal(api.methods[1].label, 'LIME 3');
+    for (const c of api.cells) assert.deepEqual(c.explanation.faithfulness.map((f: any) => f.steps), c.explanation.method === 'GRAD_CAM' ? [10] : [], `curves of ${c.methodKey}`);
 
     const dir = path.join(work, 'report');
     const saved = JSON.parse(readFileSync(path.join(dir, 'study-cells.json'), 'utf8'));
@@ -67,6 +70,15 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
       }
     }
     assert.ok(pngs >= 6, `${pngs} PNGs`);
+
+    // The report archive, saved and unpacked.
+    const report = (await svc.gql(`query($id: ID!) { study(id: $id) { report { sha256 byteSize } } }`, { id })).data.study.report;
+    const zip = readFileSync(path.join(dir, 'report.zip'));
+    assert.equal(zip.byteLength, report.byteSize);
+    assert.equal(createHash('sha256').update(zip).digest('hex'), report.sha256);
+    for (const e of readZip(zip)) assert.deepEqual(readFileSync(path.join(dir, ...e.name.split('/'))), e.bytes, e.name);
+    assert.ok(existsSync(path.join(dir, 'report.html')));
+    assert.match(r.stdout, /Report: .*report\.html/);
   });
 
   test('bad usage, a missing folder, an empty folder and an unknown model: exit code 2 with a clear message', async () => {

@@ -1,10 +1,13 @@
 // The portal's Studies page in headless Chromium against a real service: create a small study from
 // selected images, models and methods (LIME twice with different features), watch its aggregated
 // progress bar and its cells finish over the subscription, then the cells table, the figure grid and
-// its LIME view toggle.
+// its LIME view toggle; the predictions and agreement tables and the report download.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { readZip } from '../../client/cli/unzip.ts';
 import type { TestService } from '../support/service.ts';
 import { openPortal, SKIP, waitFor, type PortalSession } from './browser.ts';
 
@@ -35,6 +38,7 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     const rows = form.getByTestId('study-method');
     assert.equal(await rows.count(), 1);
     assert.equal(await rows.nth(0).getByLabel('Method', { exact: true }).inputValue(), 'GRAD_CAM');
+    await rows.nth(0).getByRole('checkbox', { name: 'Deletion and insertion curves' }).check();
     for (const [i, features] of [
       [1, '3'],
       [2, '5'],
@@ -111,9 +115,17 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     await table.getByRole('button', { name: 'Method' }).click();
     assert.equal(await table.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
     assert.deepEqual(await column(2), [...methods].reverse());
+    const headers = await table.locator('thead th').allInnerTexts();
     await table.getByRole('button', { name: 'Duration (s)' }).click();
-    const durations = (await column(5)).map(Number);
+    const durations = (await column(headers.findIndex((h) => h.startsWith('Duration')))).map(Number);
+    assert.ok(durations.every(Number.isFinite), durations.join());
     assert.deepEqual(durations, [...durations].sort((a, b) => a - b));
+    // Missing values (cells without curves) sort last, both ways.
+    const auc = headers.findIndex((h) => h.startsWith('Deletion AUC'));
+    await table.getByRole('button', { name: 'Deletion AUC' }).click();
+    assert.deepEqual((await column(auc)).map((v) => v === '—'), [false, false, true, true, true, true]);
+    await table.getByRole('button', { name: 'Deletion AUC' }).click();
+    assert.deepEqual((await column(auc)).map((v) => v === '—'), [false, false, true, true, true, true]);
 
     const grid = page.getByTestId('figure-grid');
     const figures = grid.getByTestId('study-figure');
@@ -136,7 +148,43 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     const both = await lime.evaluateAll((i) => i.map((x) => x.getAttribute('src')));
     for (const [k, src] of both.entries()) assert.notEqual(src, before[k], 'another stored image');
     for (const name of await lime.evaluateAll((i) => i.map((x) => x.getAttribute('data-artifact')))) assert.match(name ?? '', /^lime-both-\d+\.png$/);
+    // The Grad-CAM cells were asked for curves: one chart each, with the stored AUCs.
+    const charts = page.getByTestId('faithfulness-chart');
+    await waitFor(async () => (await charts.count()) === 2, 'two faithfulness charts');
+    const aucs = (await service.gql(`query($id: ID!) { study(id: $id) { cells { methodKey explanation { deletionAuc insertionAuc } } } }`, { id: studyId })).data.study.cells
+      .filter((c: any) => c.explanation.deletionAuc !== null)
+      .map((c: any) => [c.explanation.deletionAuc, c.explanation.insertionAuc].join());
+    assert.equal(aucs.length, 2, 'only the Grad-CAM cells have curves');
+    const shownAucs = await charts.evaluateAll((els) => els.map((e) => [e.getAttribute('data-deletion-auc'), e.getAttribute('data-insertion-auc')].join()));
+    assert.deepEqual([...shownAucs].sort(), aucs.sort());
+    const [d, i] = shownAucs[0].split(',').map(Number);
+    assert.match((await charts.first().locator('svg').getAttribute('aria-label')) ?? '', new RegExp(`: deletion AUC ${d.toFixed(3)} \\(lower is more faithful\\), insertion AUC ${i.toFixed(3)} \\(higher is more faithful\\), 20 steps, fill blur$`));
     await session.shot('studies-03-finished');
+  });
+
+  test('predictions and agreement tables of the finished study, and its report downloads', async () => {
+    const preds = page.getByTestId('predictions-table');
+    await waitFor(async () => (await preds.locator('tbody tr').count()) === 2, 'a prediction row per image × model', 60_000);
+    const api = (await service.gql(`query($id: ID!) { study(id: $id) { report { sha256 byteSize } predictions { image { originalName } top1 { label } } comparisons { rows { iou } summary { iou { mean } } } } }`, { id: studyId })).data.study;
+    const shown = await preds.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [(tr.children[0] as HTMLElement).innerText, (tr.children[2] as HTMLElement).innerText]));
+    assert.deepEqual(shown.sort(), api.predictions.map((p: any) => [p.image.originalName, p.top1.label]).sort());
+    const comparisons = page.getByTestId('comparison-table');
+    assert.equal(await comparisons.count(), api.comparisons.length);
+    assert.ok(api.comparisons.length >= 1, 'LIME 3 vs LIME 5 at least');
+    const firstMean = await comparisons.first().locator('tfoot tr').first().locator('td').first().innerText();
+    assert.equal(firstMean, api.comparisons[0].summary.iou.mean.toFixed(4));
+    await comparisons.first().getByRole('button', { name: 'IoU' }).click();
+    const ious = (await comparisons.first().locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[1] as HTMLElement).innerText))).map(Number);
+    assert.deepEqual(ious, [...ious].sort((a, b) => a - b));
+
+    const link = page.getByTestId('report-download');
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const bytes = readFileSync((await download.path())!);
+    assert.equal(bytes.byteLength, api.report.byteSize);
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), api.report.sha256);
+    const names = readZip(bytes).map((e) => e.name);
+    assert.ok(names.includes('report.html'), names.join(', '));
+    await session.shot('studies-04-results');
   });
 
   test('the study is listed on the Studies page as done', async () => {

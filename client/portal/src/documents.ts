@@ -106,3 +106,34 @@ export const ModelInputQuery = graphql(`
     image(id: $image) { modelInput(model: $model) { url width height } }
   }
 `);
+
+/** A finished study's tables and report (the comparisons at their defaults: every pair of methods per model). */
+export const StudyResultsQuery = graphql(`
+  query PortalStudyResults($id: ID!) {
+    study(id: $id) {
+      id
+      report { url byteSize sha256 }
+      predictions {
+        image { id originalName }
+        model { id name }
+        top1 { index label synset probability }
+        groundTruth { synset label source }
+        correct
+        modelsDisagree
+      }
+      comparisons {
+        a { model { id name } methodKey label binarization { kind numFeatures value percent } }
+        b { model { id name } methodKey label binarization { kind numFeatures value percent } }
+        topPercent
+        rows { image { id originalName } iou dice pearson spearman topKOverlap }
+        summary {
+          iou { n mean median sd }
+          dice { n mean median sd }
+          pearson { n mean median sd }
+          spearman { n mean median sd }
+          topKOverlap { n mean median sd }
+        }
+      }
+    }
+  }
+`);

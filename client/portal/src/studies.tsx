@@ -15,10 +15,12 @@ interface MethodRow {
   method: Method;
   params: Params;
   label: string;
+  /** Deletion and insertion curves for every cell of this method (evaluation.faithfulness). */
+  curves: boolean;
 }
 
 let rowSeq = 0;
-const newRow = (method: Method = 'GRAD_CAM', params: Partial<Params> = {}): MethodRow => ({ uid: ++rowSeq, method, params: { ...DEFAULT_PARAMS, ...params }, label: '' });
+const newRow = (method: Method = 'GRAD_CAM', params: Partial<Params> = {}): MethodRow => ({ uid: ++rowSeq, method, params: { ...DEFAULT_PARAMS, ...params }, label: '', curves: false });
 
 function Field(props: { id: string; label: string; value: string; type?: 'number' | 'text'; placeholder?: string; onInput: (v: string) => void }) {
   return (
@@ -63,6 +65,10 @@ function MethodRowFields({ row, index, onChange, onRemove }: { row: MethodRow; i
       )}
       {family === 'kernelShap' && <Field id={id('kssamples')} label="Kernel SHAP samples" placeholder="default: 2 × segments + 2048" value={row.params.kernelShapSamples} onInput={(v) => set({ kernelShapSamples: v })} />}
       {family === 'partitionShap' && <Field id={id('psevals')} label="Partition SHAP evaluations" value={row.params.partitionShapEvals} onInput={(v) => set({ partitionShapEvals: v })} />}
+      <label class="check">
+        <input type="checkbox" checked={row.curves} onChange={(e) => onChange({ ...row, curves: (e.target as HTMLInputElement).checked })} />
+        Deletion and insertion curves
+      </label>
       <Field id={id('label')} type="text" label="Column label" placeholder="default: the method's key" value={row.label} onInput={(v) => onChange({ ...row, label: v })} />
       {onRemove && (
         <button type="button" onClick={onRemove} aria-label={`Remove method ${index + 1}`}>
@@ -110,7 +116,7 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
         // In the gallery's order, which is the order of the study's rows.
         images: images.images.filter((i) => chosenImages.has(i.id)).map((i) => i.id),
         models: models.filter((m) => chosenModels.has(m.id)).map((m) => m.id),
-        methods: rows.map((r) => ({ method: r.method, label: r.label.trim() || null, target: targetFor(r.params), parameters: (parametersFor(r.method, r.params) ?? null) as never })),
+        methods: rows.map((r) => ({ method: r.method, label: r.label.trim() || null, target: targetFor(r.params), parameters: (parametersFor(r.method, r.params) ?? null) as never, evaluation: r.curves ? { faithfulness: {} } : null })),
       });
       location.hash = `#/study/${encodeURIComponent(study.id)}`;
     } catch (e) {

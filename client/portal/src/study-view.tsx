@@ -8,6 +8,7 @@ import { eta, isActive, percent, STATUS_TEXT } from './format.ts';
 import { methodLabel } from './methods.ts';
 import { FaithfulnessChart } from './curves.tsx';
 import { LimeViewToggle, type LimeView } from './lime-toggle.tsx';
+import { StudyResults } from './study-results.tsx';
 import { SortableTable } from './table.tsx';
 
 const fixed = (v: number | null | undefined) => (v == null ? undefined : v.toFixed(3));
@@ -200,6 +201,8 @@ export function StudyView({ id }: { id: string }) {
               {actionError}
             </p>
           )}
+
+          {!isActive(live.state) && <StudyResults id={id} name={live.name} key={`${live.state}:${epoch}`} />}
 
           <h3>Cells</h3>
           <div class="grid-scroll">
