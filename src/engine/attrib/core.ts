@@ -11,7 +11,7 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, EngineContext, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
 import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
-import { mulberry32 } from '../random.ts';
+import { mulberry32, RandomState } from '../random.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { gradientRunner, modelFacts } from '../cam/model.ts';
@@ -241,7 +241,11 @@ export async function explainGradient(
   } else {
     // Expected gradients: per sample a random baseline, a random α ~ U(0, 1) and optional local
     // noise on the input; attribution = mean over samples of (x̃ − b) ⊙ ∇f(b + α(x̃ − b)).
-    const rand = mulberry32(seed);
+    // Draws as shap 0.42.1's GradientExplainer.shap_values(rseed=seed): np.random.seed(rseed), then
+    // per sample choice(len(background)) (no draw for one background) and uniform(); the same draws
+    // for every explained class. shap's local smoothing comes from torch's generator, not numpy's,
+    // so our noise keeps its own stream and leaves the α and background draws untouched.
+    const rs = new RandomState(seed);
     const normal = gaussian(mulberry32(seed ^ 0x27d4eb2d));
     const sigma = (opts.shapNoise ?? 0) * rangeOf(x);
     const n = p.samples;
@@ -253,13 +257,16 @@ export async function explainGradient(
     plan = {
       count: n,
       point: (j, dst, off) => {
-        const b = baselines[Math.floor(rand() * baselines.length)];
-        const al = rand();
+        const b = baselines[rs.randint(baselines.length)];
+        const al = rs.uniform();
+        // torch's t·x + (1 − t)·b on float32 tensors: each scalar rounded to float32, each product too.
+        const t = Math.fround(al);
+        const u = Math.fround(1 - al);
         const d = new Float32Array(per);
         for (let i = 0; i < per; i++) {
-          const xt = sigma > 0 ? x[i] + sigma * normal() : x[i];
+          const xt = Math.fround(sigma > 0 ? x[i] + sigma * normal() : x[i]);
           d[i] = xt - b[i];
-          dst[off + i] = b[i] + al * d[i];
+          dst[off + i] = Math.fround(t * xt) + Math.fround(u * b[i]);
         }
         deltas.set(j, d);
       },
