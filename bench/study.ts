@@ -25,9 +25,9 @@ const METHODS = [
 
 async function setUp(svc: TestService): Promise<{ models: { id: string; name: string }[]; images: string[] }> {
   const files: [string, Uint8Array][] = [];
-  if (hasShared()) files.push(['MobileNetV2', fs.readFileSync(path.join(sharedDir, 'models/mobilenetv2-float.onnx'))]);
+  if (hasShared()) files.push(['mobilenetv2', fs.readFileSync(path.join(sharedDir, 'models/mobilenetv2-float.onnx'))]);
   const resnet = path.join(tvDir, 'resnet50-random.onnx');
-  if (fs.existsSync(resnet)) files.push(['ResNet-50 (random weights)', fs.readFileSync(resnet)]);
+  if (fs.existsSync(resnet)) files.push(['resnet50-random', fs.readFileSync(resnet)]);
   if (files.length < 2) console.log(`  (shared MobileNetV2 or ${resnet} absent: the demo model stands in)`);
   while (files.length < 2) files.push([`demo-${files.length}`, buildDemoModel().onnx]);
   const models = [];

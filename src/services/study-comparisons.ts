@@ -114,11 +114,9 @@ export async function studyComparisons(app: App, facts: StudyFacts, r: Compariso
       const key = createHash('sha256')
         .update(canonical({ a: [fa.map.sha256, ba.kind === 'LIME_FEATURES' ? fa.segments?.sha256 : null, ba], b: [fb.map.sha256, bb.kind === 'LIME_FEATURES' ? fb.segments?.sha256 : null, bb], topPercent: r.topPercent }))
         .digest('hex');
-      let value: Agreement;
-      const stored = await app.prisma.agreement.findUnique({ where: { key } });
-      if (stored) {
-        value = { iou: stored.iou, dice: stored.dice, pearson: stored.pearson, spearman: stored.spearman, topKOverlap: stored.topKOverlap, topPercent: stored.topPercent };
-      } else {
+      let stored = await app.prisma.agreement.findUnique({ where: { key } });
+      if (!stored) {
+        let value: Agreement;
         const segmentsOf = async (f: typeof fa, b: Binarization) => (b.kind === 'LIME_FEATURES' && f.segments ? Int32Array.from(await read(f.segments)) : undefined);
         try {
           value = agreement(
@@ -145,7 +143,10 @@ export async function studyComparisons(app: App, facts: StudyFacts, r: Compariso
           },
           update: {},
         });
+        // Read back: every later table reads the row, and the database may round a value's last digit.
+        stored = await app.prisma.agreement.findUniqueOrThrow({ where: { key } });
       }
+      const value: Agreement = { iou: stored.iou, dice: stored.dice, pearson: stored.pearson, spearman: stored.spearman, topKOverlap: stored.topKOverlap, topPercent: stored.topPercent };
       facts_.push({ pair: p, image, classA: fa.classIndex, classB: fb.classIndex, value });
       compared.set(`${p}:${image}`, { a: ca!.explanation!.id, b: cb!.explanation!.id });
     }

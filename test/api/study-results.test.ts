@@ -277,6 +277,10 @@ describe('study results over the API', () => {
 
     const rebuilt = (await gql(`mutation($id: ID!) { buildStudyReport(id: $id) { ... on BuildStudyReportSuccess { data { sha256 byteSize } } ${ERROR_FIELDS} } }`, { id: studyId })).buildStudyReport;
     assert.deepEqual(rebuilt.data, { sha256: report.sha256, byteSize: report.byteSize }, 'rebuilt with identical bytes');
+    // Also when the comparisons are computed afresh by the build (SQLite rounded a value's last digit).
+    await keyed.svc.app.prisma.agreement.deleteMany({});
+    const fresh = (await gql(`mutation($id: ID!) { buildStudyReport(id: $id) { ... on BuildStudyReportSuccess { data { sha256 } } } }`, { id: studyId })).buildStudyReport;
+    assert.equal(fresh.data.sha256, report.sha256, 'rebuilt from freshly computed comparisons');
 
     const entries = new Map(unzipArchive(zip).map((f) => [f.name, f.bytes]));
     for (const name of ['report.html', 'study.json', 'tables/predictions.csv', 'tables/predictions.json', 'tables/agreement.csv', 'tables/agreement.json', 'figures/grid-01.png', 'figures/grid-lime-both-01.png']) {
