@@ -2,22 +2,15 @@
 // README): the photo uploaded as the user has it, MobileNetV2 registered by upload, seed 0 =
 // LimeImageExplainer(random_state=0).explain_instance(..., top_labels=1, num_samples=1000, random_seed=0).
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeNpy } from '../../src/engine/render/raw.js';
 import { EXPLANATION_FIELDS, waitUntil } from '../jobs/support.js';
+import { mbv2Path as mbv2, refDir, referenceSkip as skip } from '../support/reference.js';
 import { sharedDir, startTestService, type TestService } from '../support/service.js';
 import { REGISTER_MODEL, REQUEST_EXPLANATION, UPLOAD_IMAGE } from './operations.js';
 
-const refDir = path.join(sharedDir, 'reference');
-const mbv2 = path.join(sharedDir, 'models', 'mobilenetv2-float.onnx');
-const skip = !existsSync(path.join(refDir, 'index.json'))
-  ? `needs ${refDir} (the Python reference outputs), which is absent`
-  : !existsSync(mbv2)
-    ? `needs ${mbv2}, which is absent`
-    : false;
 const STEM = 'cat_mouse'; // 640×427: the crop is off-centre in both directions
 
 describe('LIME through the API equals lime on a reference photo', () => {

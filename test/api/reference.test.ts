@@ -9,17 +9,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeNpy } from '../../src/engine/render/raw.js';
+import { mbv2Path as mbv2, refDir, referenceSkip as skip } from '../support/reference.js';
 import { sharedDir, startTestService, type TestService } from '../support/service.js';
 import { torchvisionDir, torchvisionModel } from '../support/torchvision.js';
 import { MODEL_INPUT, PREDICT, REGISTER_MODEL, UPLOAD_IMAGE } from './operations.js';
 
-const refDir = path.join(sharedDir, 'reference');
-const mbv2 = path.join(sharedDir, 'models', 'mobilenetv2-float.onnx');
-const skip = !existsSync(path.join(refDir, 'index.json'))
-  ? `needs ${refDir} (the Python reference outputs), which is absent`
-  : !existsSync(mbv2)
-    ? `needs ${mbv2}, which is absent`
-    : false;
 const inceptionSkip = skip || (torchvisionModel('inception_v3') ? false : `needs ${torchvisionDir}/inception_v3-random.onnx for the 299×299 presets`);
 
 interface Photo {
