@@ -325,6 +325,7 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     await form.getByRole('checkbox', { name: /demo-shapes/ }).uncheck();
     for (const m of ['LIME', 'Partition SHAP']) await form.getByRole('checkbox', { name: m, exact: true }).uncheck();
     for (const m of ['Grad-CAM', 'Grad-CAM++']) await form.getByRole('checkbox', { name: m, exact: true }).check();
+    await form.getByRole('checkbox', { name: 'Deletion and insertion curves' }).check();
     await card.getByRole('button', { name: 'Explain layer-probe.png' }).click();
     for (const what of ['Grad-CAM', 'Grad-CAM++']) {
       const row = page.locator('li.job', { hasText: `${what} on layer-probe.png with long-layer-demo` }).first();
@@ -356,6 +357,20 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
         assert.ok(r.left >= b.left - 0.5 && r.right <= b.right + 0.5, `caption text "${r.text}" spans ${r.left.toFixed(1)}–${r.right.toFixed(1)} px, outside its figure ${b.left.toFixed(1)}–${b.right.toFixed(1)} px`);
       }
     }
+    // The curves asked for with the form: a chart per tile, its AUCs the stored ones, inside its figure.
+    const tiles = section.locator('figure.tile[data-explanation-id]');
+    assert.equal(await tiles.count(), 2);
+    for (const tile of await tiles.all()) {
+      const id = (await tile.getAttribute('data-explanation-id'))!;
+      const stored = (await service.gql(`query($id: ID!) { explanation(id: $id) { deletionAuc insertionAuc } }`, { id })).data.explanation;
+      const chart = tile.getByTestId('faithfulness-chart');
+      await chart.waitFor();
+      assert.equal(Number(await chart.getAttribute('data-deletion-auc')), stored.deletionAuc);
+      assert.equal(Number(await chart.getAttribute('data-insertion-auc')), stored.insertionAuc);
+      const [outer, inner] = [await tile.boundingBox(), await chart.locator('svg').boundingBox()];
+      assert.ok(inner!.x >= outer!.x - 0.5 && inner!.x + inner!.width <= outer!.x + outer!.width + 0.5, 'the chart fits its figure');
+    }
+    await form.getByRole('checkbox', { name: 'Deletion and insertion curves' }).uncheck();
     await shot('11-long-layer-caption');
     for (const m of ['Grad-CAM++']) await form.getByRole('checkbox', { name: m, exact: true }).uncheck();
     await form.getByRole('checkbox', { name: /demo-shapes/ }).check();

@@ -88,6 +88,7 @@ export const ExplanationNodesQuery = graphql(`
         id status progress stage samplesDone samplesTotal etaSeconds error { code message }
         method targetClasses parameters result createdAt
         artifacts { name kind url byteSize }
+        faithfulness { classIndex steps fill fractions deletion insertion deletionAuc insertionAuc }
         model { id name }
       }
     }

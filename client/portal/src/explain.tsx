@@ -63,6 +63,7 @@ export async function submitJobs(imageIds: string[], models: Model[] = modelsFor
           parameters: parametersFor(t.method, params) ?? null,
           target: targetFor(params),
           force: params.force,
+          evaluation: params.curves ? { faithfulness: {} } : null,
         });
         jobs.upsert(e as unknown as Job);
         queued++;
@@ -210,6 +211,10 @@ export function ExplainForm(props: { models: Model[]; selectedModels: Set<string
           {families.has('partitionShap') && (
             <Num id="p-ps-evals" label="Partition SHAP evaluations" value={params.partitionShapEvals} hint="shap's default 500" onInput={(v) => set({ partitionShapEvals: v })} />
           )}
+          <label class="check">
+            <input type="checkbox" checked={params.curves} onChange={(e) => set({ curves: (e.target as HTMLInputElement).checked })} />
+            Deletion and insertion curves
+          </label>
           <label class="check">
             <input type="checkbox" checked={params.force} onChange={(e) => set({ force: (e.target as HTMLInputElement).checked })} />
             Run again even if an identical explanation exists

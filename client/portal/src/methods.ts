@@ -55,6 +55,8 @@ export interface Params {
   kernelShapSamples: string;
   partitionShapEvals: string;
   force: boolean;
+  /** Ask for deletion and insertion curves (evaluation.faithfulness) with the maps. */
+  curves: boolean;
 }
 
 // Defaults as the references: LIME 1000 samples, Partition SHAP 500 evaluations, Grad-CAM on the default layer.
@@ -68,6 +70,7 @@ export const DEFAULT_PARAMS: Params = {
   kernelShapSamples: '',
   partitionShapEvals: '500',
   force: false,
+  curves: false,
 };
 
 const int = (s: string): number | undefined => {

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, errorText, ExplanationNodesQuery, ImageDetailQuery, ImageExplanationIdsQuery } from './api.ts';
 import { CropView, useModelInputs, type ModelInput } from './crop.tsx';
+import { FaithfulnessChart } from './curves.tsx';
 import { LimeExplorer } from './lime-explorer.tsx';
 import { LIME_VIEWS, LimeViewToggle, type LimeView } from './lime-toggle.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
@@ -130,6 +131,7 @@ function Tile(props: {
     );
   }
   const summary = paramSummary(e);
+  const curve = e.faithfulness.find((f) => f.classIndex === c.index);
   return (
     <figure class="tile" data-method={e.method} data-explanation-id={e.id}>
       {body}
@@ -158,6 +160,7 @@ function Tile(props: {
           )}
         </span>
       </figcaption>
+      {curve && <FaithfulnessChart curve={curve} title={`${label} on ${imgName}`} />}
     </figure>
   );
 }
