@@ -1,7 +1,7 @@
 // Image → model input tensor, reproducing the reference pipelines on PIL's pixels:
 // Image.open(f).convert('RGB') → Resize (PIL BILINEAR or NEAREST) → CenterCrop → ToTensor → Normalize.
 import { decodeRgb } from './pil/decode.ts';
-import { pilResize } from './pil/resample.ts';
+import { pilResize, type Pixels } from './pil/resample.ts';
 import type { ImageSource, OpenOptions } from './image.ts';
 import { validateInputSpec } from './presets.ts';
 import type { DecodePolicy, InputSpec } from './types.ts';
@@ -31,6 +31,8 @@ export interface RgbImage {
   /** Cropped pixels, uint8 RGB interleaved (HWC), width × height × 3. */
   data: Buffer;
   geometry: CropGeometry;
+  /** The decoded original (as geometry.decode says), for drawing maps back on it without decoding again. */
+  original: Pixels;
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision's CenterCrop uses it). */
@@ -84,7 +86,7 @@ export async function toRgbRaw(source: ImageSource, spec: InputSpec, opts: OpenO
   const filter = spec.interpolation === 'NEAREST' ? 'nearest' : 'bilinear';
   // Only the crop is computed; its pixels are those of resizing everything and cropping.
   const crop = pilResize(full, g.resizedWidth, g.resizedHeight, filter, { left: g.cropLeft, top: g.cropTop, width: g.width, height: g.height });
-  return { data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), geometry: g };
+  return { data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), geometry: g, original: full };
 }
 
 /** Per-channel lookup tables uint8 → normalized float32, in output channel order. */

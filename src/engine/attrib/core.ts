@@ -345,6 +345,7 @@ export async function explainGradient(
     method: method as Method,
     attributions,
     geometry: img.geometry,
+    view: img.view,
     summary: {
       ...summary,
       classes,

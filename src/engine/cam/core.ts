@@ -195,6 +195,7 @@ export async function explainCamGroup(ctx: EngineContext, methods: readonly CamM
       method: method as Method,
       attributions: run.classes.map((c, i) => attributionRecord(req.model, c, run.probs[c], run.maps[i], img, methodInfo(method).signed, { score: run.scores[i], camMax: run.rawMax[i] })),
       geometry: img.geometry,
+      view: img.view,
       summary: {
         targetLayer: run.layer,
         activationShape: run.activationShape,

@@ -4,7 +4,7 @@ import { toRgbRaw } from '../preprocess.ts';
 import type { RunControl } from '../types.ts';
 import { evaluateExplanation, type EvaluationOutput } from './evaluate.ts';
 import { explainerFor } from './index.ts';
-import type { EngineContext, ExplainRequest, ExplainResult } from './types.ts';
+import type { DecodedView, EngineContext, ExplainRequest, ExplainResult } from './types.ts';
 import type { CamMethod } from '../cam/index.ts';
 
 export interface ExplanationOutput {
@@ -45,11 +45,12 @@ export async function runExplanationGroup(req: ExplainRequest, methods: readonly
 }
 
 async function finish(req: ExplainRequest, result: ExplainResult, ctx: EngineContext, ctl: RunControl): Promise<ExplanationOutput> {
-  const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
-  const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
+  // The explainer's decode travels with its result; decode here only for a result without it.
+  const view = result.view ?? (await decodedView(req));
+  const rgb = view.crop;
   const evaluation = req.params.evaluation ? await evaluateExplanation(ctx, req, result, rgb, req.params.evaluation, ctl) : undefined;
   ctl.onProgress?.({ stage: 'render', done: 0, total: 1 });
-  const artifacts = await renderArtifacts(result, req.image, rgb, {});
+  const artifacts = await renderArtifacts(result, view.original, rgb, {});
   ctl.onProgress?.({ stage: 'render', done: 1, total: 1 });
   return {
     summary: {
@@ -61,4 +62,9 @@ async function finish(req: ExplainRequest, result: ExplainResult, ctx: EngineCon
     artifacts,
     ...(evaluation ? { evaluation } : {}),
   };
+}
+
+async function decodedView(req: ExplainRequest): Promise<DecodedView> {
+  const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
+  return { crop: new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), original: crop.original };
 }

@@ -3,7 +3,7 @@
 // target resolution, probabilities, batched forward passes and attribution records.
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { Attribution, ExplainRequest, ModelHandle } from './types.ts';
+import type { Attribution, DecodedView, ExplainRequest, ModelHandle } from './types.ts';
 import type { Target } from '../methods.ts';
 import { softmax, topK } from '../predict.ts';
 import { normalizeInto, toRgbRaw, type CropGeometry } from '../preprocess.ts';
@@ -21,6 +21,8 @@ export interface ImageInput {
   /** The uint8 RGB crop (HWC). */
   rgb: Uint8Array;
   geometry: CropGeometry;
+  /** The crop and the decoded original, handed on with the result to rendering. */
+  view: DecodedView;
 }
 
 export async function loadImage(req: ExplainRequest, ctl: RunControl): Promise<ImageInput> {
@@ -32,7 +34,7 @@ export async function loadImage(req: ExplainRequest, ctl: RunControl): Promise<I
   const input = new Float32Array(per);
   normalizeInto(rgb, spec, input, 0);
   throwIfAborted(ctl.signal);
-  return { spec, width: spec.width, height: spec.height, per, input, rgb, geometry: crop.geometry };
+  return { spec, width: spec.width, height: spec.height, per, input, rgb, geometry: crop.geometry, view: { crop: rgb, original: crop.original } };
 }
 
 /** [n, 3, H, W] or [n, H, W, 3]. */

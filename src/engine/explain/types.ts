@@ -1,5 +1,6 @@
 // The contract between explainers, rendering and the job layer.
 import type { Method, MethodParameters } from '../methods.ts';
+import type { Pixels } from '../pil/resample.ts';
 import type { CropGeometry } from '../preprocess.ts';
 import type { SessionCache } from '../session.ts';
 import type { ClassLabel, InputSpec, OutputKind, RunControl } from '../types.ts';
@@ -60,10 +61,20 @@ export interface SegmentWeights {
   weights: { classIndex: number; values: Float64Array }[];
 }
 
+/** The image as the explainer decoded it: rendering draws on these instead of decoding again. */
+export interface DecodedView {
+  /** The model-input crop, uint8 RGB (HWC). */
+  crop: Uint8Array;
+  /** The decoded original, as geometry.decode says. */
+  original: Pixels;
+}
+
 export interface ExplainResult {
   method: Method;
   attributions: Attribution[];
   geometry: CropGeometry;
+  /** Set by the explainers; without it, rendering decodes the request's image itself. */
+  view?: DecodedView;
   segments?: SegmentWeights;
   /** Method-level numbers for the Explanation's `result` (samples used, fit score, timings…). */
   summary: Record<string, unknown>;

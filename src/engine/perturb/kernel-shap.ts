@@ -304,6 +304,7 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
   return {
     method: 'KERNEL_SHAP',
     geometry: prep.crop.geometry,
+    view: { crop: prep.rgb, original: prep.crop.original },
     attributions: classes.map((c, j) => {
       const sum = phis[j].reduce((a, b) => a + b, 0);
       return attribution(req, prep, c, segmentMap(seg.labels, phis[j]), {

@@ -192,6 +192,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   return {
     method: 'LIME',
     geometry: prep.crop.geometry,
+    view: { crop: prep.rgb, original: prep.crop.original },
     attributions: fits.map((f) =>
       attribution(req, prep, f.classIndex, segmentMap(seg.labels, f.weights), {
         intercept: f.intercept,

@@ -367,6 +367,7 @@ export async function explainPartitionShapWith(sessions: SessionCache, req: Expl
   return {
     method: 'PARTITION_SHAP',
     geometry: prep.crop.geometry,
+    view: { crop: prep.rgb, original: prep.crop.original },
     attributions: classes.map((c, j) => {
       let sum = 0;
       for (const v of maps[j]) sum += v;

@@ -78,8 +78,15 @@ async function isPngGreyAlpha(source: ImageSource): Promise<boolean> {
   return PNG_SIGNATURE.every((b, i) => head[i] === b) && head[25] === 4;
 }
 
+let decodes = 0;
+/** How many images this process has decoded: lets tests check that an explanation decodes its photo once. */
+export function decodeCount(): number {
+  return decodes;
+}
+
 /** Decodes `source` into 3-channel uint8 RGB under `policy` (PIL's own with PIL_DECODE). */
 export async function decodeRgb(source: ImageSource, policy: DecodePolicy, opts: OpenOptions = {}): Promise<Pixels> {
+  decodes++;
   try {
     const img = openImage(source, { maxPixels: opts.maxPixels, autoOrient: policy.orientation === 'APPLY', ignoreIcc: policy.colorProfile === 'IGNORE' });
     const meta = await img.metadata();

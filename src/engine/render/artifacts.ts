@@ -10,6 +10,7 @@ import { DEFAULT_COLORMAP, type ColormapName } from './colormaps.ts';
 import { absPercentile, encodePng, heatmapPixels, renderOverlay } from './heatmap.ts';
 import { limeView, sampleGrid, segmentsViews, type SampleFill } from './lime-views.ts';
 import { encodeNpy } from './raw.ts';
+import type { Pixels } from '../pil/resample.ts';
 
 export type ArtifactKind = 'HEATMAP' | 'OVERLAY' | 'RAW' | 'MASK' | 'SEGMENTS' | 'SAMPLES';
 
@@ -63,7 +64,8 @@ function namer() {
 
 export async function renderArtifacts(
   result: ExplainResult,
-  original: Buffer,
+  /** The original image file, or its pixels already decoded as result.geometry.decode says. */
+  original: Buffer | Pixels,
   rgbCrop: Uint8Array,
   opts: ArtifactOptions = {},
 ): Promise<RenderedArtifact[]> {

@@ -16,6 +16,7 @@ import sharp from 'sharp';
 import { EngineError } from '../errors.ts';
 import type { OpenOptions } from '../image.ts';
 import { decodeRgb } from '../pil/decode.ts';
+import type { Pixels } from '../pil/resample.ts';
 import type { CropGeometry } from '../preprocess.ts';
 import { colormapLut, DEFAULT_COLORMAP, divergingLut, isColormapName, lutIndex, type ColormapName } from './colormaps.ts';
 
@@ -318,7 +319,7 @@ export function overlayPixels(
  * was (geometry.decode), so the picture has the orientation and colours the model saw. Returns a PNG.
  */
 export async function renderOverlay(
-  originalImage: Buffer,
+  originalImage: Buffer | Pixels,
   geometry: CropGeometry,
   map: Float32Array,
   width: number,
@@ -326,7 +327,7 @@ export async function renderOverlay(
   opts: OverlayOptions = {},
 ): Promise<Buffer> {
   checkGeometry(geometry);
-  const decoded = await decodeRgb(originalImage, geometry.decode, opts);
+  const decoded = Buffer.isBuffer(originalImage) ? await decodeRgb(originalImage, geometry.decode, opts) : originalImage;
   const { width: W, height: H } = decoded;
   if (W !== geometry.originalWidth || H !== geometry.originalHeight) {
     invalid(`the image is ${W}×${H} but the crop geometry is for ${geometry.originalWidth}×${geometry.originalHeight}`);
