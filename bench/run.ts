@@ -1,4 +1,5 @@
 // `npm run bench [name…]`: every benchmark prints its floor measured in the same run and the ratio to it.
+import { benchAdaptive } from './adaptive.js';
 import { benchCam } from './cam.js';
 import { benchMetrics } from './metrics.js';
 import { benchPerturb } from './perturb.js';
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
   cam: benchCam,
   perturb: benchPerturb,
+  adaptive: benchAdaptive,
   metrics: benchMetrics,
   preprocess: benchPreprocess,
   subscribers: async () => {

@@ -141,6 +141,9 @@ export interface LimeParams {
   segmentation: Segmentation;
   batchSize: number;
   adaptive: boolean;
+  /** Adaptive sampling stops once the top-k set's stability reaches this; every result reports it. */
+  confidence: number;
+  stabilityTopK: number;
 }
 export interface KernelShapParams {
   nsamples: number | null;
@@ -148,6 +151,8 @@ export interface KernelShapParams {
   segmentation: Segmentation;
   batchSize: number;
   adaptive: boolean;
+  confidence: number;
+  stabilityTopK: number;
 }
 export interface PartitionShapParams {
   maxEvals: number;
@@ -202,6 +207,9 @@ export const SEGMENTATION_DEFAULTS = {
 const QUICKSHIFT_LIME: Segmentation = SEGMENTATION_DEFAULTS.QUICKSHIFT;
 const SLIC_SHAP: Segmentation = SEGMENTATION_DEFAULTS.SLIC;
 
+// Plain sampling by default (reference-exact); the stability of the top 5 is reported either way.
+const STABILITY_DEFAULTS = { adaptive: false, confidence: 0.95, stabilityTopK: 5 } as const;
+
 export const DEFAULTS = {
   cam: { targetLayer: null, augSmooth: false, eigenSmooth: false, batchSize: 32 } satisfies CamParams,
   // SmoothGrad paper: 50 samples, 15% noise; Captum/IG practice: 50 steps; SHAP GradientExplainer: 200 samples.
@@ -216,9 +224,9 @@ export const DEFAULTS = {
     hide: { kind: 'MEAN' },
     segmentation: QUICKSHIFT_LIME,
     batchSize: 10,
-    adaptive: false,
+    ...STABILITY_DEFAULTS,
   } satisfies LimeParams,
-  kernelShap: { nsamples: null, hide: { kind: 'MEAN' }, segmentation: SLIC_SHAP, batchSize: 50, adaptive: false } satisfies KernelShapParams,
+  kernelShap: { nsamples: null, hide: { kind: 'MEAN' }, segmentation: SLIC_SHAP, batchSize: 50, ...STABILITY_DEFAULTS } satisfies KernelShapParams,
   // The SHAP image examples use masker "blur(128,128)" and max_evals 500 with batch_size 50.
   partitionShap: { maxEvals: 500, masker: { kind: 'BLUR', kernel: 128 }, batchSize: 50 } satisfies PartitionShapParams,
 } as const;
@@ -278,6 +286,11 @@ function checkSegmentation(s: Segmentation): void {
   checkRange('segmentation.sigma', s.sigma, 0, 100, false);
 }
 
+function checkStability(family: string, p: { confidence: number; stabilityTopK: number }): void {
+  checkRange(`${family}.confidence`, p.confidence, 0.5, 0.999, false);
+  checkRange(`${family}.stabilityTopK`, p.stabilityTopK, 1, 100);
+}
+
 function checkHide(h: HideColor): void {
   if (h.kind === 'COLOR' && (!Array.isArray(h.rgb) || h.rgb.length !== 3)) invalid('hide.rgb must be three values 0..255');
   if (h.kind === 'BLUR' && h.radius === undefined) invalid('hide.radius is required for BLUR');
@@ -329,12 +342,14 @@ export function normalizeParameters(
     checkRange('lime.topLabels', p.topLabels, 1, numClasses > 0 ? numClasses : 100000);
     checkRange('lime.kernelWidth', p.kernelWidth, 1e-6, 1000, false);
     checkRange('lime.batchSize', p.batchSize, 1, 512);
+    checkStability('lime', p);
     checkSegmentation(p.segmentation);
     checkHide(p.hide);
   } else if (key === 'kernelShap') {
     const p = out.kernelShap!;
     if (p.nsamples !== null) checkRange('kernelShap.nsamples', p.nsamples, 10, 1_000_000);
     checkRange('kernelShap.batchSize', p.batchSize, 1, 512);
+    checkStability('kernelShap', p);
     checkSegmentation(p.segmentation);
     checkHide(p.hide);
   } else {

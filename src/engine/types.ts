@@ -63,6 +63,8 @@ export interface Progress {
   stage: string;
   done: number;
   total: number;
+  /** Adaptive LIME / Kernel SHAP: the top-k stability at the last check (total is then the expected stopping point). */
+  stability?: number;
 }
 
 export type ProgressCallback = (p: Progress) => void;

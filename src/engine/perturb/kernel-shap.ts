@@ -7,12 +7,14 @@ import { throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type KernelShapParams } from '../methods.ts';
 import { numpySum } from '../numpy-sum.ts';
-import { mulberry32, RandomState } from '../random.ts';
+import { RandomState } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
+import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
+import { kernelShapDistributions } from './fit-uncertainty.ts';
 import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
-import { ADAPTIVE, bootstrapStability } from './stability.ts';
+import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 export interface KernelPlan {
   M: number;
@@ -238,7 +240,7 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
   const zeros = new Uint8Array(M);
   let evaluated = 0; // plan samples evaluated
   let started = false;
-  const evaluate = async (upTo: number) => {
+  const evaluate = async (upTo: number, progress?: { expected: number; stability: number | null }) => {
     const from = started ? evaluated + 1 : 0;
     const to = upTo + 1;
     await runner.run(
@@ -257,69 +259,74 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
       },
       ctl,
       'sample',
-      { done: from, total },
+      { done: from, total: progress ? progress.expected + 1 : total, ...(progress?.stability != null ? { stability: progress.stability } : {}) },
     );
     started = true;
     evaluated = upTo;
   };
 
-  let stability: number | null = null;
+  const assess = (n: number, w: Float64Array, phis: Float64Array[]) =>
+    kernelShapDistributions(plan, n, w, ey, classes, fx, fnull, phis, p.stabilityTopK, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
   const tSample = performance.now();
+  let adaptive: AdaptiveRecord | null = null;
+  let phis: Float64Array[] | null = null;
+  let dists: WeightDistribution[] | null = null;
   let weights: Float64Array;
   if (!p.adaptive || plan.n === plan.nFixed) {
     await evaluate(plan.n);
     weights = plan.weights;
   } else {
-    const bootRand = mulberry32((prep.seed ^ BOOTSTRAP_SALT) >>> 0);
-    const randomTotal = plan.n - plan.nFixed;
-    const step = Math.max(50, Math.ceil(randomTotal / 10));
-    let target = Math.min(plan.n, plan.nFixed + Math.max(100, 2 * M));
-    for (;;) {
-      await evaluate(target);
-      const n = evaluated;
-      const w = prefixWeights(plan, n);
-      const full = kernelShapSolve(plan.masks, n, M, w, ey, k, fx, fnull);
-      const rows = n - plan.nFixed;
-      stability = bootstrapStability(full, rows, ADAPTIVE.refits, ADAPTIVE.topN, bootRand, (counts) => {
-        const wb = Float64Array.from(w);
-        let rsum = 0;
-        for (let i = 0; i < rows; i++) rsum += wb[plan.nFixed + i] *= counts[i];
-        let orig = 0;
-        for (let i = plan.nFixed; i < n; i++) orig += w[i];
-        if (rsum > 0) for (let i = plan.nFixed; i < n; i++) wb[i] *= orig / rsum;
-        return kernelShapSolve(plan.masks, n, M, wb, ey, k, fx, fnull);
-      }).stability;
-      if (stability >= ADAPTIVE.threshold || n >= plan.n) break;
-      target = Math.min(plan.n, n + step);
-    }
+    const run = await sampleUntilStable({
+      first: plan.nFixed + Math.max(100, 2 * M),
+      max: plan.n,
+      granularity: runner.plan.size,
+      confidence: p.confidence,
+      topK: p.stabilityTopK,
+      evaluate: (upTo, progress) => evaluate(upTo, progress),
+      assess: (n) => {
+        const w = prefixWeights(plan, n);
+        return assess(n, w, (phis = kernelShapSolve(plan.masks, n, M, w, ey, k, fx, fnull)));
+      },
+      onCheck: (c) => ctl.onProgress?.({ stage: 'sample', done: c.samples + 1, total: c.expectedSamples + 1, stability: c.stability }),
+    });
+    adaptive = run.record;
+    dists = run.dists;
     weights = prefixWeights(plan, evaluated);
   }
   const sampleMs = performance.now() - tSample;
   ctl.onProgress?.({ stage: 'fit', done: 0, total: k });
   const tFit = performance.now();
-  const phis = kernelShapSolve(plan.masks, evaluated, M, weights, ey, k, fx, fnull);
+  phis ??= kernelShapSolve(plan.masks, evaluated, M, weights, ey, k, fx, fnull);
   const fitMs = performance.now() - tFit;
+  const tUnc = performance.now();
+  dists ??= assess(evaluated, weights, phis);
+  const uncertainty = summarizeUncertainty(dists, p.stabilityTopK, effectiveSampleSize(weights, evaluated));
+  const uncertaintyMs = performance.now() - tUnc;
   ctl.onProgress?.({ stage: 'fit', done: k, total: k });
+  const values = phis;
 
   return {
     method: 'KERNEL_SHAP',
     geometry: prep.crop.geometry,
     view: { crop: prep.rgb, original: prep.crop.original },
     attributions: classes.map((c, j) => {
-      const sum = phis[j].reduce((a, b) => a + b, 0);
-      return attribution(req, prep, c, segmentMap(seg.labels, phis[j]), {
+      const sum = values[j].reduce((a, b) => a + b, 0);
+      return attribution(req, prep, c, segmentMap(seg.labels, values[j]), {
         baseValue: fnull[j],
         fx: fx[j],
         efficiencyGap: sum - (fx[j] - fnull[j]),
       });
     }),
-    segments: { segments: seg.labels, count: M, weights: classes.map((c, j) => ({ classIndex: c, values: phis[j] })) },
+    segments: { segments: seg.labels, count: M, weights: classes.map((c, j) => ({ classIndex: c, values: values[j] })) },
     summary: {
       segments: M,
       nsamples: plan.nsamples,
       samplesUsed: evaluated,
       enumeratedSamples: plan.nFixed,
-      ...(p.adaptive ? { stability } : {}),
+      stability: uncertainty.stability,
+      uncertainty,
+      ...(adaptive ? { adaptive } : {}),
+      uncertaintyMs,
       batchSize: runner.plan.size,
       sessionRuns: runner.stats.runs,
       segmentMs,

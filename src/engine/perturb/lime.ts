@@ -5,7 +5,7 @@
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type LimeParams } from '../methods.ts';
-import { mulberry32, RandomState } from '../random.ts';
+import { RandomState } from '../random.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import {
@@ -16,8 +16,10 @@ import {
   weightedStatsMulti,
   type WeightedStats,
 } from './linalg.ts';
+import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
+import { limeDistributions } from './fit-uncertainty.ts';
 import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
-import { ADAPTIVE, bootstrapStability } from './stability.ts';
+import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
 export function cosineDistanceToOnes(ones: number, features: number): number {
@@ -120,14 +122,6 @@ export function limeMasks(seed: number, N: number, M: number): { X: Uint8Array; 
   return { X, drawRows };
 }
 
-/** Ridge(alpha=1) on all features with bootstrap multiplicities folded into the sample weights. */
-function bootstrapRefit(X: Uint8Array, n: number, M: number, Y: Float64Array, k: number, w: Float64Array, counts: Float64Array): Float64Array[] {
-  const wb = new Float64Array(n);
-  for (let i = 0; i < n; i++) wb[i] = w[i] * counts[i];
-  const all = Array.from({ length: M }, (_, j) => j);
-  return weightedStatsMulti(X, n, M, Y, k, wb).map((s) => ridgeFromStats(s, all, 1).coef);
-}
-
 export async function explainLimeWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
   const p: LimeParams = { ...DEFAULTS.lime, ...(req.params.lime ?? {}) };
   const t0 = performance.now();
@@ -142,7 +136,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
   const k = classes.length;
   const Y = new Float64Array(N * k);
   let evaluated = 0;
-  const evaluate = async (upTo: number) => {
+  const evaluate = async (upTo: number, progress?: { expected: number; stability: number | null }) => {
     drawRows(upTo);
     const from = evaluated;
     await runner.run(
@@ -151,42 +145,56 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
       (start, count, probs) => Y.set(probs.subarray(0, count * k), (from + start) * k),
       ctl,
       'sample',
-      { done: from, total: N },
+      { done: from, total: progress?.expected ?? N, ...(progress?.stability != null ? { stability: progress.stability } : {}) },
     );
     evaluated = upTo;
   };
 
-  let stability: number | null = null;
-  const tSample = performance.now();
-  if (!p.adaptive) {
-    await evaluate(N);
-  } else {
-    const bootRand = mulberry32((prep.seed ^ BOOTSTRAP_SALT) >>> 0);
-    const first = Math.min(N, Math.max(100, 2 * M));
-    const step = Math.max(50, Math.ceil(N / 10));
-    let target = first;
-    for (;;) {
-      await evaluate(target);
-      const n = evaluated;
-      const w = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        let ones = 0;
-        for (let j = 0; j < M; j++) ones += X[i * M + j];
-        w[i] = limeKernel(cosineDistanceToOnes(ones, M), p.kernelWidth);
-      }
-      const full = bootstrapRefit(X, n, M, Y, k, w, new Float64Array(n).fill(1));
-      stability = bootstrapStability(full, n, ADAPTIVE.refits, ADAPTIVE.topN, bootRand, (counts) => bootstrapRefit(X, n, M, Y, k, w, counts)).stability;
-      if (stability >= ADAPTIVE.threshold || n >= N) break;
-      target = Math.min(N, n + step);
+  const weightsOf = (n: number) => {
+    const w = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let ones = 0;
+      for (let j = 0; j < M; j++) ones += X[i * M + j];
+      w[i] = limeKernel(cosineDistanceToOnes(ones, M), p.kernelWidth);
     }
+    return w;
+  };
+  const fitOn = (n: number) => fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
+  // The uncertainty's Gaussian draws have their own stream: the samples are the reference's.
+  const assess = (n: number, fits: LimeFit[]) =>
+    limeDistributions(X, n, M, Y, weightsOf(n), fits.map((f) => ({ ...f, used: f.localExp.map(([j]) => j) })), 1, p.stabilityTopK, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+
+  const tSample = performance.now();
+  let adaptive: AdaptiveRecord | null = null;
+  let fits: LimeFit[] | null = null;
+  let dists: WeightDistribution[] | null = null;
+  if (p.adaptive) {
+    const run = await sampleUntilStable({
+      first: Math.max(100, 2 * M),
+      max: N,
+      granularity: runner.plan.size,
+      confidence: p.confidence,
+      topK: p.stabilityTopK,
+      evaluate: (upTo, progress) => evaluate(upTo, progress),
+      assess: (n) => assess(n, (fits = fitOn(n))),
+      onCheck: (c) => ctl.onProgress?.({ stage: 'sample', done: c.samples, total: c.expectedSamples, stability: c.stability }),
+    });
+    adaptive = run.record;
+    dists = run.dists;
+  } else {
+    await evaluate(N);
   }
   const sampleMs = performance.now() - tSample;
   const n = evaluated;
 
   ctl.onProgress?.({ stage: 'fit', done: 0, total: k });
   const tFit = performance.now();
-  const fits = fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
+  fits ??= fitOn(n);
   const fitMs = performance.now() - tFit;
+  const tUnc = performance.now();
+  dists ??= assess(n, fits);
+  const uncertainty = summarizeUncertainty(dists, p.stabilityTopK, effectiveSampleSize(weightsOf(n)));
+  const uncertaintyMs = performance.now() - tUnc;
   ctl.onProgress?.({ stage: 'fit', done: k, total: k });
 
   return {
@@ -207,7 +215,10 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
       segments: M,
       samplesUsed: n,
       numSamples: N,
-      ...(p.adaptive ? { stability } : {}),
+      stability: uncertainty.stability,
+      uncertainty,
+      ...(adaptive ? { adaptive } : {}),
+      uncertaintyMs,
       batchSize: runner.plan.size,
       sessionRuns: runner.stats.runs,
       segmentMs,

@@ -92,7 +92,7 @@ export class BatchRunner {
     onRows: (start: number, count: number, probs: Float64Array) => void,
     ctl: RunControl,
     stage = 'sample',
-    progress?: { done: number; total: number },
+    progress?: { done: number; total: number; stability?: number },
   ): Promise<void> {
     const B = this.plan.size;
     const k = this.classes.length;
@@ -139,7 +139,8 @@ export class BatchRunner {
       onRows(start, count, probs);
       if (progress) {
         progress.done += count;
-        ctl.onProgress?.({ stage, done: progress.done, total: progress.total });
+        const { stability } = progress;
+        ctl.onProgress?.({ stage, done: progress.done, total: progress.total, ...(stability !== undefined ? { stability } : {}) });
       } else {
         ctl.onProgress?.({ stage, done: nextStart, total: n });
       }

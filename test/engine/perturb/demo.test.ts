@@ -183,16 +183,16 @@ test('progress reports segment, sample and fit stages with a monotone count', as
   assert.equal(sample.at(-1)!.done, 100);
 });
 
-test('adaptive LIME and Kernel SHAP stop early once the top-5 set is stable', async () => {
+test('adaptive LIME and Kernel SHAP stop early once the top segment is stable', async () => {
   const lime = await ex.explainLime(
-    request(demoModel(), await img(), 'LIME', { target: { kind: 'CLASSES', classes: [RED] }, lime: { numSamples: 2000, hide: GRAY, segmentation: SLIC_OWN, adaptive: true } }),
+    request(demoModel(), await img(), 'LIME', { target: { kind: 'CLASSES', classes: [RED] }, lime: { numSamples: 2000, hide: GRAY, segmentation: SLIC_OWN, adaptive: true, stabilityTopK: 1 } }),
     {},
   );
   assert.ok((lime.summary.stability as number) >= 0.95, `stability ${lime.summary.stability}`);
   assert.ok((lime.summary.samplesUsed as number) < 2000, `LIME used ${lime.summary.samplesUsed}`);
   assertSquareRanksFirst(lime);
   const ks = await ex.explainKernelShap(
-    request(demoModel(), await img(), 'KERNEL_SHAP', { target: { kind: 'CLASSES', classes: [RED] }, kernelShap: { hide: GRAY, segmentation: SLIC_OWN, adaptive: true } }),
+    request(demoModel(), await img(), 'KERNEL_SHAP', { target: { kind: 'CLASSES', classes: [RED] }, kernelShap: { hide: GRAY, segmentation: SLIC_OWN, adaptive: true, stabilityTopK: 1 } }),
     {},
   );
   assert.ok((ks.summary.stability as number) >= 0.95);
