@@ -4,6 +4,7 @@ import './types/scalars.js';
 import './types/errors.js';
 import './types/enums.js';
 import './types/nodes.js';
+import './types/uncertainty.js';
 import './types/queries.js';
 import './types/mutations.js';
 import './types/subscriptions.js';

@@ -63,7 +63,7 @@ export async function claimDelivered(app: App, id: string, maxAttempts: number):
 async function start(app: App, where: { id: string; status: string; attempts?: number }): Promise<Explanation | null> {
   const { count } = await app.prisma.explanation.updateMany({
     where,
-    data: { status: 'RUNNING', groupLeaderId: null, startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null },
+    data: { status: 'RUNNING', groupLeaderId: null, startedAt: new Date(), attempts: { increment: 1 }, progress: 0, stage: 'starting', etaSeconds: null, stability: null },
   });
   return count === 1 ? publish(app, where.id) : null;
 }
@@ -77,6 +77,7 @@ export async function reportProgress(app: App, id: string, fraction: number, p: 
       progress: fraction,
       stage: p.stage,
       ...(isMainStage ? { samplesDone: p.done, samplesTotal: p.total } : {}),
+      ...(p.stability !== undefined ? { stability: p.stability } : {}),
       etaSeconds: fraction > 0.02 && fraction < 1 ? (elapsed / fraction) * (1 - fraction) : null,
     },
   });
@@ -139,6 +140,7 @@ export async function succeed(app: App, id: string, out: ExplanationOutput, coun
         // stops at the samples it used), and the parameters the run really used.
         samplesDone: typeof out.summary.samplesUsed === 'number' ? out.summary.samplesUsed : (counts?.total ?? row.samplesTotal),
         samplesTotal: counts?.total ?? row.samplesTotal,
+        stability: typeof out.summary.stability === 'number' ? out.summary.stability : null,
         parameters: parametersUsed(row.method as Method, row.parameters as unknown as MethodParameters, out.summary) as object,
         caption: out.caption,
         targetClasses: out.targetClasses,

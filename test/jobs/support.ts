@@ -13,7 +13,7 @@ export async function gqlAt(url: string, query: string, variables?: Record<strin
   return body.data;
 }
 
-export const EXPLANATION_FIELDS = `id status progress stage samplesDone samplesTotal attempts error { code message } artifacts { name kind url } result caption startedAt`;
+export const EXPLANATION_FIELDS = `id status progress stage samplesDone samplesTotal stability attempts error { code message } artifacts { name kind url } result caption startedAt`;
 
 export function wsClient(url: string): Client {
   return createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 5 });

@@ -62,6 +62,9 @@ const GradientInput = builder.inputType('GradientParametersInput', {
 const FeatureSelection = builder.enumType('FeatureSelection', {
   values: ['AUTO', 'FORWARD_SELECTION', 'HIGHEST_WEIGHTS', 'LASSO_PATH', 'NONE'] as const,
 });
+// LIME and Kernel SHAP: what the reported stability (and the adaptive stopping rule) is about.
+const CONFIDENCE = 'Adaptive sampling stops when the top-k stability reaches this (default 0.95)';
+const STABILITY_TOP_K = 'k of the top-k set whose stability is reported and tested (default 5)';
 const LimeInput = builder.inputType('LimeParametersInput', {
   fields: (t) => ({
     numSamples: t.int(),
@@ -72,7 +75,9 @@ const LimeInput = builder.inputType('LimeParametersInput', {
     hide: t.field({ type: HideInput }),
     segmentation: t.field({ type: SegmentationInput }),
     batchSize: t.int(),
-    adaptive: t.boolean({ description: 'Stop sampling once the top-k ranking is stable under bootstrap' }),
+    adaptive: t.boolean({ description: 'Stop sampling once the top-k set is stable at `confidence`; numSamples is then the maximum' }),
+    confidence: t.float({ description: CONFIDENCE }),
+    stabilityTopK: t.int({ description: STABILITY_TOP_K }),
   }),
 });
 const KernelShapInput = builder.inputType('KernelShapParametersInput', {
@@ -81,7 +86,9 @@ const KernelShapInput = builder.inputType('KernelShapParametersInput', {
     hide: t.field({ type: HideInput }),
     segmentation: t.field({ type: SegmentationInput }),
     batchSize: t.int(),
-    adaptive: t.boolean(),
+    adaptive: t.boolean({ description: 'Stop sampling once the top-k set is stable at `confidence`; nsamples is then the maximum' }),
+    confidence: t.float({ description: CONFIDENCE }),
+    stabilityTopK: t.int({ description: STABILITY_TOP_K }),
   }),
 });
 const PartitionShapInput = builder.inputType('PartitionShapParametersInput', {

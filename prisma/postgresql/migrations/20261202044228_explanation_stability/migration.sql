@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Explanation" ADD COLUMN     "stability" DOUBLE PRECISION;

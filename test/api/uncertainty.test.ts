@@ -1,0 +1,72 @@
+// Issue 15 through the API: every LIME / Kernel SHAP result carries its uncertainty (typed fields),
+// an adaptive run records why it stopped, and the stability streams while it samples.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { LocalJobQueue } from '../../src/jobs/local-queue.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { REQUEST_EXPLANATION } from './operations.js';
+import { watch, wsClient } from '../jobs/support.js';
+
+const RESULT = `query($id: ID!) { explanation(id: $id) {
+  status samplesDone samplesTotal stability parameters result
+  uncertainty { estimator level topK effectiveSampleSize stability classes { classIndex stability topSet features { segment weight sd lower upper } } }
+  adaptiveSampling { confidence topK samplesUsed maxSamples stopReason checks { samples stability expectedSamples } }
+} }`;
+const SLIC = { algorithm: 'SLIC', nSegments: 25, compactness: 10, sigma: 1 };
+const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };
+
+describe('uncertainty and adaptive sampling over the API', () => {
+  let svc: TestService;
+  let image: string;
+  let model: string;
+  before(async () => {
+    svc = await startTestService();
+    // Every progress report is written, so the stream shows each check's stability.
+    svc.app.jobs = await LocalJobQueue.start(svc.app, { ...svc.app.config.jobs, concurrency: 1, progressIntervalMs: 0 });
+    const d = (await svc.gql(`{ images { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
+    image = d.images.edges.find((e: any) => e.node.originalName === 'red-square.png').node.id;
+    model = d.models.edges[0].node.id;
+  });
+  after(async () => svc?.close());
+
+  const run = async (method: string, parameters: object) => {
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method, seed: 3, target: { classIndices: [1] }, parameters } });
+    const id = r.data.requestExplanation.data?.id;
+    assert.ok(id, JSON.stringify(r));
+    const client = wsClient(svc.url);
+    const events = await watch(client, id).done;
+    await client.dispose();
+    const e = (await svc.gql(RESULT, { id })).data.explanation;
+    assert.equal(e.status, 'SUCCEEDED', JSON.stringify(e));
+    return { e, events };
+  };
+
+  test('adaptive LIME: stability streams while sampling; the result has intervals, stability, ESS and the stopping record', async () => {
+    const { e, events } = await run('LIME', { lime: { numSamples: 800, segmentation: SLIC, hide: GRAY, adaptive: true, stabilityTopK: 1 } });
+    const a = e.adaptiveSampling;
+    assert.equal(a.stopReason, 'STABLE');
+    assert.equal(a.samplesUsed, e.samplesDone);
+    assert.ok(a.samplesUsed < 800 && a.maxSamples === 800 && a.confidence === 0.95 && a.topK === 1);
+    assert.equal(e.stability, e.uncertainty.stability);
+    assert.ok(e.stability >= 0.95);
+    assert.equal(e.parameters.lime.confidence, 0.95);
+    const [c] = e.uncertainty.classes;
+    assert.equal(c.classIndex, 1);
+    assert.equal(c.features.length, e.result.segments);
+    const top = c.features[c.topSet[0]];
+    assert.ok(top.lower > 0 && top.lower <= top.weight && top.weight <= top.upper, JSON.stringify(top));
+    assert.ok(e.uncertainty.effectiveSampleSize > 0 && e.uncertainty.effectiveSampleSize <= a.samplesUsed);
+    const live = events.filter((x) => x.status === 'RUNNING' && typeof x.stability === 'number');
+    assert.ok(live.length >= 1, 'the stability is shown while the run samples');
+  });
+
+  test('plain Kernel SHAP reports its uncertainty and no adaptive record; out-of-range confidence is refused', async () => {
+    const { e } = await run('KERNEL_SHAP', { kernelShap: { nsamples: 300, segmentation: SLIC, hide: GRAY, stabilityTopK: 1 } });
+    assert.equal(e.adaptiveSampling, null);
+    assert.ok(e.uncertainty.classes[0].features.every((f: any) => f.sd >= 0 && f.lower <= f.upper));
+    assert.equal(typeof e.stability, 'number');
+    const bad = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', parameters: { lime: { adaptive: true, confidence: 1.5 } } } });
+    assert.equal(bad.data.requestExplanation.__typename, 'InvalidArgumentError');
+    assert.match(bad.data.requestExplanation.message, /confidence/);
+  });
+});
