@@ -5,7 +5,7 @@
 // calibration of the reported stability (how often a run claiming ≥ confidence has the consensus
 // set) and the bookkeeping share of the wall time. MobileNetV2 on ../shared/images, and the demo
 // model on demo drawings.
-// Knobs: ADAPTIVE_BENCH_PHOTOS (default 6), ADAPTIVE_BENCH_SEEDS (default 3),
+// Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order), ADAPTIVE_BENCH_SEEDS (default 3),
 // ADAPTIVE_BENCH_CONFIDENCES (default 0.95,0.8,0.5), ADAPTIVE_BENCH_DEMO=0 to skip the demo model.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -135,7 +135,7 @@ export async function benchAdaptive(): Promise<void> {
       .readdirSync(path.join(shared, 'images'))
       .filter((f) => f.endsWith('.jpg'))
       .sort()
-      .slice(0, num('ADAPTIVE_BENCH_PHOTOS', 6));
+      .slice(num('ADAPTIVE_BENCH_SKIP', 0), num('ADAPTIVE_BENCH_SKIP', 0) + num('ADAPTIVE_BENCH_PHOTOS', 6));
     await benchModel('MobileNetV2, ../shared/images, LIME defaults (quickshift)', model, files.map((f) => [f, fs.readFileSync(path.join(shared, 'images', f))]), sessions, seeds);
     await sessions.close();
   } else {

@@ -83,6 +83,7 @@ export const ExplanationProgressFields = graphql(`
     samplesDone
     samplesTotal
     etaSeconds
+    stability
     attempts
     error { code message }
   }

@@ -13,6 +13,7 @@ export const JobFields = graphql(`
     samplesDone
     samplesTotal
     etaSeconds
+    stability
     attempts
     error { code message }
     method
@@ -30,7 +31,7 @@ export const JobsQuery = graphql(`
     explanations(first: $first, after: $after, filter: $filter) {
       edges {
         node {
-          id status progress stage samplesDone samplesTotal etaSeconds attempts error { code message }
+          id status progress stage samplesDone samplesTotal etaSeconds stability attempts error { code message }
           method study { id name } targetClasses createdAt artifacts { name kind url } image { id url originalName } model { id name }
         }
       }

@@ -18,12 +18,14 @@ export function jobTitle(j: Job) {
   return `${methodLabel(j.method)} on ${j.image.originalName ?? 'image'} with ${j.model.name}`;
 }
 
-export function ProgressBar({ job, label }: { job: Pick<Job, 'status' | 'progress' | 'stage' | 'samplesDone' | 'samplesTotal' | 'etaSeconds'>; label: string }) {
+export function ProgressBar({ job, label }: { job: Pick<Job, 'status' | 'progress' | 'stage' | 'samplesDone' | 'samplesTotal' | 'etaSeconds'> & { stability?: number | null }; label: string }) {
   const pct = job.status === 'SUCCEEDED' ? 100 : percent(job.progress);
   const parts = [`${pct}%`];
   if (job.status === 'RUNNING') {
     if (job.stage) parts.push(job.stage);
     if (job.samplesTotal) parts.push(`${job.samplesDone ?? 0}/${job.samplesTotal} samples`);
+    // Adaptive LIME / Kernel SHAP: samplesTotal is then the expected stopping point.
+    if (typeof job.stability === 'number') parts.push(`top-k stability ${Math.round(100 * job.stability)}%`);
     const e = eta(job.etaSeconds);
     if (e) parts.push(`ETA ${e}`);
   } else parts.push(STATUS_TEXT[job.status] ?? job.status);

@@ -6,6 +6,7 @@ import { CropView, useModelInputs, type ModelInput } from './crop.tsx';
 import { FaithfulnessChart } from './curves.tsx';
 import { LimeExplorer } from './lime-explorer.tsx';
 import { LIME_VIEWS, LimeViewToggle, type LimeView } from './lime-toggle.tsx';
+import { StabilityNote, WeightBars } from './uncertainty.tsx';
 import { bytes, isActive, prob, STATUS_TEXT } from './format.ts';
 import { ProgressBar } from './jobs.tsx';
 import { legendKeys, METHOD_INFO, methodLabel, methodOrder } from './methods.ts';
@@ -135,12 +136,14 @@ function Tile(props: {
   return (
     <figure class="tile" data-method={e.method} data-explanation-id={e.id}>
       {body}
+      <WeightBars e={e} classIndex={c.index} label={label} />
       <figcaption>
         <strong>{methodLabel(e.method)}</strong>
         <span>
           {c.label}
           {c.probability != null ? ` (${prob(c.probability)})` : ''}
         </span>
+        <StabilityNote e={e} classIndex={c.index} />
         {summary && <span class="hint">{summary}</span>}
         <span class="downloads">
           {raw && (

@@ -1,6 +1,7 @@
 // report.html: one self-contained file (styles inline, figure grids as data URIs, curves as inline
 // SVG) that opens offline. Numbers are shown to 4 digits; the CSV and JSON files keep full precision.
 import type { ReportInput } from './types.ts';
+import { stabilityHtml, type StabilityFact } from './stability.ts';
 import { escapeXml } from './figures.ts';
 import { AGREEMENT_METRICS, type AgreementTable, type FaithfulnessFact, type FaithfulnessSummary, type PredictionRow, type RandomizationFact } from './tables.ts';
 import type { Summary } from '../metrics/stats.ts';
@@ -16,6 +17,7 @@ export interface HtmlParts {
   faithfulnessSummary: FaithfulnessSummary[];
   randomization: RandomizationFact[];
   randomizationSummary: { model: number; method: number; spearman: Summary }[];
+  stability: StabilityFact[];
   files: string[];
 }
 
@@ -142,6 +144,7 @@ export function renderHtml(p: HtmlParts): string {
     out.push('</tbody></table>');
   }
 
+  out.push(stabilityHtml(input, p.stability));
   out.push(`<h2>Parameters and seeds</h2><pre>${esc(JSON.stringify({ seed: s.seed, parameters: input.parameters }, null, 2))}</pre>`);
   out.push(`<h2>Files</h2><ul>${p.files.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>`);
   out.push('</body></html>\n');

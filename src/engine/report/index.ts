@@ -5,6 +5,7 @@
 import { toCsv, type Cell } from './csv.ts';
 import { gridPng, type GridTile } from './figures.ts';
 import { renderHtml } from './html.ts';
+import { stabilityCaption, stabilityTables } from './stability.ts';
 import {
   AGREEMENT_METRICS,
   agreementTables,
@@ -17,6 +18,7 @@ import type { ReportInput } from './types.ts';
 import { zipArchive, type ArchiveFile } from './zip.ts';
 
 export * from './tables.ts';
+export { stabilityFact, type StabilityFact } from './stability.ts';
 export type { ReportCell, ReportInput } from './types.ts';
 export { zipArchive, unzipArchive, type ArchiveFile } from './zip.ts';
 export { gridPng, wrapText, type GridSpec, type GridTile } from './figures.ts';
@@ -41,6 +43,8 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   const files: ArchiveFile[] = [];
   const columns = input.models.flatMap((_, m) => input.methods.map((_, k) => ({ model: m, method: k })));
   const cellAt = new Map(input.cells.map((c) => [`${c.image}:${c.model}:${c.method}`, c]));
+  const stability = [...(input.stability ?? [])].sort((a, b) => a.image - b.image || a.model - b.model || a.method - b.method);
+  const stabilityAt = new Map(stability.map((f) => [`${f.image}:${f.model}:${f.method}`, f]));
 
   // Figure grids: one set per view; LIME cells have a second view, other cells repeat their figure.
   const views = ['default', ...(input.cells.some((c) => c.tiles['lime-both']) ? ['lime-both'] : [])];
@@ -52,7 +56,9 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
         columns.map(({ model, method }) => {
           const c = cellAt.get(`${start + r}:${model}:${method}`);
           const png = c ? (c.tiles[view] ?? c.tiles.default ?? null) : null;
-          return { png, caption: c?.caption?.split('; ')[0] ?? '', placeholder: c && c.status !== 'SUCCEEDED' ? c.status : undefined };
+          const st = stabilityAt.get(`${start + r}:${model}:${method}`);
+          const caption = [c?.caption?.split('; ')[0] ?? '', ...(st ? [stabilityCaption(st)] : [])].filter(Boolean).join(' · ');
+          return { png, caption, placeholder: c && c.status !== 'SUCCEEDED' ? c.status : undefined };
         }),
       );
       const png = await gridPng({ rowLabels: rows.map((i) => i.name), columnLabels: columns.map((c) => cellLabel(input, c.model, c.method)), tiles });
@@ -189,6 +195,8 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
     });
   }
 
+  for (const t of stability.length ? stabilityTables(input, stability) : []) files.push({ name: t.name, bytes: text(t.text) });
+
   // Parameters, seeds and the cells (with the content hashes of their stored files).
   files.push({
     name: 'study.json',
@@ -222,6 +230,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
     faithfulnessSummary: faithSummary,
     randomization: rand,
     randomizationSummary: randSummary,
+    stability,
     files: [...files.map((f) => f.name), 'report.html'].sort(),
   });
   files.push({ name: 'report.html', bytes: text(html) });

@@ -1,6 +1,7 @@
 // What a report is made from: the study's stored facts, in study order (indices into images,
 // models and methods).
 import type { Binarization } from '../metrics/binarize.ts';
+import type { StabilityFact } from './stability.ts';
 import type { AgreementFact, FaithfulnessFact, GroundTruth, PairSpec, PredictionFact, RandomizationFact } from './tables.ts';
 
 export interface ReportCell {
@@ -29,5 +30,7 @@ export interface ReportInput {
   agreement: AgreementFact[];
   faithfulness: FaithfulnessFact[];
   randomization: RandomizationFact[];
+  /** LIME / Kernel SHAP cells' uncertainty (stabilityFact of their stored results); optional. */
+  stability?: StabilityFact[];
 }
 

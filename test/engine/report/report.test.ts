@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
 import {
   buildReport,
+  stabilityFact,
   predictionRows,
   synsetFromFileName,
   unzipArchive,
@@ -158,4 +159,29 @@ test('the ZIP writer sorts entries, refuses bad paths and round-trips', () => {
   ]);
   for (const bad of ['/abs', '../up', 'a//b', 'a\\b', '']) assert.throws(() => zipArchive([{ name: bad, bytes: new Uint8Array() }]), /archive path/);
   assert.throws(() => zipArchive([{ name: 'x', bytes: new Uint8Array() }, { name: 'x', bytes: new Uint8Array() }]), /duplicate/);
+});
+
+test('LIME cells show their top-k stability in the captions, a stability table and a report section', async () => {
+  const base = await input();
+  const stored = {
+    samplesUsed: 448,
+    uncertainty: { estimator: 'HC3_SANDWICH', level: 0.95, topK: 5, effectiveSampleSize: 371.6, stability: 0.9675, classes: [] },
+    adaptive: { confidence: 0.95, topK: 5, samplesUsed: 448, maxSamples: 1000, stopReason: 'STABLE', checks: [], bookkeepingMs: 3 },
+  };
+  const facts = [stabilityFact({ image: 1, model: 0, method: 1 }, stored)!, stabilityFact({ image: 0, model: 0, method: 1 }, { samplesUsed: 1000, uncertainty: { ...stored.uncertainty, stability: 0.41 } })!];
+  assert.equal(stabilityFact({ image: 0, model: 0, method: 0 }, { samplesUsed: 3 }), null, 'no uncertainty, no fact');
+  const files = unzipArchive((await buildReport({ ...base, stability: facts })).zip);
+  const get = (n: string) => Buffer.from(files.find((f) => f.name === n)!.bytes).toString();
+  const csv = get('tables/stability.csv').trim().split('\n');
+  assert.equal(csv[0], 'image,model,method,top_k,stability,effective_sample_size,samples_used,confidence,stop_reason');
+  assert.equal(csv[1], 'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",5,0.41,371.6,1000,,');
+  assert.equal(csv[2], 'bittern.jpg,mobilenetv2,"LIME, 5 features",5,0.9675,371.6,448,0.95,STABLE');
+  const html = get('report.html');
+  assert.ok(html.includes('<h2>Stability</h2>'));
+  assert.ok(html.includes('top-5: 96.8%') && html.includes('stable (confidence 0.95)') && html.includes('plain run'));
+  // The figure grid changes: the captions carry the stability.
+  const plain = unzipArchive((await buildReport(base)).zip);
+  const grid = (fs: typeof files) => Buffer.from(fs.find((f) => f.name === 'figures/grid-01.png')!.bytes);
+  assert.ok(!grid(files).equals(grid(plain)));
+  assert.ok(!plain.some((f) => f.name === 'tables/stability.csv'));
 });
