@@ -4,7 +4,8 @@
 // consensus (mean top-5 overlap and exact-set rate), the end-to-end wall-time ratio, the
 // calibration of the reported stability (how often a run claiming ≥ confidence has the consensus
 // set) and the bookkeeping share of the wall time. MobileNetV2 on ../shared/images, and the demo
-// model on demo drawings.
+// model on demo drawings; first the stopping rule on synthetic problems with known answers
+// (adaptive-synthetic.ts).
 // Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order), ADAPTIVE_BENCH_SEEDS (default 3),
 // ADAPTIVE_BENCH_CONFIDENCES (default 0.95,0.8,0.5), ADAPTIVE_BENCH_DEMO=0 to skip the demo model.
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import { createPerturbExplainers } from '../src/engine/perturb/index.ts';
 import { topSet, type Uncertainty } from '../src/engine/perturb/uncertainty.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, SessionCache } from '../src/engine/session.ts';
+import { benchAdaptiveSynthetic } from './adaptive-synthetic.ts';
 import { median, percentile } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -124,6 +126,7 @@ async function benchModel(title: string, model: ModelHandle, images: [string, Bu
 }
 
 export async function benchAdaptive(): Promise<void> {
+  await benchAdaptiveSynthetic();
   const seeds = num('ADAPTIVE_BENCH_SEEDS', 3);
   const modelFile = path.join(shared, 'models/mobilenetv2-float.onnx');
   if (fs.existsSync(modelFile)) {

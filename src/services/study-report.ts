@@ -4,7 +4,7 @@
 // Nothing in it depends on when it is built, so rebuilding a finished study gives the same bytes
 // (and the same key).
 import type { App } from '../app.js';
-import { buildReport, type FaithfulnessFact, type RandomizationFact, type ReportCell, type ReportInput } from '../engine/report/index.js';
+import { buildReport, stabilityFact, type FaithfulnessFact, type RandomizationFact, type ReportCell, type ReportInput } from '../engine/report/index.js';
 import type { RandomizationResult } from '../engine/metrics/randomization.js';
 import type { StudyReport } from '../generated/sqlite/client.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -68,6 +68,11 @@ export async function reportInput(app: App, facts: StudyFacts): Promise<ReportIn
       const r = c.explanation!.randomization as unknown as RandomizationResult;
       return { image: c.image, model: c.model, method: c.method, layers: r.layers, spearman: r.spearman };
     });
+  // LIME / Kernel SHAP cells: how sure each is (stored with its result).
+  const stability = succeeded.flatMap((c) => {
+    const f = stabilityFact(c, c.explanation!.result);
+    return f ? [f] : [];
+  });
   return {
     study: { id: study.id, name: study.name, description: study.description, seed: study.seed ?? 0 },
     parameters: {
@@ -87,6 +92,7 @@ export async function reportInput(app: App, facts: StudyFacts): Promise<ReportIn
     agreement: comparisons.flatMap((t, pair) => t.rows.map((r) => ({ ...r, pair }))),
     faithfulness,
     randomization,
+    stability,
   };
 }
 

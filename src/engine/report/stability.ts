@@ -33,7 +33,9 @@ export function stabilityFact(cell: { image: number; model: number; method: numb
   const u = r?.uncertainty;
   if (!u || typeof u.stability !== 'number') return null;
   return {
-    ...cell,
+    image: cell.image,
+    model: cell.model,
+    method: cell.method,
     topK: u.topK,
     stability: u.stability,
     effectiveSampleSize: u.effectiveSampleSize,
