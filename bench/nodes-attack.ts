@@ -54,7 +54,15 @@ function probe(url: string, key: string) {
 }
 
 export async function benchNodesAttack() {
-  const svc = spawnScript('src/main.ts', { PORT: '0', XAI_DATA_DIR: tmpDir('xai-bench-attack-'), XAI_AUTH: 'required', XAI_ADMIN_KEY: ADMIN });
+  // The per-key request quota is off: the probe alone sends thousands of requests a minute, and the bench
+  // measures the cost limit, not the rate limit.
+  const svc = spawnScript('src/main.ts', {
+    PORT: '0',
+    XAI_DATA_DIR: tmpDir('xai-bench-attack-'),
+    XAI_AUTH: 'required',
+    XAI_ADMIN_KEY: ADMIN,
+    XAI_QUOTA_REQUESTS_PER_MINUTE: '0',
+  });
   try {
     const url = (await svc.waitFor(/listening on (http:\/\/\S+)\/graphql/))[1];
     const admin = new http.Agent({ keepAlive: true });
