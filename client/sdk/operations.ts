@@ -26,6 +26,7 @@ export const ImageFields = graphql(`
     byteSize
     sha256
     originalName
+    fileNameSynset
     createdAt
   }
 `);

@@ -50,7 +50,7 @@ export const StudyQuery = graphql(
   query Study($id: ID!) {
     study(id: $id) {
       ...StudyLiveFields
-      images { position image { id url originalName width height } groundTruth { synset label } }
+      images { position image { id url originalName fileNameSynset width height } groundTruth { synset label } }
       models { id name version }
       methods { key method label target parameters position }
     }

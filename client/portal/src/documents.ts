@@ -54,7 +54,7 @@ export const ImagesPageQuery = graphql(`
     images(first: $first, after: $after) {
       edges {
         node {
-          id url width height format originalName
+          id url width height format originalName fileNameSynset
           predictions(first: 5) { edges { node { id createdAt model { id name } classes { index label probability } } } }
         }
       }

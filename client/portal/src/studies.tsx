@@ -2,12 +2,14 @@
 // from selected images, models and methods (the same method may appear twice with other parameters,
 // e.g. LIME with 5 and with 10 features).
 import { useEffect, useState } from 'preact/hooks';
+import { ModelLabelsQuery } from '../../sdk/index.ts';
 import { api, errorText } from './api.ts';
 import { STATUS_TEXT } from './format.ts';
+import { readGroundTruth, truthText, type ClassEntry, type LabelSet } from './ground-truth.ts';
 import { DEFAULT_PARAMS, METHODS, METHOD_INFO, parametersFor, targetFor, validateParams, type Params } from './methods.ts';
 import { images, useStore } from './store.ts';
 import { StudyProgressBar } from './study-view.tsx';
-import type { Method, Model } from './types.ts';
+import type { ImageRow, Method, Model } from './types.ts';
 import type { StudySummary } from '../../sdk/index.ts';
 
 interface MethodRow {
@@ -79,6 +81,63 @@ function MethodRowFields({ row, index, onChange, onRemove }: { row: MethodRow; i
   );
 }
 
+/** The chosen models' class lists, fetched once per model (a class index or label is read against them). */
+function useLabelSets(models: Model[]): LabelSet[] {
+  const [found, setFound] = useState(new Map<string, ClassEntry[]>());
+  const key = models.map((m) => m.id).join(',');
+  useEffect(() => {
+    let live = true;
+    for (const m of models.filter((x) => !found.has(x.id))) {
+      api()
+        .query(ModelLabelsQuery, { id: m.id, limit: m.numClasses })
+        .then((r) => live && r.model && setFound((prev) => new Map(prev).set(m.id, r.model!.labels)))
+        .catch(() => {});
+    }
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return models.flatMap((m) => (found.has(m.id) ? [{ model: m.name, labels: found.get(m.id)! }] : []));
+}
+
+/**
+ * Optional ground truth per chosen image. An empty field sends nothing; for an ImageNet-style file name
+ * the service then takes the synset in it, which the placeholder shows.
+ */
+function GroundTruthFields({ chosen, text, sets, onInput }: { chosen: ImageRow[]; text: Map<string, string>; sets: LabelSet[]; onInput: (id: string, v: string) => void }) {
+  if (!chosen.length) return null;
+  return (
+    <fieldset data-testid="ground-truth">
+      <legend>Ground truth (optional)</legend>
+      <p class="hint">A class index, a synset (n02010272) or a label; the predictions table flags a model whose top-1 class is another.</p>
+      {chosen.map((img) => {
+        const id = `gt-${img.id}`;
+        const name = img.originalName ?? 'image';
+        const value = text.get(img.id) ?? '';
+        const read = readGroundTruth(value, sets);
+        const fromName = !value.trim() && img.fileNameSynset;
+        return (
+          <div class="field" key={img.id}>
+            <label for={id}>Ground truth of {name}</label>
+            <input
+              id={id}
+              type="text"
+              value={value}
+              placeholder={img.fileNameSynset ? `${img.fileNameSynset} (from the file name)` : 'none'}
+              aria-describedby={`${id}-note`}
+              aria-invalid={read.ok ? undefined : 'true'}
+              onInput={(e) => onInput(img.id, (e.target as HTMLInputElement).value)}
+            />
+            <span id={`${id}-note`} class={read.ok ? 'hint' : 'error'} data-testid="ground-truth-note">
+              {!read.ok ? read.error : read.truth ? `→ ${truthText(read.truth)}` : fromName ? `→ ${img.fileNameSynset}, read from the file name by the service` : ''}
+            </span>
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
 function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultModels: Set<string> }) {
   useStore(images);
   const [name, setName] = useState('');
@@ -87,6 +146,7 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
   const [chosenImages, setChosenImages] = useState(() => new Set(images.selected));
   const [chosenModels, setChosenModels] = useState(() => new Set(defaultModels));
   const [rows, setRows] = useState<MethodRow[]>(() => [newRow()]);
+  const [truth, setTruth] = useState(new Map<string, string>());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const toggle = (set: Set<string>, id: string, on: boolean) => {
@@ -96,6 +156,10 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
     return s;
   };
   const cells = chosenImages.size * chosenModels.size * rows.length;
+  // In the gallery's order, which is the order of the study's rows.
+  const studyImages = images.images.filter((i) => chosenImages.has(i.id));
+  const studyModels = models.filter((m) => chosenModels.has(m.id));
+  const labelSets = useLabelSets(studyModels);
 
   const submit = async () => {
     setError(null);
@@ -107,15 +171,22 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
       if (bad) return setError(`Method ${i + 1}: ${bad}`);
     }
     if (seed.trim() && !/^-?\d+$/.test(seed.trim())) return setError('The seed must be a whole number.');
+    if (labelSets.length < studyModels.length && studyImages.some((i) => truth.get(i.id)?.trim())) return setError('The models\' classes are still loading: try again in a moment.');
+    const groundTruth = [];
+    for (const img of studyImages) {
+      const read = readGroundTruth(truth.get(img.id) ?? '', labelSets);
+      if (!read.ok) return setError(`Ground truth of ${img.originalName ?? 'image'}: ${read.error}`);
+      if (read.truth) groundTruth.push({ image: img.id, ...read.truth });
+    }
     setBusy(true);
     try {
       const study = await api().createStudy({
         name: name.trim(),
         description: description.trim() || null,
         seed: seed.trim() ? Number(seed) : null,
-        // In the gallery's order, which is the order of the study's rows.
-        images: images.images.filter((i) => chosenImages.has(i.id)).map((i) => i.id),
-        models: models.filter((m) => chosenModels.has(m.id)).map((m) => m.id),
+        images: studyImages.map((i) => i.id),
+        models: studyModels.map((m) => m.id),
+        groundTruth: groundTruth.length ? groundTruth : null,
         methods: rows.map((r) => ({ method: r.method, label: r.label.trim() || null, target: targetFor(r.params), parameters: (parametersFor(r.method, r.params) ?? null) as never, evaluation: r.curves ? { faithfulness: {} } : null })),
       });
       location.hash = `#/study/${encodeURIComponent(study.id)}`;
@@ -175,6 +246,7 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
             </label>
           ))}
         </fieldset>
+        <GroundTruthFields chosen={studyImages} text={truth} sets={labelSets} onInput={(id, v) => setTruth(new Map(truth).set(id, v))} />
         {rows.map((r, i) => (
           <MethodRowFields
             key={r.uid}

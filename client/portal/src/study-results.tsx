@@ -25,7 +25,7 @@ function PredictionsTable({ rows }: { rows: Results['predictions'] }) {
       testId="predictions-table"
       columns={[{ label: 'Image' }, { label: 'Model' }, { label: 'Top-1 class' }, { label: 'Probability', numeric: true }, { label: 'Synset' }, { label: 'Ground truth' }, { label: 'Correct' }, { label: 'Models disagree' }]}
       rows={rows.map((p): Row => {
-        const truth = p.groundTruth ? [p.groundTruth.synset, p.groundTruth.label].filter(Boolean).join(' ') : null;
+        const truth = p.groundTruth ? [p.groundTruth.synset, p.groundTruth.label].filter(Boolean).join(' ') + (p.groundTruth.source === 'FILE_NAME' ? ' (file name)' : '') : null;
         return {
           key: `${p.image.id}|${p.model.id}`,
           class: [p.modelsDisagree ? 'flag-disagree' : '', p.correct === false ? 'flag-wrong' : ''].filter(Boolean).join(' ') || undefined,

@@ -278,7 +278,11 @@ export function StudyView({ id }: { id: string }) {
                         <img class="tile-img" src={i.image.url} alt={i.image.originalName ?? 'image'} loading="lazy" />
                         <figcaption>
                           <strong>{i.image.originalName ?? 'image'}</strong>
-                          {i.groundTruth && <span class="hint">truth: {[i.groundTruth.synset, i.groundTruth.label].filter(Boolean).join(' ')}</span>}
+                          {i.groundTruth ? (
+                            <span class="hint">truth: {[i.groundTruth.synset, i.groundTruth.label].filter(Boolean).join(' ')}</span>
+                          ) : (
+                            i.image.fileNameSynset && <span class="hint">truth: {i.image.fileNameSynset} (file name)</span>
+                          )}
                         </figcaption>
                       </figure>
                     </th>

@@ -2,6 +2,7 @@
 // the services (in batches, so a page of nodes costs one query per kind, not one per node).
 import type { Artifact, Explanation, Image, Model, Prediction, Study } from '../../generated/sqlite/client.js';
 import { METHODS, runsOnQuantized } from '../../engine/methods.js';
+import { synsetFromFileName } from '../../engine/report/tables.js';
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
 import { imageExplanations, imagePredictions } from '../../resolvers/queries.js';
@@ -63,6 +64,11 @@ builder.node(ImageRef, {
     height: t.exposeInt('height', { description: 'As displayed: after the EXIF orientation' }),
     format: t.exposeString('format'),
     originalName: t.exposeString('originalName', { nullable: true }),
+    fileNameSynset: t.string({
+      nullable: true,
+      description: 'The ImageNet-style synset in the original file name (n02010272_1613.jpg), which a study takes as the ground truth when it is given none',
+      resolve: (i) => synsetFromFileName(i.originalName),
+    }),
     byteSize: t.exposeInt('byteSize'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     url: t.string({ description: 'The original upload, served with immutable caching; with API keys a signed link that expires', resolve: (i, _a, ctx) => imageUrl(ctx.app.config.files, i) }),
