@@ -1,6 +1,8 @@
 // `npm run study` end to end, as a child process against a real service: a folder of images × a model
 // × methods (LIME twice with different features) as one study, progress lines, the folder it writes
-// (study-cells.json and every cell's artifacts, PNGs decoding), exit codes for bad usage and API errors.
+// (study-cells.json and every cell's artifacts, PNGs decoding), exit codes for bad usage and API errors,
+// and Ctrl-C: by default it cancels the study on the server (exit 1); with --no-cancel-on-interrupt the
+// CLI leaves (exit 130) and the study runs on.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,13 +12,19 @@ import sharp from 'sharp';
 import { readZip } from '../../client/cli/unzip.ts';
 import { startTestService, type TestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
-import { demoImage, runCli } from './helpers.ts';
+import { WebSocket } from 'ws';
+import { createXaiClient } from '../../client/sdk/index.ts';
+import { waitUntil } from '../jobs/support.ts';
+import { demoImage, drainWorker, runCli } from './helpers.ts';
 
 describe('npm run study (client/cli/study.ts) against a real service', () => {
   let svc: TestService;
   let work: string;
   const url = () => `${svc.url}/graphql`;
   const study = (args: string[], cwd = work) => runCli(['--url', url(), ...args], { cwd, script: 'study' });
+  const studyState = async (id: string) => (await svc.gql(`query($id: ID!) { study(id: $id) { state cells { state explanation { status } } } }`, { id })).data.study;
+  /** The progress bar's first line of a running study (stderr is not a TTY: a line per state change). */
+  const RUNNING_LINE = /^RUNNING +cells +\[/m;
 
   before(async () => {
     svc = await startTestService({ jobs: true });
@@ -79,6 +87,43 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     for (const e of readZip(zip)) assert.deepEqual(readFileSync(path.join(dir, ...e.name.split('/'))), e.bytes, e.name);
     assert.ok(existsSync(path.join(dir, 'report.html')));
     assert.match(r.stdout, /Report: .*report\.html/);
+  });
+
+  test('Ctrl-C once the progress bar runs: the study is cancelled on the server, exit code 1', async () => {
+    const run = study(['--name', 'interrupted', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'LIME:numSamples=20000:batchSize=10', '--out', 'interrupted']);
+    await run.waitFor(RUNNING_LINE);
+    run.child.kill('SIGINT');
+    const r = await run.exit;
+    assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stderr, /interrupted: cancelling the study \(Ctrl-C again to quit without waiting\)/);
+    const id = /^study (\S+) \(interrupted\)/m.exec(r.stderr)![1];
+    assert.match(r.stderr, new RegExp(`study ${id.replace(/[=+/]/g, '\\$&')} was cancelled\n`));
+    assert.match(r.stdout, /^Study interrupted: CANCELLED, /m);
+    const s = await studyState(id);
+    assert.equal(s.state, 'CANCELLED');
+    assert.deepEqual(s.cells.map((c: any) => [c.state, c.explanation?.status ?? null]), [['CANCELLED', 'CANCELLED'], ['CANCELLED', 'CANCELLED']]);
+
+    const xai = createXaiClient({ url: url(), WebSocket });
+    const model = (await xai.modelByName('demo-shapes'))!;
+    const image = (await xai.images({ first: 1, filter: { format: 'png' } })).edges[0].node;
+    await drainWorker(xai, image.id, model.id);
+    await xai.dispose();
+  });
+
+  test('Ctrl-C with --no-cancel-on-interrupt: the CLI exits 130 and the study runs on to the end', async () => {
+    const run = study(['--name', 'detached', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'LIME:numSamples=1200:batchSize=10', '--no-cancel-on-interrupt', '--out', 'detached']);
+    await run.waitFor(RUNNING_LINE);
+    run.child.kill('SIGINT');
+    const r = await run.exit;
+    assert.equal(r.code, 130, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    const id = /^study (\S+) \(detached\)/m.exec(r.stderr)![1];
+    assert.match(r.stderr, new RegExp(`interrupted: study ${id.replace(/[=+/]/g, '\\$&')} keeps running on the server`));
+    const done = await waitUntil(async () => {
+      const s = await studyState(id);
+      return s.state !== 'RUNNING' && s.state !== 'QUEUED' && s;
+    }, 240_000, 200);
+    assert.equal(done.state, 'SUCCEEDED');
+    assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));
   });
 
   test('bad usage, a missing folder, an empty folder and an unknown model: exit code 2 with a clear message', async () => {
