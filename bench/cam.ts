@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { createGradientExplainers } from '../src/engine/attrib/index.ts';
-import { createCamExplainers, explainCamGroup, releaseDecoded } from '../src/engine/cam/index.ts';
+import { createCamExplainers, explainCamGroup } from '../src/engine/cam/index.ts';
+import { engineContext } from '../src/engine/explain/context.ts';
 import type { ExplainRequest, ModelHandle } from '../src/engine/explain/types.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
 import { normalizeParameters, type Method } from '../src/engine/methods.ts';
@@ -65,7 +66,7 @@ export async function benchCam(): Promise<void> {
       const fwd = await sessions.get(`bench:${file}`, () => file);
       const { spec } = inferInputSpec(describeSession(fwd));
       const model: ModelHandle = { key: `bench:${file}`, path: file, spec, numClasses: 1000, labels: defaultLabels(1000), outputKind: 'LOGITS', quantized: false };
-      const ctx = { sessions };
+      const ctx = engineContext(sessions);
       const cams = createCamExplainers(ctx, { scoreCamMaxChannels: channels });
       const grads = createGradientExplainers(ctx);
 
@@ -127,7 +128,6 @@ export async function benchCam(): Promise<void> {
     } finally {
       await sessions.close();
       await floor.release();
-      releaseDecoded();
     }
   }
 }

@@ -5,10 +5,12 @@
 // CLI and the portal) are all derived from it. Also: reference defaults and parameter validation;
 // parameters are normalised here (defaults filled in) so equal requests hash equally.
 import { isGradientFormula, type CamVariant } from './cam/formula.ts';
+import { eigenCam } from './cam/variants/eigen-cam.ts';
 import { gradCamPlusPlus } from './cam/variants/grad-cam-plus-plus.ts';
 import { gradCam } from './cam/variants/grad-cam.ts';
 import { hiresCam } from './cam/variants/hires-cam.ts';
 import { layerCam } from './cam/variants/layer-cam.ts';
+import { scoreCam } from './cam/variants/score-cam.ts';
 import { xGradCam } from './cam/variants/xgrad-cam.ts';
 import { EngineError } from './errors.ts';
 
@@ -46,8 +48,8 @@ export const METHOD_REGISTRY = {
   XGRAD_CAM: cam('XGrad-CAM', xGradCam),
   HIRES_CAM: cam('HiRes-CAM', hiresCam),
   LAYER_CAM: cam('LayerCAM', layerCam),
-  EIGEN_CAM: cam('Eigen-CAM', { kind: 'eigen' }),
-  SCORE_CAM: cam('Score-CAM', { kind: 'score' }),
+  EIGEN_CAM: cam('Eigen-CAM', eigenCam),
+  SCORE_CAM: cam('Score-CAM', scoreCam),
   // Saliency is max over channels of |∂y/∂x|; SmoothGrad averages signed gradients.
   SALIENCY: gradient('Saliency', false),
   SMOOTH_GRAD: gradient('SmoothGrad', true),

@@ -6,11 +6,14 @@ import type { CamMethod } from '../engine/cam/index.js';
 import type { Method } from '../engine/methods.js';
 import type { Progress } from '../engine/types.js';
 import type { ExplainRequest } from '../engine/explain/types.js';
+import { engineContext } from '../engine/explain/context.js';
 import { explanationSessionOptions, SessionCache } from '../engine/session.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 const sessions = new SessionCache(workerSessionOptions());
+// One context for the thread's life: sessions and model facts are reused across jobs.
+const ctx = engineContext(sessions);
 const running = new Map<string, { abort: AbortController; finished: Promise<void> }>();
 let shuttingDown = false;
 
@@ -35,7 +38,7 @@ async function run(jobId: string, request: ExplainRequest, methods: Method[], si
   try {
     const req = { ...request, image: Buffer.from(request.image) };
     const ctl = { signal, onProgress: (progress: Progress) => send({ type: 'progress', jobId, progress }) };
-    const outputs = methods.length === 1 ? [await runExplanation(req, { sessions }, ctl)] : await runExplanationGroup(req, methods as CamMethod[], { sessions }, ctl);
+    const outputs = methods.length === 1 ? [await runExplanation(req, ctx, ctl)] : await runExplanationGroup(req, methods as CamMethod[], ctx, ctl);
     send({ type: 'done', jobId, outputs });
   } catch (e) {
     const code = signal.aborted ? (shuttingDown ? 'SHUTDOWN' : 'ABORTED') : e instanceof EngineError ? e.code : 'INTERNAL';

@@ -8,13 +8,13 @@
 // per-element attribution (Saliency: the max over channels of |∂y/∂x|, Simonyan et al.).
 import { preprocess } from '../preprocess.ts';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { Attribution, EngineContext, ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { EngineContext } from '../explain/context.ts';
+import type { Attribution, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
 import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
 import { mulberry32, RandomState } from '../random.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
-import { gradientRunner, modelFacts } from '../cam/model.ts';
 import { attributionRecord, batchDims, floatData, forwardSession, loadImage, normalizeFloatInto, probabilitiesOf, resolveTargets, runRows, seedOf, type ImageInput } from '../explain/toolkit.ts';
 
 export type GradientMethod = MethodOf<'GRADIENT'>;
@@ -160,9 +160,9 @@ export async function explainGradient(
   const p: GradientParams = { ...DEFAULTS.gradient, ...(req.params.gradient ?? {}) };
   const model = req.model;
   const img = await loadImage(req, ctl);
-  const facts = await modelFacts(model);
+  const facts = await ctx.models.modelFacts(model);
   checkRunsOn([method], facts.quantized);
-  const runner = await gradientRunner(ctx, model, facts.inputName, facts);
+  const runner = await ctx.models.gradientRunner(model, facts.inputName, facts);
   throwIfAborted(ctl.signal);
   const seed = seedOf(req);
   const { per, spec } = img;

@@ -1,6 +1,7 @@
 // Input-gradient explainers (Saliency, SmoothGrad, Integrated Gradients, Gradient SHAP): see core.ts.
 import { EngineError } from '../errors.ts';
-import type { EngineContext, Explainer } from '../explain/types.ts';
+import type { EngineContext } from '../explain/context.ts';
+import type { Explainer } from '../explain/types.ts';
 import { methodFamily, methodsOf, type Method, type MethodOf } from '../methods.ts';
 import { explainGradient, type GradientOptions } from './core.ts';
 

@@ -1,7 +1,8 @@
 // What a CAM variant is: how it turns a feature map A [K, h, w] (and, for the gradient variants,
-// the gradients G of the target score w.r.t. A) into a low-resolution map. A gradient variant is
-// one formula in cam/variants/ plus one row in engine/methods.ts; core.ts does everything else
-// (batching, backward runs, eigen-smooth, ReLU, min-max, resize, aug-smooth).
+// the gradients G of the target score w.r.t. A) into a low-resolution map per class. A variant is
+// one file in cam/variants/ plus one row in engine/methods.ts; core.ts does everything else
+// (activations, backward runs, batching, eigen-smooth, ReLU, min-max, resize, aug-smooth).
+// This module imports nothing, so the registry can import the variants without an import circle.
 
 /** Channel weights w[k] from one sample's activations and gradients (K×P slices at `off`): cam = Σ_k w_k·A_k. */
 export type WeightFn = (A: Float32Array, G: Float32Array, K: number, P: number, off: number) => Float64Array;
@@ -10,11 +11,59 @@ export type ElementFn = (A: Float32Array, G: Float32Array, K: number, P: number,
 
 export type GradientFormula = { kind: 'weights'; fn: WeightFn } | { kind: 'elementwise'; fn: ElementFn };
 
-/**
- * A CAM variant: a gradient formula, or one of the two gradient-free algorithms with their own
- * module (Eigen-CAM: first principal component of the activations; Score-CAM: masked forward passes).
- */
-export type CamVariant = GradientFormula | { kind: 'eigen' } | { kind: 'score' };
+/** Options beyond the API parameters (set by the engine, tests and benchmarks). */
+export interface CamOptions {
+  /**
+   * Score-CAM: mask with at most this many channels, the ones whose activations vary most over
+   * space (the "Faster Score-CAM" selection); the others get weight 0. Default: all channels, as
+   * the reference does.
+   */
+  scoreCamMaxChannels?: number | null;
+}
+
+/** Class scores of model inputs, `batch` images at a time at most. */
+export interface ForwardRunner {
+  batch: number;
+  /** Output rows (n × classes) of the first n images in `inputs` (model layout, normalized). */
+  scores(inputs: Float32Array, n: number): Promise<{ data: Float32Array; classes: number }>;
+}
+
+/** What a gradient-free variant gets: the target layer's activations of the (augmented) image, and a way to run the model. */
+export interface ActivationJob {
+  /** Activations per augmentation, K×h×w each (channel-major). */
+  acts: readonly Float32Array[];
+  K: number;
+  h: number;
+  w: number;
+  /** The model input's size and layout. */
+  H: number;
+  W: number;
+  layout: 'NCHW' | 'NHWC';
+  /** The classes to explain. */
+  classes: readonly number[];
+  /** Index into `acts` of the unaugmented image. */
+  identity: number;
+  eigenSmooth: boolean;
+  options: CamOptions;
+  /** The normalized model input of augmentation a (3·H·W, model layout). */
+  input(a: number): Float32Array;
+  /** The plain forward model, opened on first use. */
+  forward(): Promise<ForwardRunner>;
+  /** The low-resolution map of augmentation a for class index ci (into `classes`), or for every class. */
+  emit(a: number, ci: number | 'every', cam: Float32Array): void;
+  /** Throws when the request was cancelled. */
+  checkAborted(): void;
+  progress(stage: string, done: number, total: number): void;
+}
+
+/** A gradient-free variant: emits its maps through the job; returns its entries for the result summary. */
+export interface ActivationVariant {
+  kind: 'activations';
+  run(job: ActivationJob): Promise<Record<string, unknown>>;
+}
+
+/** A CAM variant: a gradient formula (one backward run serves all of them) or an algorithm on activations. */
+export type CamVariant = GradientFormula | ActivationVariant;
 
 export function isGradientFormula(v: CamVariant): v is GradientFormula {
   return v.kind === 'weights' || v.kind === 'elementwise';

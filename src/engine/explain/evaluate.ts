@@ -6,7 +6,7 @@ import type { EvaluationParams, FaithfulnessParams, RandomizationParams } from '
 import { checkFaithfulness, deletionInsertion, type ClassCurves } from '../metrics/faithfulness.ts';
 import { checkRandomization, randomizationCheck, type RandomizationResult } from '../metrics/randomization.ts';
 import type { RunControl } from '../types.ts';
-import type { EngineContext } from './types.ts';
+import type { EngineContext } from './context.ts';
 import type { ExplainRequest, ExplainResult } from './types.ts';
 
 export interface EvaluationOutput {

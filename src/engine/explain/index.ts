@@ -4,7 +4,8 @@
 // explainer modules import the registry (defaults, the Method type): a registry importing them
 // back would close an import circle.
 import { methodInfo, METHODS, type Method, type MethodFamily } from '../methods.ts';
-import type { EngineContext, Explainer } from './types.ts';
+import type { EngineContext } from './context.ts';
+import type { Explainer } from './types.ts';
 
 type FamilyLoader = (ctx: EngineContext, method: Method) => Promise<Explainer>;
 

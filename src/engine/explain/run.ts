@@ -4,7 +4,8 @@ import { toRgbRaw } from '../preprocess.ts';
 import type { RunControl } from '../types.ts';
 import { evaluateExplanation, type EvaluationOutput } from './evaluate.ts';
 import { explainerFor } from './index.ts';
-import type { DecodedView, EngineContext, ExplainRequest, ExplainResult } from './types.ts';
+import type { EngineContext } from './context.ts';
+import type { DecodedView, ExplainRequest, ExplainResult } from './types.ts';
 import type { CamMethod } from '../cam/index.ts';
 
 export interface ExplanationOutput {

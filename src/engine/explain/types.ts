@@ -2,13 +2,7 @@
 import type { Method, MethodParameters } from '../methods.ts';
 import type { Pixels } from '../pil/resample.ts';
 import type { CropGeometry } from '../preprocess.ts';
-import type { SessionCache } from '../session.ts';
 import type { ClassLabel, InputSpec, OutputKind, RunControl } from '../types.ts';
-
-/** What explainers share inside one process (or worker thread): loaded onnxruntime sessions. */
-export interface EngineContext {
-  sessions: SessionCache;
-}
 
 /** A registered model as the engine needs it. */
 export interface ModelHandle {

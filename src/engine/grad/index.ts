@@ -5,3 +5,4 @@ export { GradientRunner, modelHash, oneHotSeed, type GradientResult, type Gradie
 export { RULES, differentiableInputs, QUANTIZED_OPS } from './rules.ts';
 export { ShapeTable, type Dim, type Shape, type TensorFacts } from './shapes.ts';
 export { GRAD_OPSET } from './upgrade.ts';
+export { tailModel } from './tail.ts';

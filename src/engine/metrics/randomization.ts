@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError, throwIfAborted } from '../errors.ts';
-import type { EngineContext } from '../explain/types.ts';
+import type { EngineContext } from '../explain/context.ts';
 import { explainerFor } from '../explain/index.ts';
 import type { ExplainRequest, ExplainResult, ModelHandle } from '../explain/types.ts';
 import { floatTensor } from '../onnx/graph.ts';

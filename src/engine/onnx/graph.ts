@@ -138,3 +138,17 @@ export function model(m: {
   if (m.docString !== undefined) out.docString = m.docString;
   return out;
 }
+
+/** The node producing each tensor of a graph. */
+export function producers(g: GraphProto): Map<string, NodeProto> {
+  const p = new Map<string, NodeProto>();
+  for (const n of g.node) for (const o of n.output) if (o) p.set(o, n);
+  return p;
+}
+
+/** The model with `names` as extra graph outputs (no type info: onnxruntime infers it). */
+export function withOutputs(m: ModelProto, names: readonly string[]): ModelProto {
+  const g = m.graph!;
+  const existing = new Set(g.output.map((o) => o.name));
+  return { ...m, graph: { ...g, output: [...g.output, ...names.filter((n) => !existing.has(n)).map((name) => ({ name }))] } };
+}

@@ -1,6 +1,7 @@
 // Perturbation explainers: LIME, Kernel SHAP and Partition SHAP (see the per-method modules).
 import { EngineError } from '../errors.ts';
-import type { EngineContext, Explainer, ExplainRequest, ExplainResult } from '../explain/types.ts';
+import type { EngineContext } from '../explain/context.ts';
+import type { Explainer, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import type { Method, MethodOf } from '../methods.ts';
 import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
@@ -18,7 +19,8 @@ const RUNS: Record<MethodOf<'PERTURBATION'>, Run> = {
   PARTITION_SHAP: explainPartitionShapWith,
 };
 
-export function perturbExplainer(ctx: EngineContext, method: Method): Explainer {
+/** The perturbation methods need only the forward sessions. */
+export function perturbExplainer(ctx: Pick<EngineContext, 'sessions'>, method: Method): Explainer {
   const run = RUNS[method as MethodOf<'PERTURBATION'>];
   if (!run) throw new EngineError('INVALID_ARGUMENT', `${method} is not a perturbation method`);
   return (req, ctl) => run(ctx.sessions, req, ctl);
@@ -31,7 +33,7 @@ export interface PerturbExplainers {
 }
 
 /** The three explainers over one engine context. */
-export function createPerturbExplainers(ctx: EngineContext): PerturbExplainers {
+export function createPerturbExplainers(ctx: Pick<EngineContext, 'sessions'>): PerturbExplainers {
   return {
     explainLime: perturbExplainer(ctx, 'LIME'),
     explainKernelShap: perturbExplainer(ctx, 'KERNEL_SHAP'),

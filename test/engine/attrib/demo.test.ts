@@ -5,13 +5,13 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { createGradientExplainers, gaussLegendre, trapezoid } from '../../../src/engine/attrib/index.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { preprocess } from '../../../src/engine/preprocess.ts';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
 import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
 import { demoModel, inBox, massInBox, peak, request, twoShapes } from '../cam/helpers.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 const grads = createGradientExplainers(ctx);
 const RED = 1;

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createGradientExplainers } from '../../../src/engine/attrib/index.ts';
-import { releaseDecoded } from '../../../src/engine/cam/index.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { fileModel, floatModelPath, int8ModelPath, photoPath, request } from '../cam/helpers.ts';
 import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 const grads = createGradientExplainers(ctx);
 const METHODS = ['SALIENCY', 'SMOOTH_GRAD', 'INTEGRATED_GRADIENTS', 'GRADIENT_SHAP'] as const;
@@ -66,7 +65,7 @@ test('MobileNetV2 int8: gradient methods → NOT_DIFFERENTIABLE', { skip: !fs.ex
 for (const [name, size] of [['resnet50', 224], ['vgg16', 224], ['inception_v3', 299]] as const) {
   const file = torchvisionModel(name);
   test(`torchvision ${name}: every gradient method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
-    const local = { sessions: new SessionCache() };
+    const local = engineContext();
     try {
       const model = await fileModel(file!, false, `tv:${name}`);
       const photo = fs.readFileSync(photoPath);
@@ -79,7 +78,7 @@ for (const [name, size] of [['resnet50', 224], ['vgg16', 224], ['inception_v3', 
       }
     } finally {
       await local.sessions.close();
-      releaseDecoded();
+      local.models.releaseDecoded();
     }
   });
 }

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createGradientExplainers } from '../../../src/engine/attrib/index.ts';
 import { pearson } from '../../../src/engine/metrics/correlation.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
 import { fileModel, floatModelPath, request, shared } from '../cam/helpers.ts';
 
@@ -35,7 +36,7 @@ function shapPhotos(): { stem: string; file: string }[] {
 
 const sessions = new SessionCache({ intraOpNumThreads: 1 });
 after(() => sessions.close());
-const explainers = createGradientExplainers({ sessions });
+const explainers = createGradientExplainers(engineContext(sessions));
 
 test('Gradient SHAP, seed 0, 20 samples: shap\'s values (rseed=0) on all seven photos, sums within 1e-3, ≥ 99.9 % of pixels within 1e-3 of the range', { skip }, async () => {
   const photos = shapPhotos();

@@ -6,11 +6,11 @@ import { drawDemoImage } from '../../../src/engine/demo/index.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { createCamExplainers, finishCam, firstComponentProjection, resizeBilinear } from '../../../src/engine/cam/index.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
 import { demoModel, inBox, massInBox, peak, request, twoShapes } from './helpers.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 const cams = createCamExplainers(ctx);
 const CLASS_METHODS = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM', 'SCORE_CAM'] as const;

@@ -5,16 +5,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCamExplainers, releaseDecoded } from '../../../src/engine/cam/index.ts';
+import { createCamExplainers } from '../../../src/engine/cam/index.ts';
 import { randomizeTopLayers, spearman } from '../../../src/engine/metrics/index.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { decodeModel, encodeModel } from '../../../src/engine/onnx/proto.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { tmpDir } from '../../support/tmp.ts';
 import { fileModel, floatModelPath, int8ModelPath, peak, photoPath, request } from './helpers.ts';
 import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 const cams = createCamExplainers(ctx);
 const fast = createCamExplainers(ctx, { scoreCamMaxChannels: 32 });
@@ -96,7 +96,7 @@ test('Adebayo sanity check: randomizing the classifier head changes the Grad-CAM
   const mean = rhos.reduce((s, r) => s + r, 0) / rhos.length;
   console.log(`# Adebayo: Spearman per random head ${rhos.map((r) => r.toFixed(3)).join(', ')}; mean ${mean.toFixed(3)}`);
   assert.ok(mean < 0.5, `mean Spearman ${mean}`);
-  releaseDecoded();
+  ctx.models.releaseDecoded();
 });
 
 const TV: [TorchvisionModel, number][] = [
@@ -107,7 +107,7 @@ const TV: [TorchvisionModel, number][] = [
 for (const [name, size] of TV) {
   const file = torchvisionModel(name);
   test(`torchvision ${name}: every CAM method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
-    const local = { sessions: new SessionCache() };
+    const local = engineContext();
     try {
       const model = await fileModel(file!, false, `tv:${name}`);
       const photo = fs.readFileSync(photoPath);
@@ -127,7 +127,7 @@ for (const [name, size] of TV) {
       }
     } finally {
       await local.sessions.close();
-      releaseDecoded();
+      local.models.releaseDecoded();
     }
   });
 }

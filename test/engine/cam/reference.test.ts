@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createCamExplainers, firstComponentProjection } from '../../../src/engine/cam/index.ts';
 import { pearson } from '../../../src/engine/metrics/correlation.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
 import { fileModel, floatModelPath, request, shared } from './helpers.ts';
 
@@ -43,7 +44,7 @@ function camPhotos(): { stem: string; file: string }[] {
 
 const sessions = new SessionCache({ intraOpNumThreads: 1 });
 after(() => sessions.close());
-const cams = createCamExplainers({ sessions });
+const cams = createCamExplainers(engineContext(sessions));
 
 test('every CAM variant: Pearson ≥ 0.99999 against pytorch-grad-cam on all seven photos', { skip }, async () => {
   const photos = camPhotos();

@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runExplanation } from '../../../src/engine/explain/run.ts';
 import { decodeCount } from '../../../src/engine/pil/decode.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import type { Method } from '../../../src/engine/methods.ts';
 import { demoModel, request, twoShapes } from '../cam/helpers.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 
 const CASES: [Method, Record<string, unknown>][] = [

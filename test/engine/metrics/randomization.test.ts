@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { checkRandomization, randomizationCheck, randomizeTopLayers } from '../../../src/engine/metrics/index.ts';
 import { decodeModel, tensorToFloat32 } from '../../../src/engine/onnx/proto.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
+import { engineContext } from '../../../src/engine/explain/context.ts';
 import { demoModel, request, twoShapes } from '../cam/helpers.ts';
 
-const ctx = { sessions: new SessionCache() };
+const ctx = engineContext();
 test.after(() => ctx.sessions.close());
 
 test('randomizeTopLayers redraws the top weight tensors, seeded, with their own spread; biases are kept', () => {
