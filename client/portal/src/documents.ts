@@ -1,21 +1,13 @@
 // GraphQL documents the portal needs beyond the SDK's (typed by gql.tada from client/schema.graphql).
-// Fields are written inline, not through fragments, and kept shallow: the service's cost limit counts
-// every field once per list item (connections at their page size, `nodes` at its number of ids).
-import { graphql } from '../../sdk/index.ts';
+// Kept shallow: the service's cost limit counts every field once per list item (connections at
+// their page size, `nodes` at its number of ids). A job row reuses the SDK's progress fragment.
+import { ExplanationProgressFields, graphql } from '../../sdk/index.ts';
 
 /** A job row: progress and enough to label it, without the (possibly large) result JSON. */
-export const JobFields = graphql(`
+export const JobFields = graphql(
+  `
   fragment JobFields on Explanation {
-    id
-    status
-    progress
-    stage
-    samplesDone
-    samplesTotal
-    etaSeconds
-    stability
-    attempts
-    error { code message }
+    ...ExplanationProgressFields
     method
     study { id name }
     targetClasses
@@ -24,7 +16,9 @@ export const JobFields = graphql(`
     image { id url originalName }
     model { id name }
   }
-`);
+`,
+  [ExplanationProgressFields],
+);
 
 export const JobsQuery = graphql(`
   query PortalJobs($first: Int, $after: String, $filter: ExplanationFilter) {

@@ -37,30 +37,27 @@ export function zipArchive(files: readonly ArchiveFile[]): Buffer {
     const data = stored ? raw : deflated;
     const crc = crc32(raw);
     if (offset + 30 + name.length + data.length > 0xffffffff) throw new EngineError('INVALID_ARGUMENT', 'archive larger than 4 GiB');
+    // The local header and the central entry repeat the same run of fields (from "version needed" to
+    // the name's length), two bytes further in the entry, which first says who made it.
+    const header = (buf: Buffer, at: number): void => {
+      buf.writeUInt16LE(20, at); // version needed
+      buf.writeUInt16LE(UTF8, at + 2);
+      buf.writeUInt16LE(stored ? 0 : 8, at + 4);
+      buf.writeUInt16LE(DOS_TIME, at + 6);
+      buf.writeUInt16LE(DOS_DATE, at + 8);
+      buf.writeUInt32LE(crc, at + 10);
+      buf.writeUInt32LE(data.length, at + 14);
+      buf.writeUInt32LE(raw.length, at + 18);
+      buf.writeUInt16LE(name.length, at + 22);
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(UTF8, 6);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    header(local, 4);
     local.writeUInt16LE(0, 28);
     const entry = Buffer.alloc(46);
     entry.writeUInt32LE(0x02014b50, 0);
     entry.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, 2.0 (so the mode below is honoured)
-    entry.writeUInt16LE(20, 6);
-    entry.writeUInt16LE(UTF8, 8);
-    entry.writeUInt16LE(stored ? 0 : 8, 10);
-    entry.writeUInt16LE(DOS_TIME, 12);
-    entry.writeUInt16LE(DOS_DATE, 14);
-    entry.writeUInt32LE(crc, 16);
-    entry.writeUInt32LE(data.length, 20);
-    entry.writeUInt32LE(raw.length, 24);
-    entry.writeUInt16LE(name.length, 28);
+    header(entry, 6);
     entry.writeUInt16LE(0, 30); // extra
     entry.writeUInt16LE(0, 32); // comment
     entry.writeUInt16LE(0, 34); // disk
