@@ -1,13 +1,12 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import type { Method } from '../engine/methods.js';
-import { RateLimitedError } from '../errors.js';
 import {
   cancelExplanation as cancel,
   deleteExplanation as remove,
   requestExplanation as request,
   retryExplanation as retry,
 } from '../services/explanations.js';
+import { lifecycleResolvers, withRetryAfter } from './lifecycle.js';
 
 type Id = { id: string };
 
@@ -41,16 +40,6 @@ export function toEngineParameters(p: ParametersArg | undefined): Record<string,
   return out;
 }
 
-/** A quota refusal is the mutation's RateLimitedError member; over HTTP it also sets Retry-After. */
-export async function withRetryAfter<T>(ctx: Context, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    if (e instanceof RateLimitedError) ctx.responseHeaders['retry-after'] = String(e.retryAfterSeconds);
-    throw e;
-  }
-}
-
 export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: Context) {
   return withRetryAfter(ctx, () => request(ctx.app, {
     imageId: input.image.id,
@@ -67,16 +56,5 @@ export function requestExplanation(_root: unknown, { input }: RequestArgs, ctx: 
   }));
 }
 
-export function cancelExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  return cancel(ctx.app, args.id.id, ctx.principal);
-}
-
-export function retryExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  return withRetryAfter(ctx, () => retry(ctx.app, args.id.id, ctx.principal));
-}
-
-/** Returns the deleted explanation's global id. */
-export async function deleteExplanation(_root: unknown, args: { id: Id }, ctx: Context) {
-  await remove(ctx.app, args.id.id, ctx.principal);
-  return encodeGlobalID('Explanation', args.id.id);
-}
+/** cancelExplanation, retryExplanation, deleteExplanation. */
+export const lifecycle = lifecycleResolvers('Explanation', { cancel, retry, remove });

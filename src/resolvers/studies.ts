@@ -1,11 +1,11 @@
 // Study mutations and lists: GraphQL arguments to service requests.
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Context } from '../context.js';
 import type { Method } from '../engine/methods.js';
 import { cancelStudy as cancel, createStudy as create, deleteStudy as remove, retryStudy as retry } from '../services/studies.js';
 import { pageExplanations } from '../services/queries.js';
 import { pageStudies } from '../services/study-queries.js';
-import { toEngineParameters, withRetryAfter, type ParametersArg, type TargetArg } from './explanations.js';
+import { toEngineParameters, type ParametersArg, type TargetArg } from './explanations.js';
+import { lifecycleResolvers, withRetryAfter } from './lifecycle.js';
 import { keysetConnection, type PageArgs } from './pagination.js';
 
 type Id = { id: string };
@@ -46,19 +46,8 @@ export function createStudy(_root: unknown, { input }: CreateStudyArgs, ctx: Con
   );
 }
 
-export function cancelStudy(_root: unknown, args: { id: Id }, ctx: Context) {
-  return cancel(ctx.app, args.id.id, ctx.principal);
-}
-
-export function retryStudy(_root: unknown, args: { id: Id }, ctx: Context) {
-  return withRetryAfter(ctx, () => retry(ctx.app, args.id.id, ctx.principal));
-}
-
-/** Returns the deleted study's global id. */
-export async function deleteStudy(_root: unknown, args: { id: Id }, ctx: Context) {
-  await remove(ctx.app, args.id.id, ctx.principal);
-  return encodeGlobalID('Study', args.id.id);
-}
+/** cancelStudy, retryStudy, deleteStudy. */
+export const lifecycle = lifecycleResolvers('Study', { cancel, retry, remove });
 
 interface StudyFilter {
   state?: string[] | null;

@@ -10,6 +10,7 @@ import { ColorProfilePolicyEnum, OrientationPolicyEnum, OutputKindEnum, PresetEn
 import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
 import { ExplanationRef } from './nodes.js';
 import { RequestExplanationInput } from './explanation-inputs.js';
+import { lifecycleMutations } from './lifecycle.js';
 
 const RegisterModelInput = builder.inputType('RegisterModelInput', {
   fields: (t) => ({
@@ -70,26 +71,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RequestExplanationInput, required: true }) },
     resolve: explanations.requestExplanation,
   }),
-  cancelExplanation: t.field({
-    type: ExplanationRef,
-    description: 'Cancels a queued or running explanation; running inference stops within one batch. Its creator or an admin only',
-    errors: { types: OWNED_ERRORS },
-    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    resolve: explanations.cancelExplanation,
-  }),
-  retryExplanation: t.field({
-    type: ExplanationRef,
-    description: 'Queues a FAILED or CANCELLED explanation again. Its creator or an admin only',
-    errors: { types: RETRY_ERRORS },
-    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    resolve: explanations.retryExplanation,
-  }),
-  deleteExplanation: t.field({
-    type: 'ID',
-    description: 'Deletes a finished (or cancelled) explanation and returns its id; the stored files stay. Its creator or an admin only',
-    errors: { types: OWNED_ERRORS },
-    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    resolve: explanations.deleteExplanation,
+  ...lifecycleMutations(t, 'Explanation', ExplanationRef, explanations.lifecycle, {
+    cancel: 'Cancels a queued or running explanation; running inference stops within one batch. Its creator or an admin only',
+    retry: 'Queues a FAILED or CANCELLED explanation again. Its creator or an admin only',
+    remove: 'Deletes a finished (or cancelled) explanation and returns its id; the stored files stay. Its creator or an admin only',
   }),
   createApiKey: t.field({
     type: ApiKeyCreatedRef,

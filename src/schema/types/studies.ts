@@ -11,9 +11,10 @@ import { findImage, findModel } from '../../services/rows.js';
 import { STATUSES, isTerminal } from '../../services/statuses.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
-import { OWNED_ERRORS, RETRY_ERRORS, STUDY_ERRORS } from './errors.js';
+import { STUDY_ERRORS } from './errors.js';
 import { EvaluationInput } from './evaluation.js';
 import { ParametersInput, TargetInput } from './explanation-inputs.js';
+import { lifecycleMutations } from './lifecycle.js';
 import { ExplanationRef, ImageRef, ModelRef, StudyRef } from './nodes.js';
 
 export const StudyStateEnum = builder.enumType('StudyState', {
@@ -164,26 +165,10 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateStudyInput, required: true }) },
     resolve: studies.createStudy,
   }),
-  cancelStudy: t.field({
-    type: StudyRef,
-    description: 'Stops queuing cells and cancels the queued or running explanations of the study. Its creator or an admin only',
-    errors: { types: OWNED_ERRORS },
-    args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    resolve: studies.cancelStudy,
-  }),
-  retryStudy: t.field({
-    type: StudyRef,
-    description: 'Queues the failed, cancelled and never-run cells of a FAILED or CANCELLED study. Its creator or an admin only',
-    errors: { types: RETRY_ERRORS },
-    args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    resolve: studies.retryStudy,
-  }),
-  deleteStudy: t.field({
-    type: 'ID',
-    description: 'Deletes a finished study and its cells, returning its id; the explanations stay. Its creator or an admin only',
-    errors: { types: OWNED_ERRORS },
-    args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    resolve: studies.deleteStudy,
+  ...lifecycleMutations(t, 'Study', StudyRef, studies.lifecycle, {
+    cancel: 'Stops queuing cells and cancels the queued or running explanations of the study. Its creator or an admin only',
+    retry: 'Queues the failed, cancelled and never-run cells of a FAILED or CANCELLED study. Its creator or an admin only',
+    remove: 'Deletes a finished study and its cells, returning its id; the explanations stay. Its creator or an admin only',
   }),
 }));
 
