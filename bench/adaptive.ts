@@ -7,7 +7,8 @@
 // model on demo drawings; first the stopping rule on synthetic problems with known answers
 // (adaptive-synthetic.ts).
 // Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order), ADAPTIVE_BENCH_SEEDS (default 3),
-// ADAPTIVE_BENCH_CONFIDENCES (default 0.95,0.8,0.5), ADAPTIVE_BENCH_DEMO=0 to skip the demo model.
+// ADAPTIVE_BENCH_CONFIDENCES (default 0.95,0.8,0.5), ADAPTIVE_BENCH_DEMO=0 to skip the demo model,
+// ADAPTIVE_BENCH_REPLAY=0 to skip the stopping rules replayed on the reference photos (adaptive-replay.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ import { createPerturbExplainers } from '../src/engine/perturb/index.ts';
 import { topSet, type Uncertainty } from '../src/engine/perturb/uncertainty.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, SessionCache } from '../src/engine/session.ts';
+import { benchAdaptiveReplay } from './adaptive-replay.ts';
 import { benchAdaptiveSynthetic } from './adaptive-synthetic.ts';
 import { median, percentile } from './stats.ts';
 
@@ -129,6 +131,7 @@ export async function benchAdaptive(): Promise<void> {
   await benchAdaptiveSynthetic();
   const seeds = num('ADAPTIVE_BENCH_SEEDS', 3);
   const modelFile = path.join(shared, 'models/mobilenetv2-float.onnx');
+  if (fs.existsSync(modelFile) && process.env.ADAPTIVE_BENCH_REPLAY !== '0') await benchAdaptiveReplay(shared);
   if (fs.existsSync(modelFile)) {
     const sessions = new SessionCache();
     const probe = await sessions.get(modelFile, () => modelFile);

@@ -262,6 +262,33 @@ export class WeightDistribution {
     return agree / draws;
   }
 
+  /**
+   * Expected overlap (in features) of a top-k set with the limit's top-k, taking the limit θ ~ N(ŵ, Σ):
+   * `now` for the reported set, `later` for the set a run with the spread scaled by 1/t (t² times the
+   * samples) would report, ŵ' ~ N(θ, Σ/t²), using a second, independent draw. later − now is what
+   * continuing would gain; it stays small on near-ties that no affordable budget resolves.
+   */
+  expectedOverlap(t: number): { now: number; later: number } {
+    const m = this.values.length;
+    const draws = this.deltas.length / m;
+    if (this.k >= m) return { now: this.k, later: this.k };
+    const theta = new Float64Array(m);
+    const future = new Float64Array(m);
+    let now = 0;
+    let later = 0;
+    for (let d = 0; d < draws; d++) {
+      const d2 = (d + (draws >> 1)) % draws;
+      for (let j = 0; j < m; j++) {
+        theta[j] = this.values[j] + this.deltas[d * m + j];
+        future[j] = theta[j] + this.deltas[d2 * m + j] / t;
+      }
+      const limit = new Set(topSet(theta, this.k));
+      for (const j of this.top) if (limit.has(j)) now++;
+      for (const j of topSet(future, this.k)) if (limit.has(j)) later++;
+    }
+    return { now: now / draws, later: later / draws };
+  }
+
   report(): ClassUncertainty {
     const v = [...this.values];
     const sd = [...this.sd];

@@ -184,3 +184,18 @@ test('stability draws: certain, hopeless and reproducible cases', () => {
   assert.equal(a.stability(), b.stability());
   assert.ok(a.stability(4) > a.stability(), 'more samples (smaller spread), more stable');
 });
+
+test('expected overlap with the limit: nothing to gain when separated, arctan law on an exact boundary tie', () => {
+  const values = Float64Array.of(5, 4, 3, 0.1, 0.1);
+  const cov = (s: number) => Float64Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? s * s : 0));
+  const easy = new WeightDistribution(0, values, cov(0.01), 3, gaussianStream(3)).expectedOverlap(3);
+  assert.deepEqual(easy, { now: 3, later: 3 });
+  // Top-4 with the 4th and 5th tied: the reported set holds one of them, the limit's either (3.5);
+  // a run with the spread divided by t keeps the limit's order with probability 1/2 + atan(t)/π.
+  for (const t of [1, 3]) {
+    const { now, later } = new WeightDistribution(0, values, cov(0.01), 4, gaussianStream(5), 4000).expectedOverlap(t);
+    assert.ok(Math.abs(now - 3.5) < 0.05, `now ${now}`);
+    const want = 3.5 + Math.atan(t) / Math.PI;
+    assert.ok(Math.abs(later - want) < 0.05, `t ${t}: later ${later} vs ${want}`);
+  }
+});
