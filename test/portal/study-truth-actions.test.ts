@@ -115,6 +115,28 @@ describe('Studies page: ground truth, cancel and retry, in headless Chromium', {
     const yellow = apiBy.get('yellow-disc.png') as any;
     assert.equal(shown.get('yellow-disc.png')!.wrong, yellow.top1.label !== 'yellow');
     await session.shot('study-truth-02-flags');
+
+    // On a narrow window the sortable tables scroll sideways instead of breaking words: every image
+    // name and state of the cells table stays on one line.
+    await page.setViewportSize({ width: 820, height: 1000 });
+    try {
+      const lines = await page.getByTestId('cells-table').locator('tbody tr').evaluateAll((trs) =>
+        trs.flatMap((tr) =>
+          [0, 3].map((i) => {
+            const td = tr.children[i] as HTMLElement;
+            const range = td.ownerDocument.createRange();
+            range.selectNodeContents(td);
+            return { text: td.innerText, lines: new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size };
+          }),
+        ),
+      );
+      for (const l of lines) assert.equal(l.lines, 1, `"${l.text}" is on ${l.lines} lines`);
+      const scroll = await page.getByTestId('cells-table').evaluate((t) => ({ box: t.parentElement!.clientWidth, table: t.scrollWidth }));
+      assert.ok(scroll.table >= scroll.box, JSON.stringify(scroll));
+      await session.shot('study-truth-03-narrow');
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
   });
 
   test('Cancel while a cell runs: the cells and the page say cancelled; Retry runs it to the end; its report downloads', async () => {

@@ -37,23 +37,26 @@ export function SortableTable(props: { caption: string; columns: Column[]; rows:
       )}
     </tr>
   );
+  // Scrolls sideways rather than breaking words (a state like SUCCEEDED, a file name) in narrow columns.
   return (
-    <table class="data-table" data-testid={props.testId}>
-      <caption>{props.caption}</caption>
-      <thead>
-        <tr>
-          {props.columns.map((c, i) => (
-            <th key={i} scope="col" class={c.numeric ? 'num' : undefined} aria-sort={sort?.column === i ? sort.direction : undefined}>
-              <button type="button" class="sort" onClick={() => setSort(nextSort(sort, i))}>
-                {c.label}
-                <span aria-hidden="true">{sort?.column === i ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
-              </button>
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>{rows.map(line)}</tbody>
-      {props.footer && props.footer.length > 0 && <tfoot>{props.footer.map(line)}</tfoot>}
-    </table>
+    <div class="table-scroll">
+      <table class="data-table" data-testid={props.testId}>
+        <caption>{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) => (
+              <th key={i} scope="col" class={c.numeric ? 'num' : undefined} aria-sort={sort?.column === i ? sort.direction : undefined}>
+                <button type="button" class="sort" onClick={() => setSort(nextSort(sort, i))}>
+                  {c.label}
+                  <span aria-hidden="true">{sort?.column === i ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{rows.map(line)}</tbody>
+        {props.footer && props.footer.length > 0 && <tfoot>{props.footer.map(line)}</tfoot>}
+      </table>
+    </div>
   );
 }
