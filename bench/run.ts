@@ -1,6 +1,7 @@
 // `npm run bench [name…]`: every benchmark prints its floor measured in the same run and the ratio to it.
 import { benchAdaptive } from './adaptive.js';
 import { benchCam } from './cam.js';
+import { benchGradientShap } from './gradient-shap.js';
 import { benchMetrics } from './metrics.js';
 import { benchPerturb } from './perturb.js';
 import { benchPredictApi } from './predict-api.js';
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
   cam: benchCam,
   perturb: benchPerturb,
+  'gradient-shap': benchGradientShap,
   adaptive: benchAdaptive,
   metrics: benchMetrics,
   preprocess: benchPreprocess,

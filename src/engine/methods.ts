@@ -125,6 +125,14 @@ export interface CamParams {
   eigenSmooth: boolean;
   batchSize: number;
 }
+/**
+ * Gradient SHAP's α along each baseline → input path (attrib/alpha.ts). SHAP: shap's i.i.d. U(0, 1)
+ * draws, the default; the others reuse those draws to spread α over [0, 1] for a lower-variance
+ * estimate of the same expectation.
+ */
+export const ALPHA_SAMPLINGS = ['SHAP', 'STRATIFIED', 'ANTITHETIC'] as const;
+export type AlphaSampling = (typeof ALPHA_SAMPLINGS)[number];
+
 export interface GradientParams {
   samples: number;
   noiseLevel: number;
@@ -132,6 +140,7 @@ export interface GradientParams {
   baseline: 'BLACK' | 'BLURRED' | 'UNIFORM_NOISE';
   baselineImageIds: string[];
   batchSize: number;
+  alphaSampling: AlphaSampling;
 }
 export interface LimeParams {
   numSamples: number;
@@ -215,7 +224,7 @@ const STABILITY_DEFAULTS = { adaptive: false, confidence: 0.95, stabilityTopK: 5
 export const DEFAULTS = {
   cam: { targetLayer: null, augSmooth: false, eigenSmooth: false, batchSize: 32 } satisfies CamParams,
   // SmoothGrad paper: 50 samples, 15% noise; Captum/IG practice: 50 steps; SHAP GradientExplainer: 200 samples.
-  gradient: { samples: 50, noiseLevel: 0.15, steps: 50, baseline: 'BLACK', baselineImageIds: [], batchSize: 16 } satisfies GradientParams,
+  gradient: { samples: 50, noiseLevel: 0.15, steps: 50, baseline: 'BLACK', baselineImageIds: [], batchSize: 16, alphaSampling: 'SHAP' } satisfies GradientParams,
   // lime_image.explain_instance defaults: 1000 samples, top_labels 5, kernel width 0.25, batch 10.
   lime: {
     numSamples: 1000,
@@ -259,6 +268,10 @@ function checkRange(name: string, v: number, min: number, max: number, integer =
   if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
     invalid(`${name} must be ${integer ? 'an integer ' : ''}between ${min} and ${max}, got ${v}`);
   }
+}
+
+function checkOneOf(name: string, v: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(v as string)) invalid(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
 }
 
 function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
@@ -337,6 +350,7 @@ export function normalizeParameters(
     checkRange('gradient.steps', p.steps, 1, 10000);
     checkRange('gradient.noiseLevel', p.noiseLevel, 0, 10, false);
     checkRange('gradient.batchSize', p.batchSize, 1, 512);
+    checkOneOf('gradient.alphaSampling', p.alphaSampling, ALPHA_SAMPLINGS);
   } else if (key === 'lime') {
     const p = out.lime!;
     checkRange('lime.numSamples', p.numSamples, 10, 100000);

@@ -13,6 +13,7 @@ import type { Attribution, ExplainRequest, ExplainResult } from '../explain/type
 import { oneHotSeed } from '../grad/index.ts';
 import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
 import { mulberry32, RandomState } from '../random.ts';
+import { drawPath } from './alpha.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { attributionRecord, batchDims, floatData, forwardSession, loadImage, normalizeFloatInto, probabilitiesOf, resolveTargets, runRows, seedOf, type ImageInput } from '../explain/toolkit.ts';
@@ -245,20 +246,22 @@ export async function explainGradient(
     // per sample choice(len(background)) (no draw for one background) and uniform(); the same draws
     // for every explained class. shap's local smoothing comes from torch's generator, not numpy's,
     // so our noise keeps its own stream and leaves the α and background draws untouched.
-    const rs = new RandomState(seed);
+    // alphaSampling other than SHAP spreads the same draws' α over [0, 1] (alpha.ts).
     const normal = gaussian(mulberry32(seed ^ 0x27d4eb2d));
     const sigma = (opts.shapNoise ?? 0) * rangeOf(x);
     const n = p.samples;
+    const draws = drawPath(new RandomState(seed), n, baselines.length, p.alphaSampling);
     summary.samples = n;
     summary.baselines = baselines.length;
     summary.noiseSigma = sigma;
+    summary.alphaSampling = p.alphaSampling;
     // Per-sample (x̃ − b), kept only for the samples of the batch in flight.
     const deltas = new Map<number, Float32Array>();
     plan = {
       count: n,
       point: (j, dst, off) => {
-        const b = baselines[rs.randint(baselines.length)];
-        const al = rs.uniform();
+        const b = baselines[draws.background[j]];
+        const al = draws.alpha[j];
         // torch's t·x + (1 − t)·b on float32 tensors: each scalar rounded to float32, each product too.
         const t = Math.fround(al);
         const u = Math.fround(1 - al);

@@ -1,5 +1,6 @@
 // Inputs of requestExplanation: one optional parameter block per method family. Omitted fields take
 // the reference implementations' defaults (see src/engine/methods.ts).
+import type { AlphaSampling as AlphaSamplingValue } from '../../engine/methods.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
 import { EvaluationInput } from './evaluation.js';
@@ -49,6 +50,14 @@ const CamInput = builder.inputType('CamParametersInput', {
   }),
 });
 const BaselineKind = builder.enumType('BaselineKind', { values: ['BLACK', 'BLURRED', 'UNIFORM_NOISE'] as const });
+const AlphaSampling = builder.enumType('AlphaSampling', {
+  description: "Gradient SHAP: where on each baseline → input path the gradients are taken (all from the seed's numpy stream)",
+  values: {
+    SHAP: { description: "shap's GradientExplainer: α ~ U(0, 1) i.i.d. (default; the reference's numbers)" },
+    STRATIFIED: { description: 'One α in each of `samples` equal strata of [0, 1]: a lower-variance estimate of the same expectation' },
+    ANTITHETIC: { description: 'Pairs (α, 1 − α): exact when the output is quadratic along the path' },
+  } satisfies Record<AlphaSamplingValue, object>,
+});
 const GradientInput = builder.inputType('GradientParametersInput', {
   fields: (t) => ({
     samples: t.int({ description: 'SmoothGrad noise samples / Gradient SHAP samples' }),
@@ -57,6 +66,7 @@ const GradientInput = builder.inputType('GradientParametersInput', {
     baseline: t.field({ type: BaselineKind }),
     baselineImages: t.globalIDList({ for: ImageRef, description: 'Gradient SHAP baseline distribution (default: a black image)' }),
     batchSize: t.int(),
+    alphaSampling: t.field({ type: AlphaSampling, description: 'Gradient SHAP α design (default SHAP)' }),
   }),
 });
 const FeatureSelection = builder.enumType('FeatureSelection', {

@@ -1,0 +1,43 @@
+// Gradient SHAP's α: where on the baseline → input path each sample's gradient is taken. The
+// estimate of ∫₀¹ g(α) dα (g = (x − b)·∇f(b + α(x − b)), whose integral is f(x) − f(b)) is a mean of
+// g over the α's, so how they spread over [0, 1] sets its variance; every design here keeps the
+// mean of each α at U(0, 1)'s, so the estimator stays unbiased.
+//
+// All designs are built from the same draws, taken in shap 0.42.1's order (per sample: the background
+// choice, then one uniform), so SHAP is shap's estimator bit for bit and the others are seeded the same
+// way.
+import type { AlphaSampling } from '../methods.ts';
+import type { RandomState } from '../random.ts';
+
+export interface PathDraws {
+  /** Background index per sample. */
+  background: Int32Array;
+  /** α per sample. */
+  alpha: Float64Array;
+}
+
+/** The n samples' background choices and α, drawn in shap's order from `rs`. */
+export function drawPath(rs: RandomState, n: number, backgrounds: number, mode: AlphaSampling): PathDraws {
+  const background = new Int32Array(n);
+  const u = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    background[j] = rs.randint(backgrounds);
+    u[j] = rs.uniform();
+  }
+  return { background, alpha: alphasOf(mode, u) };
+}
+
+/**
+ * α from the uniforms u (one per sample):
+ * - SHAP: α = u, i.i.d. (shap's GradientExplainer).
+ * - STRATIFIED: α_j = (j + u_j)/n, one α in each of n equal strata; for smooth g the error of the
+ *   mean falls as n^−3/2 instead of n^−1/2.
+ * - ANTITHETIC: pairs (u, 1 − u) (odd samples mirror the sample before; their own draw is unused; an
+ *   odd n leaves the last sample plain): exact when g is linear in α, e.g. f quadratic along the path.
+ */
+export function alphasOf(mode: AlphaSampling, u: Float64Array): Float64Array {
+  const n = u.length;
+  if (mode === 'SHAP') return Float64Array.from(u);
+  if (mode === 'STRATIFIED') return Float64Array.from(u, (v, j) => (j + v) / n);
+  return Float64Array.from(u, (v, j) => (j % 2 === 1 ? 1 - u[j - 1] : v));
+}
