@@ -13,7 +13,7 @@ import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { kernelShapDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 export interface KernelPlan {
@@ -323,17 +323,7 @@ export async function explainKernelShapWith(sessions: SessionCache, req: Explain
       nsamples: plan.nsamples,
       samplesUsed: evaluated,
       enumeratedSamples: plan.nFixed,
-      stability: uncertainty.stability,
-      uncertainty,
-      ...(adaptive ? { adaptive } : {}),
-      uncertaintyMs,
-      batchSize: runner.plan.size,
-      sessionRuns: runner.stats.runs,
-      segmentMs,
-      sampleMs,
-      fitMs,
-      composeMs: runner.stats.composeMs,
-      totalMs: performance.now() - t0,
+      ...sampledSummary(runner, uncertainty, adaptive, { uncertaintyMs, segmentMs, sampleMs, fitMs, t0 }),
     },
   };
 }

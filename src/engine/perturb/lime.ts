@@ -18,7 +18,7 @@ import {
 } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { limeDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, segmentForPerturbation, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -215,17 +215,7 @@ export async function explainLimeWith(sessions: SessionCache, req: ExplainReques
       segments: M,
       samplesUsed: n,
       numSamples: N,
-      stability: uncertainty.stability,
-      uncertainty,
-      ...(adaptive ? { adaptive } : {}),
-      uncertaintyMs,
-      batchSize: runner.plan.size,
-      sessionRuns: runner.stats.runs,
-      segmentMs,
-      sampleMs,
-      fitMs,
-      composeMs: runner.stats.composeMs,
-      totalMs: performance.now() - t0,
+      ...sampledSummary(runner, uncertainty, adaptive, { uncertaintyMs, segmentMs, sampleMs, fitMs, t0 }),
       localExp: Object.fromEntries(fits.map((f) => [f.classIndex, f.localExp])),
     },
   };

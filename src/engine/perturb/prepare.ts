@@ -9,7 +9,9 @@ import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { forwardSession, resolveTargets } from '../explain/toolkit.ts';
+import type { AdaptiveRecord } from './adaptive.ts';
 import { BatchRunner, chooseBatch, modelFileSize } from './runner.ts';
+import type { Uncertainty } from './uncertainty.ts';
 
 export interface Prepared {
   runner: BatchRunner;
@@ -193,3 +195,26 @@ export function attribution(
 
 /** Independent random stream for bootstrap checks (keeps the sampling stream untouched). */
 export const BOOTSTRAP_SALT = 0x9e3779b9;
+
+/** What a LIME and a Kernel SHAP summary both report after their own counts: the uncertainty, how an
+ * adaptive run stopped, the batching and the time of each stage. */
+export function sampledSummary(
+  runner: BatchRunner,
+  uncertainty: Uncertainty,
+  adaptive: AdaptiveRecord | null,
+  ms: { uncertaintyMs: number; segmentMs: number; sampleMs: number; fitMs: number; t0: number },
+) {
+  return {
+    stability: uncertainty.stability,
+    uncertainty,
+    ...(adaptive ? { adaptive } : {}),
+    uncertaintyMs: ms.uncertaintyMs,
+    batchSize: runner.plan.size,
+    sessionRuns: runner.stats.runs,
+    segmentMs: ms.segmentMs,
+    sampleMs: ms.sampleMs,
+    fitMs: ms.fitMs,
+    composeMs: runner.stats.composeMs,
+    totalMs: performance.now() - ms.t0,
+  };
+}

@@ -150,15 +150,9 @@ export function limeView(
   return { data, width, height, channels: 3 };
 }
 
-export async function renderLimeView(
-  rgb: Uint8Array,
-  segments: Int32Array,
-  weights: ArrayLike<number>,
-  width: number,
-  height: number,
-  opts: LimeRenderOptions = {},
-): Promise<Buffer> {
-  return encodePng(limeView(rgb, segments, weights, width, height, opts));
+/** limeView as a PNG. */
+export async function renderLimeView(...args: Parameters<typeof limeView>): Promise<Buffer> {
+  return encodePng(limeView(...args));
 }
 
 /**
@@ -281,14 +275,7 @@ export function sampleGrid(
   return { data, width: W, height: H, channels: 3 };
 }
 
-export async function renderSampleGrid(
-  rgb: Uint8Array,
-  segments: Int32Array,
-  width: number,
-  height: number,
-  masks: readonly Uint8Array[],
-  fill: SampleFill = 'mean',
-  opts: SampleGridOptions = {},
-): Promise<Buffer> {
-  return encodePng(sampleGrid(rgb, segments, width, height, masks, fill, opts));
+/** sampleGrid as a PNG. */
+export async function renderSampleGrid(...args: Parameters<typeof sampleGrid>): Promise<Buffer> {
+  return encodePng(sampleGrid(...args));
 }
