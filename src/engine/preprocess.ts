@@ -89,13 +89,28 @@ export async function toRgbRaw(source: ImageSource, spec: InputSpec, opts: OpenO
   return { data: Buffer.from(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), geometry: g, original: full };
 }
 
+/**
+ * One channel's normalization as the reference pipelines compute it, in float32 operations:
+ * torchvision's ToTensor divides by 255 and Normalize subtracts the float32 mean and divides by
+ * the float32 std (Keras' 'tf' mode: x / 127.5 − 1). Each step is rounded to float32, so values
+ * equal PyTorch's bit for bit; computing (v·scale − mean)/std in float64 and rounding once differs
+ * from them on 491 of the 768 uint8 × channel values (up to 127 ulp near 0), and gradient methods
+ * are that sensitive (an ulp of input moves Gradient SHAP pixels by up to 6e-3 of the map's range).
+ */
+export function channelNormalizer(spec: InputSpec, c: number): (pixel: number) => number {
+  const f = Math.fround;
+  const divisor = f(1 / spec.scale);
+  const mean = f(spec.mean[c]);
+  const std = f(spec.std[c]);
+  return (pixel) => f(f(f(f(pixel) / divisor) - mean) / std);
+}
+
 /** Per-channel lookup tables uint8 → normalized float32, in output channel order. */
 function channelTables(spec: InputSpec): Float32Array[] {
   const order = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   return order.map((c) => {
-    const t = new Float32Array(256);
-    for (let v = 0; v < 256; v++) t[v] = (v * spec.scale - spec.mean[c]) / spec.std[c];
-    return t;
+    const norm = channelNormalizer(spec, c);
+    return Float32Array.from({ length: 256 }, (_, v) => norm(v));
   });
 }
 

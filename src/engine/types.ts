@@ -37,7 +37,7 @@ export interface InputSpec extends DecodePolicy {
   /** The model input's size: the crop (CENTER_CROP) or the whole resized image (STRETCH). */
   width: number;
   height: number;
-  /** value = (pixel * scale - mean[c]) / std[c]; pixel in 0..255. */
+  /** value = (pixel * scale - mean[c]) / std[c]; pixel in 0..255, each step in float32 (pixel / (1/scale), as ToTensor's /255). */
   scale: number;
   mean: [number, number, number];
   std: [number, number, number];

@@ -6,7 +6,7 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, DecodedView, ExplainRequest, ModelHandle } from './types.ts';
 import type { Target } from '../methods.ts';
 import { softmax, topK } from '../predict.ts';
-import { normalizeInto, toRgbRaw, type CropGeometry } from '../preprocess.ts';
+import { channelNormalizer, normalizeInto, toRgbRaw, type CropGeometry } from '../preprocess.ts';
 import type { Session, SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 
@@ -69,13 +69,12 @@ export function normalizeFloatInto(rgb: ArrayLike<number>, spec: InputSpec, targ
   const src = spec.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
   for (let k = 0; k < 3; k++) {
     const c = src[k];
-    const a = spec.scale / spec.std[c];
-    const b = spec.mean[c] / spec.std[c];
+    const norm = channelNormalizer(spec, c);
     if (spec.layout === 'NCHW') {
       const o = offset + k * n;
-      for (let i = 0; i < n; i++) target[o + i] = rgb[i * 3 + c] * a - b;
+      for (let i = 0; i < n; i++) target[o + i] = norm(rgb[i * 3 + c]);
     } else {
-      for (let i = 0; i < n; i++) target[offset + i * 3 + k] = rgb[i * 3 + c] * a - b;
+      for (let i = 0; i < n; i++) target[offset + i * 3 + k] = norm(rgb[i * 3 + c]);
     }
   }
 }

@@ -1,10 +1,13 @@
 // Gradient SHAP against shap 0.42.1's GradientExplainer on the seven reference photos
 // (../shared/reference, see its README): MobileNetV2 logits, one black background, nsamples=20,
 // ranked_outputs=1, rseed=0; here seed 0 and 20 samples. The α draws are numpy's RandomState(0)
-// stream, so sums agree within 1e-3 and maps to Pearson ≥ 0.99999; on four photos a few pixels
-// (≤ 11 of 50,176) differ by up to 6.5e-3 of the range, most likely float32 gradients of ONNX Runtime vs
-// PyTorch near ReLU6 kinks (not checked), not the draws: one wrong α moves the sum far beyond 1e-3. Our map is the
-// channel sum of the per-channel values, so the reference is summed over channels too.
+// stream and the sample points equal torch's bit for bit, so sums agree within 1e-3 and maps to
+// Pearson ≥ 0.99999. Single pixels do not: ReLU6 masks flip on last-bit differences of the forward
+// pass, and PyTorch itself on the same weights, summing the bias in another order (inside the
+// convolution instead of in the BatchNorm after it), misses shap's values on up to 48 pixels of a
+// photo by up to 6.7e-3 of the range (see the README). So the bounds are that spread of PyTorch's own
+// rounding: at most 50 pixels beyond 1e-3 of the range, none beyond 1e-2 (measured here: ≤ 22, 6.5e-3).
+// Our map is the channel sum of the per-channel values, so the reference is summed over channels too.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -67,6 +70,7 @@ test('Gradient SHAP, seed 0, 20 samples: shap\'s values (rseed=0) on all seven p
     const r = pearson(a.map, refMap)!;
     worstR = Math.min(worstR, r);
     mostOver = Math.max(mostOver, over);
+    console.log(`  ${p.stem}: ${over} pixels beyond 1e-3 of the range, largest |Δ| ${rel.toExponential(2)} of it, Pearson ${r}`);
     if (!(r >= 0.99999) || over > 50 || !(rel <= 1e-2)) far.push(`${p.stem}: Pearson ${r}, ${over} pixels beyond 1e-3 of the range, largest |Δ| ${rel.toExponential(2)} of it`);
     worst = Math.max(worst, rel);
     const sum = a.metrics!.sumAttributions;
