@@ -35,7 +35,9 @@ async function gradientPng(): Promise<Buffer> {
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
-const expected = (v: number, c: number) => Math.fround((v / 255 - MEAN[c]) / STD[c]);
+// torchvision's ToTensor + Normalize: each step a float32 operation on float32 mean and std.
+const f = Math.fround;
+const expected = (v: number, c: number) => f(f(f(v / 255) - f(MEAN[c])) / f(STD[c]));
 
 test('NCHW RGB values are exactly the normalized pixels', async () => {
   const t = await preprocess(await gradientPng(), exact());
