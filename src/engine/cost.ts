@@ -1,28 +1,20 @@
 // Expected cost of an explanation in model evaluations (a backward pass counts as two forward
 // passes), for weighting a study's progress before anything has run. Coarse on purpose: it only has
 // to rank a LIME run (a thousand forward passes) far above a Grad-CAM (one forward, one backward).
-import { DEFAULTS, type Method, type MethodParameters } from './methods.ts';
+import { isGradientFormula } from './cam/formula.ts';
+import { DEFAULTS, methodInfo, type Method, type MethodParameters } from './methods.ts';
 
 /** Forward + backward, in forward passes. */
 const GRADIENT_PASS = 3;
-/** Score-CAM scores one masked image per channel; a typical last conv layer has about this many. */
-const SCORE_CAM_CHANNELS = 512;
 
 export function expectedCost(method: Method, params: MethodParameters): number {
   const classes = params.target.kind === 'CLASSES' ? params.target.classes.length : params.target.k;
   const g = { ...DEFAULTS.gradient, ...params.gradient };
   const augmentations = params.cam?.augSmooth ? 6 : 1;
+  // CAM variants: one backward run, or what the variant says it spends per augmented image.
+  const cam = methodInfo(method).cam;
+  if (cam) return augmentations * (isGradientFormula(cam) ? GRADIENT_PASS : (cam.expectedPasses?.(classes) ?? 1));
   switch (method) {
-    case 'EIGEN_CAM':
-      return augmentations;
-    case 'SCORE_CAM':
-      return augmentations * (1 + SCORE_CAM_CHANNELS * classes);
-    case 'GRAD_CAM':
-    case 'GRAD_CAM_PLUS_PLUS':
-    case 'XGRAD_CAM':
-    case 'HIRES_CAM':
-    case 'LAYER_CAM':
-      return augmentations * GRADIENT_PASS;
     case 'SALIENCY':
       return GRADIENT_PASS * classes;
     case 'SMOOTH_GRAD':
@@ -38,4 +30,5 @@ export function expectedCost(method: Method, params: MethodParameters): number {
     case 'PARTITION_SHAP':
       return 1 + (params.partitionShap?.maxEvals ?? DEFAULTS.partitionShap.maxEvals) * classes;
   }
+  return 1;
 }

@@ -60,6 +60,8 @@ export interface ActivationJob {
 export interface ActivationVariant {
   kind: 'activations';
   run(job: ActivationJob): Promise<Record<string, unknown>>;
+  /** Forward passes per augmented image for `classes` classes, for progress weighting before a run (default 1). */
+  expectedPasses?(classes: number): number;
 }
 
 /** A CAM variant: a gradient formula (one backward run serves all of them) or an algorithm on activations. */

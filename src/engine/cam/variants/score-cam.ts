@@ -42,8 +42,12 @@ function maskInto(input: Float32Array, mask: Float32Array, layout: 'NCHW' | 'NHW
   }
 }
 
+/** Score-CAM scores one masked image per channel; a typical last conv layer has about this many. */
+const TYPICAL_CHANNELS = 512;
+
 export const scoreCam: ActivationVariant = {
   kind: 'activations',
+  expectedPasses: (classes) => 1 + TYPICAL_CHANNELS * classes,
   async run(job) {
     const { acts, K, h, w, H, W, classes } = job;
     const fwd = await job.forward();
