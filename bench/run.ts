@@ -10,6 +10,7 @@ import { benchSubscriberMemory, benchSubscribers } from './subscribers.js';
 import { benchUpload } from './upload.js';
 import { benchNodesAttack } from './nodes-attack.js';
 import { benchStudy } from './study.js';
+import { benchStudyDoneWhen } from './study-done-when.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
@@ -26,6 +27,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   upload: benchUpload,
   'nodes-attack': benchNodesAttack,
   study: benchStudy,
+  'study-done-when': benchStudyDoneWhen,
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

@@ -19,20 +19,28 @@ export function specKey(spec: InputSpec): string {
   ].join(',');
 }
 
-interface Entry {
-  tensor: Promise<Float32Array>;
+interface Entry<T> {
+  tensor: Promise<T>;
   /** Counted bytes: 0 until the tensor is ready. */
   size: number;
 }
 
-export class TensorCache {
-  private readonly entries = new Map<string, Entry>();
+/** Bounded by bytes (`sizeOf` of each value; tensors by default), least recently used out first. */
+export class TensorCache<T = Float32Array> {
+  private readonly entries = new Map<string, Entry<T>>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly sizeOf: (value: T) => number = (t) => (t as { byteLength: number }).byteLength,
+  ) {}
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
 
   /** Returns the cached tensor or computes it once, even under concurrent calls. Callers must not mutate it. */
-  get(key: string, compute: () => Promise<Float32Array>): Promise<Float32Array> {
+  get(key: string, compute: () => Promise<T>): Promise<T> {
     const hit = this.entries.get(key);
     if (hit) {
       // Re-insert to mark as most recently used (a Map iterates in insertion order).
@@ -40,12 +48,12 @@ export class TensorCache {
       this.entries.set(key, hit);
       return hit.tensor;
     }
-    const entry: Entry = { tensor: compute(), size: 0 };
+    const entry: Entry<T> = { tensor: compute(), size: 0 };
     this.entries.set(key, entry);
     entry.tensor.then(
       (t) => {
         if (this.entries.get(key) !== entry) return;
-        entry.size = t.byteLength;
+        entry.size = this.sizeOf(t);
         this.bytes += entry.size;
         this.evict();
       },

@@ -8,12 +8,11 @@ import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type KernelShapParams } from '../methods.ts';
 import { numpySum } from '../numpy-sum.ts';
 import { RandomState } from '../random.ts';
-import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { kernelShapDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 export interface KernelPlan {
@@ -222,10 +221,10 @@ export function kernelShapSolve(
   });
 }
 
-export async function explainKernelShapWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
+export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
   const p: KernelShapParams = { ...DEFAULTS.kernelShap, ...(req.params.kernelShap ?? {}) };
   const t0 = performance.now();
-  const prep = await prepare(req, sessions, p.batchSize, ctl);
+  const prep = await prepare(req, ctx, p.batchSize, ctl);
   const { runner, classes } = prep;
   const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
   const M = seg.count;

@@ -6,7 +6,6 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type LimeParams } from '../methods.ts';
 import { RandomState } from '../random.ts';
-import type { SessionCache } from '../session.ts';
 import type { RunControl } from '../types.ts';
 import {
   forwardSelection,
@@ -18,7 +17,7 @@ import {
 } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { limeDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -122,10 +121,10 @@ export function limeMasks(seed: number, N: number, M: number): { X: Uint8Array; 
   return { X, drawRows };
 }
 
-export async function explainLimeWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
+export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
   const p: LimeParams = { ...DEFAULTS.lime, ...(req.params.lime ?? {}) };
   const t0 = performance.now();
-  const prep = await prepare(req, sessions, p.batchSize, ctl);
+  const prep = await prepare(req, ctx, p.batchSize, ctl);
   const { runner, classes } = prep;
 
   const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);

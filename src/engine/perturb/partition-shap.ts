@@ -11,11 +11,10 @@ import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { DEFAULTS, type PartitionShapParams } from '../methods.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
-import type { SessionCache } from '../session.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { boxBlur, inpaintTelea } from './image-ops.ts';
 import { normalizeFloatInto } from '../explain/toolkit.ts';
-import { attribution, prepare, type Prepared } from './prepare.ts';
+import { attribution, prepare, type Prepared, type PerturbContext } from './prepare.ts';
 
 /** A node of the image partition tree: the box [x0,x1)×[y0,y1)×[z0,z1) (x = rows, y = columns, z = channels). */
 export interface PartitionNode {
@@ -328,11 +327,11 @@ export function lowerCredit(root: PartitionNode, width: number, height: number):
   return maps.map((m) => Float32Array.from(m));
 }
 
-export async function explainPartitionShapWith(sessions: SessionCache, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
+export async function explainPartitionShapWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
   const p: PartitionShapParams = { ...DEFAULTS.partitionShap, ...(req.params.partitionShap ?? {}) };
   if (!(p.maxEvals >= 3)) throw new EngineError('INVALID_ARGUMENT', 'partitionShap.maxEvals must be at least 3');
   const t0 = performance.now();
-  const prep = await prepare(req, sessions, p.batchSize, ctl);
+  const prep = await prepare(req, ctx, p.batchSize, ctl);
   const { runner, width, height, classes } = prep;
   const k = classes.length;
   const composer = new MaskComposer(prep, p.masker);

@@ -7,6 +7,7 @@ import { segment, type Segments } from '../segment/index.ts';
 import { normalizeInto, toRgbRaw, type RgbImage } from '../preprocess.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
+import type { InputCache } from '../explain/inputs.ts';
 import type { InputSpec, RunControl } from '../types.ts';
 import { forwardSession, resolveTargets } from '../explain/toolkit.ts';
 import type { AdaptiveRecord } from './adaptive.ts';
@@ -29,17 +30,29 @@ export interface Prepared {
   seed: number;
 }
 
-export async function prepare(req: ExplainRequest, sessions: SessionCache, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
+/** The sessions to run on and, when given, the inputs shared with other runs of the same image and model. */
+export interface PerturbContext {
+  sessions: SessionCache;
+  inputs?: InputCache;
+}
+
+export async function prepare(req: ExplainRequest, ctx: PerturbContext, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
   throwIfAborted(ctl.signal);
-  const session = await forwardSession(sessions, req.model);
-  const crop = await toRgbRaw(req.image, req.model.spec, { maxPixels: req.maxPixels });
+  const session = await forwardSession(ctx.sessions, req.model);
   const spec = req.model.spec;
-  const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
-  const original = new Float32Array(3 * spec.width * spec.height);
-  normalizeInto(rgb, spec, original, 0);
   const plan = chooseBatch(session, req.model, requestedBatch, modelFileSize(req.model.path));
   const runner = new BatchRunner(session, req.model, plan, []);
-  const probs = await runner.probabilitiesOf(original);
+  const decode = async () => {
+    const crop = await toRgbRaw(req.image, spec, { maxPixels: req.maxPixels });
+    const rgb = new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength);
+    const original = new Float32Array(3 * spec.width * spec.height);
+    normalizeInto(rgb, spec, original, 0);
+    return { crop, rgb, original };
+  };
+  // The single-image prediction pads to the graph's fixed batch only, so it does not depend on the
+  // batch plan: a run that finds it shared gets the same bits as one that computes it.
+  const predict = (original: Float32Array) => runner.probabilitiesOf(original);
+  const { crop, rgb, original, probs } = ctx.inputs ? await ctx.inputs.get(req, decode, predict) : await decode().then(async (d) => ({ ...d, probs: await predict(d.original) }));
   const classes = resolveTargets(req.params.target, probs);
   runner.classes = classes;
   throwIfAborted(ctl.signal);
