@@ -57,7 +57,7 @@ test('cells of one image and model decode and predict once, with bit-identical r
   // Another image or another input spec is another entry.
   const other = await redSquare(30, 10, 10);
   await runExplanation(request(model, other, 'LIME', { target: { kind: 'TOP', k: 1 }, ...CELLS[3][1] }), shared, {});
-  const squeezed = { ...model, spec: { ...model.spec, resizeMode: 'STRETCH' as const } };
+  const squeezed = { ...model, spec: { ...model.spec, resizeMode: 'STRETCH' as const, resizeShorter: null } };
   await runExplanation(request(squeezed, image, 'LIME', { target: { kind: 'TOP', k: 1 }, ...CELLS[3][1] }), shared, {});
   assert.deepEqual(shared.inputs.counts, { decodes: 3, predictions: 3, hits: 3 });
 });
