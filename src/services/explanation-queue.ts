@@ -6,6 +6,7 @@ import type { App } from '../app.js';
 import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
 import { normalizeEvaluation } from '../engine/explain/evaluate.js';
+import { randomizationRefusal } from '../engine/metrics/randomization.js';
 import { needsGradients, normalizeParameters, quantizedRefusal, type Method, type MethodParameters, type Target } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import type { Explanation, Image, Model } from '../generated/sqlite/client.js';
@@ -95,6 +96,8 @@ export async function prepareExplanation(app: App, r: ExplanationSpec, field = '
   } catch (e) {
     return fromEngineError(e, `${field}.evaluation`);
   }
+  // Refused now rather than failing in the worker once the maps are computed.
+  if (model.quantized && params.evaluation?.randomization) throw new UnsupportedMethodError('NOT_DIFFERENTIABLE', randomizationRefusal(model.name));
   for (const bid of params.gradient?.baselineImageIds ?? []) {
     if (!(await findImage(app, bid))) throw new NotFoundError('Image', bid);
   }

@@ -44,6 +44,12 @@ export function checkRandomization(p: Partial<RandomizationParams>): Randomizati
   return { layers, seed };
 }
 
+/** Why the check is refused on a quantized model: its weights are int8 behind DequantizeLinear, not the
+ *  float Conv/Gemm/MatMul weights randomizeTopLayers redraws. */
+export function randomizationRefusal(model: string): string {
+  return `the model-parameter randomization check cannot run on ${model}: it is quantized (int8 weights, not differentiable float layers) and the check redraws float Conv/Gemm/MatMul weights; ask for it on a float model (faithfulness curves work on both)`;
+}
+
 /** A copy of `m` whose top `layers` weight tensors are redrawn; the names of those tensors. */
 export function randomizeTopLayers(m: ModelProto, layers: number, seed: number): { model: ModelProto; randomized: string[] } {
   const g = m.graph;
