@@ -36,7 +36,7 @@ interface Cached {
 async function probabilities(sessions: SessionCache, model: ModelHandle, image: Buffer, seed: number, n: number) {
   const req = { model, image, method: 'LIME' as const, params: normalizeParameters('LIME', { target: { kind: 'TOP', k: 1 } } as never, model.numClasses), seed };
   const p = DEFAULTS.lime;
-  const prep = await prepare(req, sessions, p.batchSize, {});
+  const prep = await prepare(req, { sessions }, p.batchSize, {});
   const { seg, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, {});
   const M = seg.count;
   const { X, drawRows } = limeMasks(prep.seed, n, M);
