@@ -23,14 +23,14 @@ export const STUDY_USAGE = `usage:
                         the same method may appear with different parameters
   --seed N              the study's seed (default: the service's)
   --out DIR             where the report goes (default ./xai-studies/<study id>/)
-  --no-cancel-on-interrupt   Ctrl-C quits at once (exit 130) and leaves the study running on the
+  --no-cancel-on-interrupt   Ctrl-C quits immediately, exit 130, and leaves the study running on the
                         server (default: see Ctrl-C below)
   --url URL             service (default $XAI_URL or http://127.0.0.1:4000/graphql)
   --api-key KEY         API key (default $XAI_API_KEY)
   -h, --help
 
 Ctrl-C: the first cancels the study on the server (its queued and running cells stop), waits until
-  it is CANCELLED, writes what it has to --out and exits 1; a second Ctrl-C quits at once (130).
+  it is CANCELLED, writes what it has to --out and exits 1; a second Ctrl-C quits immediately with 130.
 
 exit codes: 0 success, 1 the study failed or was cancelled, 2 bad usage or an API error,
   130 quit on Ctrl-C without waiting`;
