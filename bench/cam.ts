@@ -4,7 +4,7 @@
 //    the image decode, which the floor does not include;
 //  - Score-CAM, SmoothGrad and Integrated Gradients throughput (images through the network per
 //    second) ÷ forward-only throughput at the same batch size.
-// usage: node --import tsx bench/cam.ts [image.jpg]
+// usage: npm run bench cam [image.jpg]  or  node --import tsx bench/cam.ts [image.jpg]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { normalizeParameters, type Method } from '../src/engine/methods.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, explanationSessionOptions, loadSession, SessionCache, type Session } from '../src/engine/session.ts';
 import { torchvisionDir } from '../test/support/torchvision.ts';
+import { photoArgument } from './photo-argument.ts';
 import { median, report } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -51,7 +52,7 @@ export async function benchCam(): Promise<void> {
     ['ResNet-50 (random weights)', path.join(torchvisionDir, 'resnet50-random.onnx'), 3, 64],
     ['VGG16 (random weights)', path.join(torchvisionDir, 'vgg16-random.onnx'), 3, 32],
   ];
-  const photo = process.argv[2] && fs.existsSync(process.argv[2]) ? process.argv[2] : path.join(shared, 'images/bittern.jpg');
+  const photo = photoArgument(path.join(shared, 'images/bittern.jpg'));
   const image = fs.readFileSync(photo);
   console.log(`\nCAM / gradient explainers vs the forward-only floor (image: ${path.basename(photo)})`);
   for (const [name, file, reps, channels] of models) {

@@ -1,7 +1,7 @@
 // Faithfulness metrics vs the forward-only floor measured in the same run: deletion + insertion
 // curves with N steps (2(N+1) images, batched as the explainers batch) against bare session.run on
 // the same number of images at the same batch size. Also the agreement metrics' cost per map pair.
-// usage: node --import tsx bench/metrics.ts [image.jpg]
+// usage: npm run bench metrics [image.jpg]  or  node --import tsx bench/metrics.ts [image.jpg]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import { preprocess, toRgbRaw } from '../src/engine/preprocess.ts';
 import { describeSession, SessionCache } from '../src/engine/session.ts';
 import { mulberry32 } from '../src/engine/random.ts';
 import { floorMs } from './perturb.ts';
+import { photoArgument } from './photo-argument.ts';
 import { median } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -25,7 +26,7 @@ export async function benchMetrics(): Promise<void> {
     ['MobileNetV2', path.join(shared, 'models/mobilenetv2-float.onnx')],
     ['ResNet-50 (random weights)', path.join(tvDir, 'resnet50-random.onnx')],
   ];
-  const photo = process.argv[2] && fs.existsSync(process.argv[2]) ? process.argv[2] : path.join(shared, 'images/bittern.jpg');
+  const photo = photoArgument(path.join(shared, 'images/bittern.jpg'));
   if (!fs.existsSync(photo)) return console.log(`metrics bench skipped: ${photo} is absent`);
   const image = fs.readFileSync(photo);
   console.log(`\nfaithfulness (deletion + insertion) vs the forward-only floor (image: ${path.basename(photo)})`);

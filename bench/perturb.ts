@@ -1,7 +1,7 @@
 // Perturbation explainers vs the inference floor: LIME (1000 samples) and Partition SHAP (500 evals)
 // wall time divided by bare session.run time for the same number of images at the same batch size,
 // measured in the same run; segmentation time and peak RSS too.
-// usage: node --import tsx bench/perturb.ts [image.jpg]   (PERTURB_BENCH_QUICK=1: MobileNetV2 only)
+// usage: npm run bench perturb [image.jpg]  or  node --import tsx bench/perturb.ts [image.jpg]   (PERTURB_BENCH_QUICK=1: MobileNetV2 only)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { preprocess } from '../src/engine/preprocess.ts';
 import { describeSession, SessionCache, type Session } from '../src/engine/session.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
 import { torchvisionModel } from '../test/support/torchvision.ts';
+import { photoArgument } from './photo-argument.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
@@ -41,8 +42,7 @@ export async function benchPerturb(): Promise<void> {
   const models: [string, string][] = [['MobileNetV2', path.join(shared, 'models/mobilenetv2-float.onnx')]];
   const resnet = torchvisionModel('resnet50');
   if (resnet && !process.env.PERTURB_BENCH_QUICK) models.push(['ResNet-50 (random weights)', resnet]);
-  const imageArg = process.argv[2];
-  const photo = imageArg ?? path.join(shared, 'images/cabbage.jpg');
+  const photo = photoArgument(path.join(shared, 'images/cabbage.jpg'));
   const image = fs.existsSync(photo) ? fs.readFileSync(photo) : (await drawDemoImage({ seed: 1, shapes: [{ color: 'red', kind: 'square', x: 40, y: 40, size: 60 }] })).png;
   console.log(`\nperturbation explainers vs the forward-only floor (image: ${fs.existsSync(photo) ? path.basename(photo) : 'demo drawing'})`);
   for (const [name, file] of models) {
