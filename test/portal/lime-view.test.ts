@@ -2,9 +2,8 @@
 // get_image_and_mask semantics and the service's own renderer (src/engine/render/lime-views.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeLimeView, limeImageAndMask, localExpOf, outerBoundaries, parseNpy, renderLimeView, segmentLabels, type LocalExp } from '../../client/portal/src/lime-view.ts';
+import { describeLimeView, limeImageAndMask, localExpOf, parseNpy, renderLimeView, segmentLabels, type LocalExp } from '../../client/portal/src/lime-view.ts';
 import { limeView, rankSegments } from '../../src/engine/render/lime-views.ts';
-import { segmentBoundaries } from '../../src/engine/segment/boundaries.ts';
 import { encodeNpy } from '../../src/engine/render/raw.ts';
 
 /** Deterministic PRNG (mulberry32). */
@@ -73,17 +72,6 @@ describe('portal lime-view', () => {
     r = limeImageAndMask(rgba, seg, exp, { positiveOnly: true, minWeight: 0.3 });
     assert.deepEqual(r.features, [2]);
     assert.throws(() => limeImageAndMask(rgba, seg, exp, { positiveOnly: true, negativeOnly: true }), /cannot both be true/);
-  });
-
-  test('outer boundaries equal skimage find_boundaries(mode="outer") as the service implements it', () => {
-    for (const seed of [4, 5]) {
-      const f = fixture(seed, 31, 19, 4);
-      const r = rng(seed);
-      const mask = Int32Array.from(f.segments, (s) => (s % 3 === 0 ? 0 : s % 3 === 1 ? 1 : r() < 0.5 ? -1 : 1));
-      // −1 labels included: like skimage, a negative segment next to background is outlined on both sides.
-      assert.deepEqual(outerBoundaries(mask, f.W, f.H), segmentBoundaries(mask, f.W, f.H, 'outer', 0));
-      assert.ok(mask.includes(-1) && mask.includes(0) && mask.includes(1));
-    }
   });
 
   test('parses the service .npy (float32 segment labels) and localExp', () => {

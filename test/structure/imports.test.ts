@@ -36,6 +36,17 @@ test('the checker sees circles through type-only and dynamic imports, and import
   assert.deepEqual(r.unlayered, ['src/stray.ts']);
 });
 
+test('the portal may import only the browser-safe engine modules, and they import nothing else', () => {
+  const root = tree({
+    'src/engine/errors.ts': "import { readFileSync } from 'node:fs';\nimport { x } from './other.ts';\nexport const e = [readFileSync, x];\n",
+    'src/engine/other.ts': 'export const x = 1;\n',
+    'client/portal/a.ts': "import { e } from '../../src/engine/errors.ts';\nimport { x } from '../../src/engine/other.ts';\nexport const a = [e, x];\n",
+  });
+  const r = checkStructure(root, ['src', 'client']);
+  assert.deepEqual(r.browserUnsafe, ['src/engine/errors.ts → node:fs', 'src/engine/errors.ts → ./other.ts']);
+  assert.deepEqual(r.forbidden, ['client/portal/a.ts → src/engine/other.ts (portal may not import engine)']);
+});
+
 test('src and client have no import circle and keep their layers', () => {
   const r = checkStructure(repoRoot);
   assert.ok(r.files > 100 && r.edges > 300, `read ${r.files} files, ${r.edges} imports`);

@@ -3,30 +3,15 @@
 // negative only / both, hide rest and the number of features instantly, without re-running LIME.
 // Pure functions (no DOM): unit-tested in test/portal/lime-view.test.ts.
 //
-// limeImageAndMask follows lime_image.ImageExplanation.get_image_and_mask(label, positive_only,
-// negative_only, hide_rest, num_features, min_weight) line by line (and the service's own
-// src/engine/render/lime-views.ts):
-//   exp = local_exp[label]                      (already sorted by |weight| descending)
-//   temp = zeros if hide_rest else image.copy(); mask = zeros
-//   positive_only: fs = [f for f, w in exp if w > 0 and w > min_weight][:num_features]
-//   negative_only: fs = [f for f, w in exp if w < 0 and abs(w) > min_weight][:num_features]
-//     → temp[seg == f] = image[seg == f]; mask[seg == f] = 1
-//   neither: for f, w in exp[:num_features]: skip if abs(w) < min_weight;
-//     c = 0 (red) if w < 0 else 1 (green); mask[seg == f] = -1 if w < 0 else 1;
-//     temp[seg == f] = image[seg == f]; temp[seg == f, c] = max(image)
-// markBoundaries then paints skimage.segmentation.mark_boundaries(temp, mask) (mode 'outer',
-// yellow) — the outlines of the selected superpixels, as lime's examples draw them.
+// The selection and the image and mask are lime's get_image_and_mask as the service computes them
+// (src/engine/render/lime-selection.ts, a pure module the portal imports), here over canvas RGBA; the
+// outlines are skimage's mark_boundaries(temp, mask) (mode 'outer', yellow) from the engine's
+// segment/boundaries.ts — the outlines of the selected superpixels, as lime's examples draw them.
+import { limePixels, limeSelection, type LimeViewOptions } from '../../../src/engine/render/lime-selection.ts';
+import { segmentBoundaries } from '../../../src/engine/segment/boundaries.ts';
 
 /** lime's local_exp for one class: [segment id, weight] sorted by |weight| descending. */
 export type LocalExp = ReadonlyArray<readonly [number, number]>;
-
-export interface LimeViewOptions {
-  positiveOnly?: boolean;
-  negativeOnly?: boolean;
-  hideRest?: boolean;
-  numFeatures?: number;
-  minWeight?: number;
-}
 
 export interface LimeRenderOptions extends LimeViewOptions {
   /** Boundary colour; default skimage's yellow (1, 1, 0). null: no boundaries. */
@@ -34,10 +19,10 @@ export interface LimeRenderOptions extends LimeViewOptions {
 }
 
 export interface LimeImageAndMask {
-  /** RGBA, same size as the input; alpha copied from the input (255 for hidden pixels). */
+  /** RGBA, same size as the input; alpha copied from the input (255 for hidden pixels without one). */
   image: Uint8ClampedArray<ArrayBuffer>;
   /** Per pixel 1, −1 (negative, only when both signs are shown) or 0. */
-  mask: Int8Array;
+  mask: Int32Array;
   /** The segments shown, in explanation order. */
   features: number[];
 }
@@ -114,114 +99,33 @@ export function segmentLabels(npy: NpyArray): { labels: Int32Array; width: numbe
   return { labels, width, height, count };
 }
 
-/** lime's get_image_and_mask over RGBA pixels (canvas ImageData order). */
-export function limeImageAndMask(rgba: Uint8ClampedArray | Uint8Array, segments: Int32Array, exp: LocalExp, opts: LimeViewOptions = {}): LimeImageAndMask {
-  const { positiveOnly = true, negativeOnly = false, hideRest = false, numFeatures = 5, minWeight = 0 } = opts;
-  if (positiveOnly && negativeOnly) throw new Error('positiveOnly and negativeOnly cannot both be true');
-  if (!Number.isInteger(numFeatures) || numFeatures < 0) throw new Error(`numFeatures must be an integer ≥ 0, got ${numFeatures}`);
-  const n = segments.length;
-  if (rgba.length !== n * 4) throw new Error(`expected ${n * 4} RGBA bytes for ${n} segment labels, got ${rgba.length}`);
-  const image = new Uint8ClampedArray(n * 4);
-  if (hideRest) for (let p = 0; p < n; p++) image[p * 4 + 3] = rgba[p * 4 + 3] || 255;
-  else image.set(rgba);
+/**
+ * local_exp as one weight per segment id (0 for segments it does not list), which the engine's
+ * selection ranks by |weight| as local_exp is sorted.
+ */
+function weightsOf(exp: LocalExp): Float64Array {
   let maxId = -1;
   for (const [f] of exp) if (f > maxId) maxId = f;
-  const show = new Int8Array(maxId + 1); // 0 hidden, 1 / −1 shown
-  const channel = new Int8Array(maxId + 1).fill(-1); // colour channel raised to max(image)
-  const features: number[] = [];
-  if (positiveOnly || negativeOnly) {
-    for (const [f, w] of exp) {
-      if (features.length >= numFeatures) break;
-      if (positiveOnly ? w > 0 && w > minWeight : w < 0 && Math.abs(w) > minWeight) {
-        features.push(f);
-        show[f] = 1;
-      }
-    }
-  } else {
-    for (const [f, w] of exp.slice(0, numFeatures)) {
-      if (Math.abs(w) < minWeight) continue;
-      features.push(f);
-      show[f] = w < 0 ? -1 : 1;
-      channel[f] = w < 0 ? 0 : 1;
-    }
-  }
-  let max = 0; // np.max(image) over the colour channels
-  for (let p = 0; p < n; p++) {
-    for (let c = 0; c < 3; c++) if (rgba[p * 4 + c] > max) max = rgba[p * 4 + c];
-  }
-  const mask = new Int8Array(n);
-  for (let p = 0; p < n; p++) {
-    const s = segments[p];
-    if (s < 0 || s >= show.length || show[s] === 0) continue;
-    mask[p] = show[s];
-    const o = p * 4;
-    image[o] = rgba[o];
-    image[o + 1] = rgba[o + 1];
-    image[o + 2] = rgba[o + 2];
-    image[o + 3] = rgba[o + 3];
-    if (channel[s] >= 0) image[o + channel[s]] = max;
-  }
-  return { image, mask, features };
+  const weights = new Float64Array(maxId + 1);
+  for (const [f, w] of exp) if (f >= 0) weights[f] = w;
+  return weights;
 }
 
-/**
- * skimage.segmentation.find_boundaries(labels, connectivity=1, mode='outer', background=0):
- * a cross-neighbourhood label change, minus object pixels whose 3×3 square touches only their own
- * label and background (so object/background borders are drawn on the background side and
- * object/object borders on both sides).
- */
-export function outerBoundaries(labels: ArrayLike<number>, width: number, height: number): Uint8Array {
-  const n = width * height;
-  if (labels.length !== n) throw new Error(`expected ${n} labels, got ${labels.length}`);
-  const out = new Uint8Array(n);
-  for (let y = 0, p = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, p++) {
-      const v = labels[p];
-      // find_boundaries 'thick': dilation != erosion over the cross.
-      let lo = v;
-      let hi = v;
-      if (x > 0) (lo = Math.min(lo, labels[p - 1])), (hi = Math.max(hi, labels[p - 1]));
-      if (x < width - 1) (lo = Math.min(lo, labels[p + 1])), (hi = Math.max(hi, labels[p + 1]));
-      if (y > 0) (lo = Math.min(lo, labels[p - width])), (hi = Math.max(hi, labels[p - width]));
-      if (y < height - 1) (lo = Math.min(lo, labels[p + width])), (hi = Math.max(hi, labels[p + width]));
-      if (lo === hi) continue;
-      if (v === 0) {
-        out[p] = 1;
-        continue;
-      }
-      // Object pixel: keep only if it touches another object (dilation of labels over the square
-      // differs from the erosion of labels-with-background-as-+∞ over the square).
-      let dil = -Infinity;
-      let ero = Infinity;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= height) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= width) continue;
-          const u = labels[yy * width + xx];
-          if (u > dil) dil = u;
-          const inv = u === 0 ? Infinity : u;
-          if (inv < ero) ero = inv;
-        }
-      }
-      if (dil !== ero) out[p] = 1;
-    }
-  }
-  return out;
+/** lime's get_image_and_mask over RGBA pixels (canvas ImageData order). */
+export function limeImageAndMask(rgba: Uint8ClampedArray | Uint8Array, segments: Int32Array, exp: LocalExp, opts: LimeViewOptions = {}): LimeImageAndMask {
+  const { selected, show } = limeSelection(weightsOf(exp), opts);
+  const { image, mask } = limePixels(rgba, 4, segments, show, opts);
+  return { image: new Uint8ClampedArray(image.buffer), mask, features: selected };
 }
 
-/** skimage's mark_boundaries(image, labels) on RGBA pixels, in place: outer boundaries in `color`. */
-export function markBoundaries(rgba: Uint8ClampedArray, labels: ArrayLike<number>, width: number, height: number, color: readonly [number, number, number] = [255, 255, 0]): Uint8ClampedArray {
-  const b = outerBoundaries(labels, width, height);
+/** skimage's mark_boundaries(image, labels) on RGBA pixels, in place: outer boundaries in `color`, opaque. */
+function markBoundaries(rgba: Uint8ClampedArray, labels: Int32Array, width: number, height: number, color: readonly [number, number, number]): void {
+  const b = segmentBoundaries(labels, width, height, 'outer', 0);
   for (let p = 0; p < b.length; p++) {
     if (!b[p]) continue;
-    rgba[p * 4] = color[0];
-    rgba[p * 4 + 1] = color[1];
-    rgba[p * 4 + 2] = color[2];
+    rgba.set(color, p * 4);
     rgba[p * 4 + 3] = 255;
   }
-  return rgba;
 }
 
 /** get_image_and_mask, then mark_boundaries(temp, mask): the figure lime's tutorials draw. RGBA. */

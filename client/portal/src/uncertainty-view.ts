@@ -1,31 +1,12 @@
 // What the portal shows of a LIME / Kernel SHAP result's uncertainty (result.uncertainty and
 // result.adaptive, written by src/engine/perturb/uncertainty.ts and adaptive.ts): the stability
 // next to the figure, and the largest weights with their 95% intervals as error bars. Pure, so
-// unit-tested without a browser.
+// unit-tested without a browser. The record types are the engine's own (a types-only module).
+import type { AdaptiveRecord, ClassUncertainty, Uncertainty } from '../../../src/engine/perturb/uncertainty-records.ts';
 
-export interface ClassUncertainty {
-  classIndex: number;
-  stability: number;
-  topSet: number[];
-  weights: number[];
-  sd: number[];
-  lower: number[];
-  upper: number[];
-}
-
-export interface UncertaintySummary {
-  topK: number;
-  effectiveSampleSize: number;
-  stability: number;
-  classes: ClassUncertainty[];
-}
-
-export interface AdaptiveSummary {
-  confidence: number;
-  samplesUsed: number;
-  maxSamples: number;
-  stopReason: 'STABLE' | 'MAX_SAMPLES';
-}
+export type { ClassUncertainty };
+export type UncertaintySummary = Pick<Uncertainty, 'topK' | 'effectiveSampleSize' | 'stability' | 'classes'>;
+export type AdaptiveSummary = Pick<AdaptiveRecord, 'confidence' | 'samplesUsed' | 'maxSamples' | 'stopReason'>;
 
 const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
 

@@ -4,26 +4,9 @@
 // spread shrinks as 1/√n), at most 1.5× the samples so far, so few checks are made and a wrong
 // extrapolation costs little.
 import { expectedSamples, type WeightDistribution } from './uncertainty.ts';
+import type { AdaptiveRecord, StabilityCheck, StopReason } from './uncertainty-records.ts';
 
-export type StopReason = 'STABLE' | 'MAX_SAMPLES';
-
-export interface StabilityCheck {
-  samples: number;
-  stability: number;
-  expectedSamples: number;
-}
-
-/** What an adaptive run records with its result. */
-export interface AdaptiveRecord {
-  confidence: number;
-  topK: number;
-  samplesUsed: number;
-  maxSamples: number;
-  stopReason: StopReason;
-  checks: StabilityCheck[];
-  /** Time spent fitting and assessing at the checks (not sampling). */
-  bookkeepingMs: number;
-}
+export type { AdaptiveRecord, StabilityCheck, StopReason } from './uncertainty-records.ts';
 
 export interface AdaptiveOptions {
   /** Samples before the first check, the budget, and the step granularity (the batch size). */

@@ -11,6 +11,9 @@
 // over the samples. The stability of the top-k set is then read from Gaussian draws around the fit.
 import { jacobiEigen } from '../linalg.ts';
 import { mulberry32 } from '../random.ts';
+import type { ClassUncertainty, Uncertainty } from './uncertainty-records.ts';
+
+export type { ClassUncertainty, Uncertainty } from './uncertainty-records.ts';
 
 /** Normal quantile for two-sided 95% intervals. */
 export const Z95 = 1.959963984540054;
@@ -193,19 +196,6 @@ export function gaussianStream(seed: number): () => number {
   };
 }
 
-export interface ClassUncertainty {
-  classIndex: number;
-  /** Probability that the reported top-k set is the top-k set of the weights' distribution. */
-  stability: number;
-  /** The reported top-k set (segment indices by |weight|, ascending). */
-  topSet: number[];
-  /** Per segment: the weight, its standard deviation and 95% interval. */
-  weights: number[];
-  sd: number[];
-  lower: number[];
-  upper: number[];
-}
-
 /**
  * A fit's weights with their covariance, and Gaussian draws around them: the top-k stability now,
  * and how it would grow with more samples (the spread shrinks as 1/√n, so n·t² samples scale it by 1/t).
@@ -321,16 +311,6 @@ export function expectedSamples(dists: readonly WeightDistribution[], n: number,
     else lo = mid;
   }
   return Math.min(max, Math.ceil(n * hi * hi));
-}
-
-export interface Uncertainty {
-  estimator: 'HC3_SANDWICH';
-  level: 0.95;
-  topK: number;
-  effectiveSampleSize: number;
-  /** Minimum over the explained classes. */
-  stability: number;
-  classes: ClassUncertainty[];
 }
 
 export function summarizeUncertainty(dists: readonly WeightDistribution[], topK: number, ess: number): Uncertainty {

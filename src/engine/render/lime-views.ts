@@ -14,14 +14,9 @@
 import { EngineError } from '../errors.ts';
 import { markBoundaries } from '../segment/index.ts';
 import { encodePng, type RawImage } from './heatmap.ts';
+import { limePixels, limeSelection, type LimeViewOptions } from './lime-selection.ts';
 
-export interface LimeViewOptions {
-  positiveOnly?: boolean;
-  negativeOnly?: boolean;
-  hideRest?: boolean;
-  numFeatures?: number;
-  minWeight?: number;
-}
+export { limeSelection, rankSegments, type LimeSelection, type LimeViewOptions } from './lime-selection.ts';
 
 export interface LimeRenderOptions extends LimeViewOptions {
   /** mark_boundaries(temp / 2 + 0.5, …): washes the image towards white. Default true. */
@@ -50,55 +45,6 @@ function checkInputs(rgb: Uint8Array, segments: Int32Array, width: number, heigh
   return count;
 }
 
-/**
- * Segment ids ordered like lime's local_exp: by |weight| descending, ties by id. A weight of exactly 0
- * marks a feature the fit did not select, which local_exp does not list, so it is never shown.
- */
-export function rankSegments(weights: ArrayLike<number>): number[] {
-  const ids = Array.from({ length: weights.length }, (_, i) => i).filter((i) => weights[i] !== 0);
-  return ids.sort((a, b) => Math.abs(weights[b]) - Math.abs(weights[a]) || a - b);
-}
-
-export interface LimeSelection {
-  /** Segment ids shown, in local_exp order. */
-  selected: number[];
-  /** Per segment id: 0 not shown, 1 shown, −1 shown as negative evidence (both-signs view only). */
-  show: Int8Array;
-}
-
-/**
- * Which superpixels get_image_and_mask shows: positive (or negative) only, the first numFeatures of
- * local_exp with weight > minWeight; otherwise the first numFeatures of either sign with
- * |weight| ≥ minWeight. Also the binarization of a LIME result for agreement metrics.
- */
-export function limeSelection(weights: ArrayLike<number>, opts: LimeViewOptions = {}): LimeSelection {
-  const positiveOnly = opts.positiveOnly ?? true;
-  const negativeOnly = opts.negativeOnly ?? false;
-  if (positiveOnly && negativeOnly) invalid('positiveOnly and negativeOnly cannot both be true');
-  const numFeatures = opts.numFeatures ?? 5;
-  if (!Number.isInteger(numFeatures) || numFeatures < 0) invalid(`numFeatures must be an integer ≥ 0, got ${numFeatures}`);
-  const minWeight = opts.minWeight ?? 0;
-  if (!Number.isFinite(minWeight)) invalid(`minWeight must be a finite number, got ${minWeight}`);
-  const exp = rankSegments(weights);
-  const show = new Int8Array(weights.length);
-  let selected: number[];
-  if (positiveOnly || negativeOnly) {
-    selected = exp
-      .filter((f) => (positiveOnly ? weights[f] > 0 && weights[f] > minWeight : weights[f] < 0 && Math.abs(weights[f]) > minWeight))
-      .slice(0, numFeatures);
-    for (const f of selected) show[f] = 1;
-  } else {
-    selected = [];
-    for (const f of exp.slice(0, numFeatures)) {
-      const w = weights[f];
-      if (Math.abs(w) < minWeight) continue;
-      selected.push(f);
-      show[f] = w < 0 ? -1 : 1;
-    }
-  }
-  return { selected, show };
-}
-
 /** lime's get_image_and_mask: the image `temp` (uint8 RGB) and the mask (1, −1 or 0 per pixel). */
 export function limeImageAndMask(
   rgb: Uint8Array,
@@ -111,23 +57,7 @@ export function limeImageAndMask(
   const count = checkInputs(rgb, segments, width, height);
   if (weights.length < count) invalid(`expected a weight for each of the ${count} segments, got ${weights.length}`);
   const { selected, show } = limeSelection(weights, opts);
-  // The both-signs view tints shown segments: red channel for negative, green for positive.
-  const tinted = !(opts.positiveOnly ?? true) && !(opts.negativeOnly ?? false);
-  const n = width * height;
-  const image = opts.hideRest ? new Uint8Array(n * 3) : Uint8Array.from(rgb);
-  const mask = new Int32Array(n);
-  let maxValue = 0;
-  for (let i = 0; i < rgb.length; i++) if (rgb[i] > maxValue) maxValue = rgb[i];
-  for (let p = 0; p < n; p++) {
-    const s = segments[p];
-    if (s >= show.length || show[s] === 0) continue;
-    mask[p] = show[s];
-    image[p * 3] = rgb[p * 3];
-    image[p * 3 + 1] = rgb[p * 3 + 1];
-    image[p * 3 + 2] = rgb[p * 3 + 2];
-    if (tinted) image[p * 3 + (show[s] < 0 ? 0 : 1)] = maxValue;
-  }
-  return { image, mask, selected };
+  return { ...limePixels(rgb, 3, segments, show, opts), selected };
 }
 
 /** uint8 v as float v/255, then x/2 + 0.5, back to uint8 (rounded). */
