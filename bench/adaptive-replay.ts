@@ -15,7 +15,7 @@ import { defaultLabels } from '../src/engine/labels.ts';
 import { DEFAULTS, normalizeParameters } from '../src/engine/methods.ts';
 import { limeDistributions } from '../src/engine/perturb/fit-uncertainty.ts';
 import { cosineDistanceToOnes, fitLime, limeKernel, limeMasks } from '../src/engine/perturb/lime.ts';
-import { prepare, segmentForPerturbation } from '../src/engine/perturb/prepare.ts';
+import { prepareSegmented } from '../src/engine/perturb/prepare.ts';
 import { topSet } from '../src/engine/perturb/uncertainty.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, SessionCache } from '../src/engine/session.ts';
@@ -35,9 +35,8 @@ interface Cached {
 
 async function probabilities(sessions: SessionCache, model: ModelHandle, image: Buffer, seed: number, n: number) {
   const req = { model, image, method: 'LIME' as const, params: normalizeParameters('LIME', { target: { kind: 'TOP', k: 1 } } as never, model.numClasses), seed };
-  const p = DEFAULTS.lime;
-  const prep = await prepare(req, { sessions }, p.batchSize, {});
-  const { seg, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, {});
+  const prep = await prepareSegmented(req, { sessions }, 'lime', {});
+  const { seg, composer } = prep;
   const M = seg.count;
   const { X, drawRows } = limeMasks(prep.seed, n, M);
   drawRows(n);

@@ -2,14 +2,14 @@
 // passes), for weighting a study's progress before anything has run. Coarse on purpose: it only has
 // to rank a LIME run (a thousand forward passes) far above a Grad-CAM (one forward, one backward).
 import { isGradientFormula } from './cam/formula.ts';
-import { DEFAULTS, methodInfo, type Method, type MethodParameters } from './methods.ts';
+import { blockParams, DEFAULTS, methodInfo, type Method, type MethodParameters } from './methods.ts';
 
 /** Forward + backward, in forward passes. */
 const GRADIENT_PASS = 3;
 
 export function expectedCost(method: Method, params: MethodParameters): number {
   const classes = params.target.kind === 'CLASSES' ? params.target.classes.length : params.target.k;
-  const g = { ...DEFAULTS.gradient, ...params.gradient };
+  const g = blockParams(params, 'gradient');
   const augmentations = params.cam?.augSmooth ? 6 : 1;
   // CAM variants: one backward run, or what the variant says it spends per augmented image.
   const cam = methodInfo(method).cam;

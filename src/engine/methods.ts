@@ -246,6 +246,13 @@ export function parametersKeyFor(m: Method): ParameterBlock {
   return methodInfo(m).parameters;
 }
 
+export type ParameterBlocks = Required<Pick<MethodParameters, ParameterBlock>>;
+
+/** One family's parameters with the defaults under what is given (engine callers may pass part of a block). */
+export function blockParams<K extends ParameterBlock>(params: MethodParameters, key: K): ParameterBlocks[K] {
+  return { ...DEFAULTS[key], ...params[key] } as ParameterBlocks[K];
+}
+
 /**
  * The normalised parameters with what a finished run chose itself, read from its summary: the batch
  * size it ran (a fixed batch dimension or the runner's preferred size can differ from the request),
@@ -253,7 +260,7 @@ export function parametersKeyFor(m: Method): ParameterBlock {
  */
 export function parametersUsed(method: Method, params: MethodParameters, summary: Record<string, unknown>): MethodParameters {
   const key = parametersKeyFor(method);
-  const family: Record<string, unknown> = { ...DEFAULTS[key], ...params[key] };
+  const family: Record<string, unknown> = { ...blockParams(params, key) };
   if (typeof summary.batchSize === 'number') family.batchSize = summary.batchSize;
   if (key === 'cam' && typeof summary.targetLayer === 'string') family.targetLayer = summary.targetLayer;
   if (key === 'kernelShap' && typeof summary.nsamples === 'number') family.nsamples = summary.nsamples;

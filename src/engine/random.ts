@@ -17,6 +17,27 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * Standard normal draws from a seeded mulberry32 stream (Box–Muller; the pair's second value is
+ * kept for the next call): SmoothGrad's and Gradient SHAP's input noise, the stability draws.
+ */
+export function gaussianStream(seed: number): () => number {
+  const rand = mulberry32(seed);
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const s = spare;
+      spare = null;
+      return s;
+    }
+    const u = 1 - rand(); // (0, 1]
+    const r = Math.sqrt(-2 * Math.log(u));
+    const t = 2 * Math.PI * rand();
+    spare = r * Math.sin(t);
+    return r * Math.cos(t);
+  };
+}
+
 /** Integer in [min, max] inclusive. */
 export function randomInt(rand: () => number, min: number, max: number): number {
   return min + Math.floor(rand() * (max - min + 1));

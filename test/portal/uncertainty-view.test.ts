@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { adaptiveOf, barScale, errorBars, stabilityText, uncertaintyOf } from '../../client/portal/src/uncertainty-view.ts';
-import { gaussianStream, summarizeUncertainty, WeightDistribution } from '../../src/engine/perturb/uncertainty.ts';
+import { gaussianStream } from '../../src/engine/random.ts';
+import { summarizeUncertainty, WeightDistribution } from '../../src/engine/perturb/uncertainty.ts';
 
 const values = Float64Array.of(0.1, -0.5, 0.3, 0.02, -0.2, 0.25);
 const cov = Float64Array.from({ length: 36 }, (_, i) => (i % 7 === 0 ? 0.01 * 0.01 : 0));

@@ -11,8 +11,8 @@ import { EngineError, throwIfAborted } from '../errors.ts';
 import type { EngineContext } from '../explain/context.ts';
 import type { Attribution, ExplainRequest, ExplainResult } from '../explain/types.ts';
 import { oneHotSeed } from '../grad/index.ts';
-import { checkRunsOn, DEFAULTS, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
-import { mulberry32, RandomState } from '../random.ts';
+import { blockParams, checkRunsOn, methodInfo, type GradientParams, type Method, type MethodOf } from '../methods.ts';
+import { gaussianStream, mulberry32, RandomState } from '../random.ts';
 import { drawPath } from './alpha.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { InputSpec, RunControl } from '../types.ts';
@@ -75,24 +75,6 @@ export function trapezoid(n: number): { nodes: Float64Array; weights: Float64Arr
   const nodes = Float64Array.from({ length: n }, (_, i) => i / (n - 1));
   const weights = Float64Array.from({ length: n }, (_, i) => (i === 0 || i === n - 1 ? 0.5 : 1) / (n - 1));
   return { nodes, weights };
-}
-
-/** Standard normal draws (Box–Muller) from a seeded uniform stream. */
-function gaussian(rand: () => number): () => number {
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    let u = 0;
-    while (u <= 1e-300) u = rand();
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
 }
 
 /** Float RGB (HWC, 0..255) → a new normalized tensor in the spec's layout (no uint8 rounding). */
@@ -158,7 +140,7 @@ export async function explainGradient(
   opts: GradientOptions = {},
 ): Promise<ExplainResult> {
   const t0 = performance.now();
-  const p: GradientParams = { ...DEFAULTS.gradient, ...(req.params.gradient ?? {}) };
+  const p = blockParams(req.params, 'gradient');
   const model = req.model;
   const img = await loadImage(req, ctl);
   const facts = await ctx.models.modelFacts(model);
@@ -207,7 +189,7 @@ export async function explainGradient(
     };
   } else if (method === 'SMOOTH_GRAD') {
     const sigma = p.noiseLevel * rangeOf(x);
-    const normal = gaussian(mulberry32(seed));
+    const normal = gaussianStream(seed);
     summary.noiseSigma = sigma;
     summary.samples = p.samples;
     plan = {
@@ -247,7 +229,7 @@ export async function explainGradient(
     // for every explained class. shap's local smoothing comes from torch's generator, not numpy's,
     // so our noise keeps its own stream and leaves the α and background draws untouched.
     // alphaSampling other than SHAP spreads the same draws' α over [0, 1] (alpha.ts).
-    const normal = gaussian(mulberry32(seed ^ 0x27d4eb2d));
+    const normal = gaussianStream(seed ^ 0x27d4eb2d);
     const sigma = (opts.shapNoise ?? 0) * rangeOf(x);
     const n = p.samples;
     const draws = drawPath(new RandomState(seed), n, baselines.length, p.alphaSampling);

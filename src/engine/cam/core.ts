@@ -16,7 +16,7 @@ import type { EngineContext } from '../explain/context.ts';
 import { resolveLayer } from '../explain/model-facts.ts';
 import { attributionRecord, fixedBatch, floatData, forwardSession, loadImage, probabilitiesOf, resolveTargets, runRows, type ImageInput } from '../explain/toolkit.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
-import { checkRunsOn, DEFAULTS, methodInfo, type CamParams, type Method, type MethodOf } from '../methods.ts';
+import { blockParams, checkRunsOn, methodInfo, type CamParams, type Method, type MethodOf } from '../methods.ts';
 import type { RunControl } from '../types.ts';
 import { activationsOf, rowsPerRun, type ActivationMemo, type Activations, type CamRun } from './activations.ts';
 import { accumulate, accumulator, augmentInto, AUG_SMOOTH, averaged, identityIndex, IDENTITY, type Augmentation } from './augment.ts';
@@ -43,7 +43,7 @@ export async function explainCam(ctx: EngineContext, method: CamMethod, req: Exp
  */
 export async function explainCamGroup(ctx: EngineContext, methods: readonly CamMethod[], req: ExplainRequest, ctl: RunControl, opts: CamOptions = {}): Promise<ExplainResult[]> {
   const t0 = performance.now();
-  const p: CamParams = { ...DEFAULTS.cam, ...(req.params.cam ?? {}) };
+  const p = blockParams(req.params, 'cam');
   const img = await loadImage(req, ctl);
   const tImage = performance.now();
   const augs = p.augSmooth ? AUG_SMOOTH : IDENTITY;

@@ -151,7 +151,7 @@ export function attributionRecord(
   classIndex: number,
   probability: number,
   map: Float32Array,
-  img: ImageInput,
+  grid: Pick<ImageInput, 'width' | 'height'>,
   signed: boolean,
   metrics: Record<string, number>,
 ): Attribution {
@@ -160,8 +160,8 @@ export function attributionRecord(
     label: model.labels[classIndex]?.label ?? `class ${classIndex}`,
     probability,
     map,
-    width: img.width,
-    height: img.height,
+    width: grid.width,
+    height: grid.height,
     signed,
     metrics,
   };

@@ -1,6 +1,7 @@
 // The covariance of LIME's weighted ridge and of Kernel SHAP's constrained least squares, from the
 // samples they were fitted on (see uncertainty.ts for the estimator and why).
-import { invertSymmetric, RobustMeat, gaussianStream, WeightDistribution } from './uncertainty.ts';
+import { gaussianStream } from '../random.ts';
+import { invertSymmetric, RobustMeat, WeightDistribution } from './uncertainty.ts';
 
 /** What Kernel SHAP's plan tells about its samples (KernelPlan in kernel-shap.ts). */
 export interface CoalitionSamples {

@@ -5,14 +5,13 @@
 // efficiency constraint eliminated exactly (the last feature's value is f(x) − f(∅) − Σ others).
 import { throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
-import { DEFAULTS, type KernelShapParams } from '../methods.ts';
 import { numpySum } from '../numpy-sum.ts';
 import { RandomState } from '../random.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { kernelShapDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap, type PerturbContext } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepareSegmented, sampledSummary, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 export interface KernelPlan {
@@ -222,11 +221,8 @@ export function kernelShapSolve(
 }
 
 export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
-  const p: KernelShapParams = { ...DEFAULTS.kernelShap, ...(req.params.kernelShap ?? {}) };
-  const t0 = performance.now();
-  const prep = await prepare(req, ctx, p.batchSize, ctl);
-  const { runner, classes } = prep;
-  const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
+  const prep = await prepareSegmented(req, ctx, 'kernelShap', ctl);
+  const { p, runner, classes, seg, composer } = prep;
   const M = seg.count;
   const k = classes.length;
   const fx = classes.map((c) => prep.probs[c]);
@@ -322,7 +318,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
       nsamples: plan.nsamples,
       samplesUsed: evaluated,
       enumeratedSamples: plan.nFixed,
-      ...sampledSummary(runner, uncertainty, adaptive, { uncertaintyMs, segmentMs, sampleMs, fitMs, t0 }),
+      ...sampledSummary(prep, uncertainty, adaptive, { uncertaintyMs, sampleMs, fitMs }),
     },
   };
 }

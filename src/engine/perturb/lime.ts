@@ -4,7 +4,7 @@
 // row, select features and fit a weighted Ridge(alpha=1) per explained class.
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
-import { DEFAULTS, type LimeParams } from '../methods.ts';
+import type { LimeParams } from '../methods.ts';
 import { RandomState } from '../random.ts';
 import type { RunControl } from '../types.ts';
 import {
@@ -17,7 +17,7 @@ import {
 } from './linalg.ts';
 import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
 import { limeDistributions } from './fit-uncertainty.ts';
-import { attribution, BOOTSTRAP_SALT, prepare, sampledSummary, segmentForPerturbation, segmentMap, type PerturbContext } from './prepare.ts';
+import { attribution, BOOTSTRAP_SALT, prepareSegmented, sampledSummary, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
 
 /** lime_image's distances: sklearn cosine distance between each mask and the all-ones row (no ×100, unlike lime_text). */
@@ -122,12 +122,8 @@ export function limeMasks(seed: number, N: number, M: number): { X: Uint8Array; 
 }
 
 export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
-  const p: LimeParams = { ...DEFAULTS.lime, ...(req.params.lime ?? {}) };
-  const t0 = performance.now();
-  const prep = await prepare(req, ctx, p.batchSize, ctl);
-  const { runner, classes } = prep;
-
-  const { seg, segmentMs, composer } = segmentForPerturbation(prep, p.segmentation, p.hide, ctl);
+  const prep = await prepareSegmented(req, ctx, 'lime', ctl);
+  const { p, runner, classes, seg, composer } = prep;
   const M = seg.count;
 
   const N = p.numSamples;
@@ -214,7 +210,7 @@ export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, 
       segments: M,
       samplesUsed: n,
       numSamples: N,
-      ...sampledSummary(runner, uncertainty, adaptive, { uncertaintyMs, segmentMs, sampleMs, fitMs, t0 }),
+      ...sampledSummary(prep, uncertainty, adaptive, { uncertaintyMs, sampleMs, fitMs }),
       localExp: Object.fromEntries(fits.map((f) => [f.classIndex, f.localExp])),
     },
   };

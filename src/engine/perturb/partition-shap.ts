@@ -8,7 +8,7 @@
 // Efficiency holds exactly: the sum over pixels is f(x) − f(fully masked).
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ExplainRequest, ExplainResult } from '../explain/types.ts';
-import { DEFAULTS, type PartitionShapParams } from '../methods.ts';
+import { blockParams, type PartitionShapParams } from '../methods.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { mulberry32 } from '../random.ts';
 import type { InputSpec, RunControl } from '../types.ts';
@@ -328,7 +328,7 @@ export function lowerCredit(root: PartitionNode, width: number, height: number):
 }
 
 export async function explainPartitionShapWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
-  const p: PartitionShapParams = { ...DEFAULTS.partitionShap, ...(req.params.partitionShap ?? {}) };
+  const p = blockParams(req.params, 'partitionShap');
   if (!(p.maxEvals >= 3)) throw new EngineError('INVALID_ARGUMENT', 'partitionShap.maxEvals must be at least 3');
   const t0 = performance.now();
   const prep = await prepare(req, ctx, p.batchSize, ctl);

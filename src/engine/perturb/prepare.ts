@@ -2,14 +2,14 @@
 // normalized tensor, the unmodified prediction and the classes to explain.
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { Attribution, ExplainRequest } from '../explain/types.ts';
-import type { HideColor, Segmentation } from '../methods.ts';
+import { blockParams, methodInfo, type HideColor, type ParameterBlocks } from '../methods.ts';
 import { segment, type Segments } from '../segment/index.ts';
 import { normalizeInto, toRgbRaw, type RgbImage } from '../preprocess.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
 import type { InputCache } from '../explain/inputs.ts';
 import type { InputSpec, RunControl } from '../types.ts';
-import { forwardSession, resolveTargets } from '../explain/toolkit.ts';
+import { attributionRecord, forwardSession, resolveTargets, seedOf } from '../explain/toolkit.ts';
 import type { AdaptiveRecord } from './adaptive.ts';
 import { BatchRunner, chooseBatch, modelFileSize } from './runner.ts';
 import type { Uncertainty } from './uncertainty.ts';
@@ -28,6 +28,8 @@ export interface Prepared {
   probs: Float64Array;
   classes: number[];
   seed: number;
+  /** performance.now() when preparation began: the run's start, for its totalMs. */
+  t0: number;
 }
 
 /** The sessions to run on and, when given, the inputs shared with other runs of the same image and model. */
@@ -37,6 +39,7 @@ export interface PerturbContext {
 }
 
 export async function prepare(req: ExplainRequest, ctx: PerturbContext, requestedBatch: number, ctl: RunControl): Promise<Prepared> {
+  const t0 = performance.now();
   throwIfAborted(ctl.signal);
   const session = await forwardSession(ctx.sessions, req.model);
   const spec = req.model.spec;
@@ -56,28 +59,39 @@ export async function prepare(req: ExplainRequest, ctx: PerturbContext, requeste
   const classes = resolveTargets(req.params.target, probs);
   runner.classes = classes;
   throwIfAborted(ctl.signal);
-  return { runner, crop, rgb, width: spec.width, height: spec.height, spec, original, probs, classes, seed: (req.seed ?? 0) >>> 0 };
+  return { runner, crop, rgb, width: spec.width, height: spec.height, spec, original, probs, classes, seed: seedOf(req), t0 };
 }
 
-/**
- * Superpixels of the prepared crop (reported as the 'segment' stage) and the composer that shows or
- * hides each one: LIME and Kernel SHAP perturb the same way and differ only in sampling and fitting.
- */
-export function segmentForPerturbation(
-  prep: Prepared,
-  params: Segmentation,
-  hide: HideColor,
+/** The superpixel methods: they perturb the same way and differ only in sampling and fitting. */
+export type SegmentBlock = 'lime' | 'kernelShap';
+
+export interface SegmentedRun<K extends SegmentBlock = SegmentBlock> extends Prepared {
+  /** The method's parameter block, defaults filled in. */
+  p: ParameterBlocks[K];
+  seg: Segments;
+  segmentMs: number;
+  /** Shows or hides each superpixel. */
+  composer: SegmentComposer;
+}
+
+/** prepare(), then the superpixels of the crop (reported as the 'segment' stage) and their composer. */
+export async function prepareSegmented<K extends SegmentBlock>(
+  req: ExplainRequest,
+  ctx: PerturbContext,
+  key: K,
   ctl: RunControl,
-): { seg: Segments; segmentMs: number; composer: SegmentComposer } {
+): Promise<SegmentedRun<K>> {
+  const p = blockParams(req.params, key);
+  const prep = await prepare(req, ctx, p.batchSize, ctl);
   ctl.onProgress?.({ stage: 'segment', done: 0, total: 1 });
   const t0 = performance.now();
-  const seg = segment(prep.rgb, prep.width, prep.height, params, prep.seed);
+  const seg = segment(prep.rgb, prep.width, prep.height, p.segmentation, prep.seed);
   const segmentMs = performance.now() - t0;
   ctl.onProgress?.({ stage: 'segment', done: 1, total: 1 });
   throwIfAborted(ctl.signal);
   const hidden = new Float32Array(prep.original.length);
-  normalizeInto(hiddenImage(prep.rgb, seg.labels, seg.count, prep.width, prep.height, hide), prep.spec, hidden, 0);
-  return { seg, segmentMs, composer: new SegmentComposer(seg.labels, prep.original, hidden, prep.spec.layout) };
+  normalizeInto(hiddenImage(prep.rgb, seg.labels, seg.count, prep.width, prep.height, p.hide), prep.spec, hidden, 0);
+  return { ...prep, p, seg, segmentMs, composer: new SegmentComposer(seg.labels, prep.original, hidden, prep.spec.layout) };
 }
 
 /**
@@ -187,23 +201,8 @@ export function segmentMap(labels: Int32Array, values: ArrayLike<number>): Float
   return map;
 }
 
-export function attribution(
-  req: ExplainRequest,
-  prep: Prepared,
-  classIndex: number,
-  map: Float32Array,
-  metrics: Record<string, number>,
-): Attribution {
-  return {
-    classIndex,
-    label: req.model.labels[classIndex]?.label ?? `class ${classIndex}`,
-    probability: prep.probs[classIndex],
-    map,
-    width: prep.width,
-    height: prep.height,
-    signed: true,
-    metrics,
-  };
+export function attribution(req: ExplainRequest, prep: Prepared, classIndex: number, map: Float32Array, metrics: Record<string, number>): Attribution {
+  return attributionRecord(req.model, classIndex, prep.probs[classIndex], map, prep, methodInfo(req.method).signed, metrics);
 }
 
 /** Independent random stream for bootstrap checks (keeps the sampling stream untouched). */
@@ -212,22 +211,22 @@ export const BOOTSTRAP_SALT = 0x9e3779b9;
 /** What a LIME and a Kernel SHAP summary both report after their own counts: the uncertainty, how an
  * adaptive run stopped, the batching and the time of each stage. */
 export function sampledSummary(
-  runner: BatchRunner,
+  run: SegmentedRun,
   uncertainty: Uncertainty,
   adaptive: AdaptiveRecord | null,
-  ms: { uncertaintyMs: number; segmentMs: number; sampleMs: number; fitMs: number; t0: number },
+  ms: { uncertaintyMs: number; sampleMs: number; fitMs: number },
 ) {
   return {
     stability: uncertainty.stability,
     uncertainty,
     ...(adaptive ? { adaptive } : {}),
     uncertaintyMs: ms.uncertaintyMs,
-    batchSize: runner.plan.size,
-    sessionRuns: runner.stats.runs,
-    segmentMs: ms.segmentMs,
+    batchSize: run.runner.plan.size,
+    sessionRuns: run.runner.stats.runs,
+    segmentMs: run.segmentMs,
     sampleMs: ms.sampleMs,
     fitMs: ms.fitMs,
-    composeMs: runner.stats.composeMs,
-    totalMs: performance.now() - ms.t0,
+    composeMs: run.runner.stats.composeMs,
+    totalMs: performance.now() - run.t0,
   };
 }

@@ -10,7 +10,6 @@
 // bootstrap and close to the jackknife in small samples, robust to misfit, at the cost of one pass
 // over the samples. The stability of the top-k set is then read from Gaussian draws around the fit.
 import { jacobiEigen } from '../linalg.ts';
-import { mulberry32 } from '../random.ts';
 import type { ClassUncertainty, Uncertainty } from './uncertainty-records.ts';
 
 export type { ClassUncertainty, Uncertainty } from './uncertainty-records.ts';
@@ -176,24 +175,6 @@ export function topSet(values: ArrayLike<number>, k: number): number[] {
   const idx = Array.from({ length: values.length }, (_, i) => i);
   idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]) || a - b);
   return idx.slice(0, Math.min(k, values.length)).sort((a, b) => a - b);
-}
-
-/** Standard normal draws from a seeded stream (Box–Muller). */
-export function gaussianStream(seed: number): () => number {
-  const rand = mulberry32(seed);
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const u = 1 - rand(); // (0, 1]
-    const r = Math.sqrt(-2 * Math.log(u));
-    const t = 2 * Math.PI * rand();
-    spare = r * Math.sin(t);
-    return r * Math.cos(t);
-  };
 }
 
 /**

@@ -4,11 +4,11 @@
 // the reported top-k stability must match how often the top-k set is the true one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, RandomState } from '../../../src/engine/random.ts';
+import { gaussianStream, mulberry32, RandomState } from '../../../src/engine/random.ts';
 import { cosineDistanceToOnes, fitLime, limeKernel } from '../../../src/engine/perturb/lime.ts';
 import { kernelShapDistributions, limeDistributions } from '../../../src/engine/perturb/fit-uncertainty.ts';
 import { kernelShapPlan, kernelShapSolve } from '../../../src/engine/perturb/kernel-shap.ts';
-import { effectiveSampleSize, expectedSamples, topSet, WeightDistribution, gaussianStream, Z95 } from '../../../src/engine/perturb/uncertainty.ts';
+import { effectiveSampleSize, expectedSamples, topSet, WeightDistribution, Z95 } from '../../../src/engine/perturb/uncertainty.ts';
 import { weightedStats, ridgeFromStats } from '../../../src/engine/perturb/linalg.ts';
 
 const M = 10;
