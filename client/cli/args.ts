@@ -1,6 +1,8 @@
 // Command-line parsing for `npm run explain`: pure functions, so they are unit-tested without a service.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EXPLANATION_METHODS, type ExplanationMethod, type ExplanationMethodInfo } from '../sdk/index.ts';
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 /** The method list comes from the SDK's copy generated from the engine's registry. */
 export const METHODS: readonly ExplanationMethod[] = EXPLANATION_METHODS.map((m) => m.method);
@@ -137,35 +139,51 @@ export function commonOf(v: { url?: string; 'api-key'?: string }, env: Record<st
   return { url: v.url ?? env.XAI_URL ?? 'http://127.0.0.1:4000/graphql', apiKey: v['api-key'] ?? (env.XAI_API_KEY || undefined) };
 }
 
-export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
-  let parsed;
+/** Options both commands take: the seed, where to write, the service and its key, what Ctrl-C does. */
+const SHARED_OPTIONS = {
+  seed: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  'cancel-on-interrupt': { type: 'boolean' },
+  'no-cancel-on-interrupt': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsOptionsConfig;
+
+type ParsedOptions<O extends ParseArgsOptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: boolean; strict: true; options: O & typeof SHARED_OPTIONS }>>;
+
+/**
+ * Strict parseArgs with a command's own options and the shared ones; `--cancel-on-interrupt=false|true`
+ * are accepted as spellings of the boolean pair, and whatever parseArgs refuses is a UsageError.
+ */
+export function parseOptions<const O extends ParseArgsOptionsConfig>(argv: string[], options: O, allowPositionals: boolean): ParsedOptions<O> {
   try {
-    parsed = parseArgs({
-      // --cancel-on-interrupt=false|true are accepted as spellings of the boolean pair.
+    return parseArgs({
       args: argv.map((a) => (a === '--cancel-on-interrupt=false' ? '--no-cancel-on-interrupt' : a === '--cancel-on-interrupt=true' ? '--cancel-on-interrupt' : a)),
-      allowPositionals: true,
+      allowPositionals,
       strict: true,
-      options: {
-        model: { type: 'string', short: 'm' },
-        method: { type: 'string' },
-        param: { type: 'string', short: 'p', multiple: true },
-        target: { type: 'string', short: 't' },
-        seed: { type: 'string' },
-        priority: { type: 'string' },
-        study: { type: 'string' },
-        force: { type: 'boolean' },
-        out: { type: 'string', short: 'o' },
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        'top-k': { type: 'string' },
-        'cancel-on-interrupt': { type: 'boolean' },
-        'no-cancel-on-interrupt': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: { ...options, ...SHARED_OPTIONS },
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+export function parseCommand(argv: string[], env: Record<string, string | undefined> = {}): Command {
+  const parsed = parseOptions(
+    argv,
+    {
+      model: { type: 'string', short: 'm' },
+      method: { type: 'string' },
+      param: { type: 'string', short: 'p', multiple: true },
+      target: { type: 'string', short: 't' },
+      priority: { type: 'string' },
+      study: { type: 'string' },
+      force: { type: 'boolean' },
+      'top-k': { type: 'string' },
+    },
+    true,
+  );
   const { values: v, positionals } = parsed;
   if (v.help) return { kind: 'help' };
   const common = commonOf(v, env);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { createXaiClient, isXaiError, XaiError, type ModelData, type XaiClient } from '../sdk/index.ts';
 import { UsageError, type Common } from './args.ts';
+import { createProgress, type ProgressEvent } from './progress.ts';
 
 export const EXIT = { OK: 0, JOB_FAILED: 1, USAGE: 2 } as const;
 
@@ -86,6 +87,29 @@ export function interruptHandler(o: { what: string; cancelOnInterrupt: boolean; 
   };
   process.on('SIGINT', onSigint);
   return { cancelling: () => interrupted, remove: () => process.off('SIGINT', onSigint) };
+}
+
+/**
+ * Waits for a job's final state with a progress line on stderr and the Ctrl-C policy above; `cancelling`
+ * tells whether this process cancelled it.
+ */
+export async function followToEnd<T>(o: {
+  what: string;
+  cancelOnInterrupt: boolean;
+  watch: (onUpdate: (state: T) => void) => { done: Promise<T>; stop: () => void };
+  progressOf: (state: T) => ProgressEvent;
+  cancel: () => Promise<unknown>;
+}): Promise<{ final: T; cancelling: boolean }> {
+  const progress = createProgress(process.stderr);
+  const watch = o.watch((state) => progress.update(o.progressOf(state)));
+  const interrupt = interruptHandler({ what: o.what, cancelOnInterrupt: o.cancelOnInterrupt, note: progress.note, stop: watch.stop, cancel: o.cancel });
+  try {
+    const final = await watch.done;
+    return { final, cancelling: interrupt.cancelling() };
+  } finally {
+    interrupt.remove();
+    progress.done();
+  }
 }
 
 /**

@@ -4,8 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ExplanationData, PredictionData, XaiClient } from '../sdk/index.ts';
 import { parseCommand, USAGE, type Command } from './args.ts';
-import { cliMain, err, EXIT, findModel, interruptHandler, localId, out, runIfEntry, upload, userPath } from './common.ts';
-import { createProgress } from './progress.ts';
+import { cliMain, err, EXIT, findModel, followToEnd, localId, out, runIfEntry, upload, userPath } from './common.ts';
 
 function printPredictions(p: PredictionData) {
   out(`Top ${p.classes.length} predictions (${p.model.name}:${p.model.version}, ${p.latencyMs.toFixed(0)} ms):`);
@@ -51,23 +50,13 @@ async function runExplain(xai: XaiClient, cmd: Extract<Command, { kind: 'explain
   });
   err(`explanation ${requested.id} (${cmd.method} on ${path.basename(cmd.image)} with ${model.name}) ${requested.status.toLowerCase()}`);
 
-  const progress = createProgress(process.stderr);
-  const watch = xai.watchExplanation(requested.id, (e) => progress.update(e));
-  const interrupt = interruptHandler({
+  const { final, cancelling } = await followToEnd<ExplanationData>({
     what: `job ${requested.id}`,
     cancelOnInterrupt: cmd.cancelOnInterrupt,
-    note: progress.note,
-    stop: watch.stop,
+    watch: (onUpdate) => xai.watchExplanation(requested.id, onUpdate),
+    progressOf: (e) => e,
     cancel: () => xai.cancelExplanation(requested.id),
   });
-  let final: ExplanationData;
-  try {
-    final = await watch.done;
-  } finally {
-    interrupt.remove();
-    progress.done();
-  }
-  const cancelling = interrupt.cancelling();
 
   if (final.status === 'CANCELLED') {
     err(`explanation ${final.id} was cancelled${cancelling ? '' : ' (by someone else)'}`);

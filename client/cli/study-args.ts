@@ -1,8 +1,7 @@
 // Command-line parsing for `npm run study`: pure functions, unit-tested without a service (see args.ts
 // for the method names and the `K=V` parameter syntax they share with `npm run explain`).
-import { parseArgs } from 'node:util';
 import type { ExplanationMethod } from '../sdk/index.ts';
-import { commonOf, int, parseMethod, parseParams, parseValue, UsageError, type Common } from './args.ts';
+import { commonOf, int, parseMethod, parseOptions, parseParams, parseValue, UsageError, type Common } from './args.ts';
 
 export const STUDY_USAGE = `usage:
   npm run study -- --name NAME --images DIR --models A[,B…] --methods M[,M…] [options]
@@ -167,30 +166,17 @@ export function parseModelList(lists: string[]): ModelRef[] {
 }
 
 export function parseStudyCommand(argv: string[], env: Record<string, string | undefined> = {}): StudyCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv.map((a) => (a === '--cancel-on-interrupt=false' ? '--no-cancel-on-interrupt' : a === '--cancel-on-interrupt=true' ? '--cancel-on-interrupt' : a)),
-      allowPositionals: false,
-      strict: true,
-      options: {
-        name: { type: 'string', short: 'n' },
-        description: { type: 'string' },
-        images: { type: 'string', short: 'i' },
-        models: { type: 'string', short: 'm', multiple: true },
-        methods: { type: 'string', multiple: true },
-        seed: { type: 'string' },
-        out: { type: 'string', short: 'o' },
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        'cancel-on-interrupt': { type: 'boolean' },
-        'no-cancel-on-interrupt': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseOptions(
+    argv,
+    {
+      name: { type: 'string', short: 'n' },
+      description: { type: 'string' },
+      images: { type: 'string', short: 'i' },
+      models: { type: 'string', short: 'm', multiple: true },
+      methods: { type: 'string', multiple: true },
+    },
+    false,
+  );
   const { values: v } = parsed;
   if (v.help) return { kind: 'help' };
   const name = v.name?.trim();

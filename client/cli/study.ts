@@ -5,8 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { StudyLive, XaiClient } from '../sdk/index.ts';
 import { UsageError } from './args.ts';
-import { cliMain, err, EXIT, findModel, interruptHandler, localId, out, runIfEntry, upload, userPath } from './common.ts';
-import { createProgress } from './progress.ts';
+import { cliMain, err, EXIT, findModel, followToEnd, localId, out, runIfEntry, upload, userPath } from './common.ts';
 import { writeStudyResults } from './study-output.ts';
 import { writeReport } from './study-report.ts';
 import { parseStudyCommand, STUDY_USAGE, type StudyCommand } from './study-args.ts';
@@ -59,16 +58,13 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
       (truth.length ? `; ground truth from file names for ${truth.length}` : ''),
   );
 
-  const progress = createProgress(process.stderr);
-  const watch = xai.watchStudy(study.id, (s) => progress.update(progressEvent(s)));
-  const interrupt = interruptHandler({ what: `study ${study.id}`, cancelOnInterrupt: cmd.cancelOnInterrupt, note: progress.note, stop: watch.stop, cancel: () => xai.cancelStudy(study.id) });
-  let final: StudyLive;
-  try {
-    final = await watch.done;
-  } finally {
-    interrupt.remove();
-    progress.done();
-  }
+  const { final, cancelling } = await followToEnd<StudyLive>({
+    what: `study ${study.id}`,
+    cancelOnInterrupt: cmd.cancelOnInterrupt,
+    watch: (onUpdate) => xai.watchStudy(study.id, onUpdate),
+    progressOf: progressEvent,
+    cancel: () => xai.cancelStudy(study.id),
+  });
   const dir = userPath(cmd.out ?? path.join('xai-studies', localId(final.id)));
   const written = await writeStudyResults(xai, final.id, dir);
   const p = final.progress;
@@ -78,7 +74,7 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
   if (report) out(`Report: ${path.join(dir, 'report.html')} (report.zip, sha256 ${report.sha256.slice(0, 12)}…, ${report.files.length} files)`);
   else out('Report: none (the service has no report archive for this study)');
   if (final.state === 'CANCELLED') {
-    err(`study ${final.id} was cancelled${interrupt.cancelling() ? '' : ' (by someone else)'}`);
+    err(`study ${final.id} was cancelled${cancelling ? '' : ' (by someone else)'}`);
     return EXIT.JOB_FAILED;
   }
   if (final.state === 'FAILED') {
