@@ -6,7 +6,7 @@ import { createPubSub } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import type { Explanation } from './generated/sqlite/client.js';
 
-type Topics = {
+export type Topics = {
   explanation: [id: string, payload: Explanation];
   explanations: [payload: Explanation];
   /** A study's cells or state changed: subscribers read its current state. */

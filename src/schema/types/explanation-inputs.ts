@@ -72,9 +72,17 @@ const GradientInput = builder.inputType('GradientParametersInput', {
 const FeatureSelection = builder.enumType('FeatureSelection', {
   values: ['AUTO', 'FORWARD_SELECTION', 'HIGHEST_WEIGHTS', 'LASSO_PATH', 'NONE'] as const,
 });
-// LIME and Kernel SHAP: what the reported stability (and the adaptive stopping rule) is about.
-const CONFIDENCE = 'Adaptive sampling stops when the top-k stability reaches this (default 0.95)';
-const STABILITY_TOP_K = 'k of the top-k set whose stability is reported and tested (default 5)';
+// LIME and Kernel SHAP sample superpixel masks alike and share the adaptive stopping rule, whose
+// stability is about the top-k set; only the name of the sample budget differs.
+type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+const superpixelSamplingFields = (t: InputFields, budget: 'numSamples' | 'nsamples') => ({
+  hide: t.field({ type: HideInput }),
+  segmentation: t.field({ type: SegmentationInput }),
+  batchSize: t.int(),
+  adaptive: t.boolean({ description: `Stop sampling once the top-k set is stable at \`confidence\`; ${budget} is then the maximum` }),
+  confidence: t.float({ description: 'Adaptive sampling stops when the top-k stability reaches this (default 0.95)' }),
+  stabilityTopK: t.int({ description: 'k of the top-k set whose stability is reported and tested (default 5)' }),
+});
 const LimeInput = builder.inputType('LimeParametersInput', {
   fields: (t) => ({
     numSamples: t.int(),
@@ -82,23 +90,13 @@ const LimeInput = builder.inputType('LimeParametersInput', {
     topLabels: t.int(),
     kernelWidth: t.float(),
     featureSelection: t.field({ type: FeatureSelection }),
-    hide: t.field({ type: HideInput }),
-    segmentation: t.field({ type: SegmentationInput }),
-    batchSize: t.int(),
-    adaptive: t.boolean({ description: 'Stop sampling once the top-k set is stable at `confidence`; numSamples is then the maximum' }),
-    confidence: t.float({ description: CONFIDENCE }),
-    stabilityTopK: t.int({ description: STABILITY_TOP_K }),
+    ...superpixelSamplingFields(t, 'numSamples'),
   }),
 });
 const KernelShapInput = builder.inputType('KernelShapParametersInput', {
   fields: (t) => ({
     nsamples: t.int({ description: 'Default: 2 × segments + 2048, as the reference' }),
-    hide: t.field({ type: HideInput }),
-    segmentation: t.field({ type: SegmentationInput }),
-    batchSize: t.int(),
-    adaptive: t.boolean({ description: 'Stop sampling once the top-k set is stable at `confidence`; nsamples is then the maximum' }),
-    confidence: t.float({ description: CONFIDENCE }),
-    stabilityTopK: t.int({ description: STABILITY_TOP_K }),
+    ...superpixelSamplingFields(t, 'nsamples'),
   }),
 });
 const PartitionShapInput = builder.inputType('PartitionShapParametersInput', {

@@ -10,6 +10,7 @@ import { ColorProfilePolicyEnum, OrientationPolicyEnum, OutputKindEnum, PresetEn
 import { ImageRef, ModelRef, PredictionRef } from './nodes.js';
 import { ExplanationRef } from './nodes.js';
 import { RequestExplanationInput } from './explanation-inputs.js';
+import { inputMutation } from './fields.js';
 import { lifecycleMutations } from './lifecycle.js';
 
 const RegisterModelInput = builder.inputType('RegisterModelInput', {
@@ -52,25 +53,9 @@ builder.mutationFields((t) => ({
     args: { file: t.arg({ type: 'File', required: true }) },
     resolve: images.uploadImage,
   }),
-  registerModel: t.field({
-    type: ModelRef,
-    authScopes: { admin: true },
-    errors: { types: MODEL_ERRORS },
-    args: { input: t.arg({ type: RegisterModelInput, required: true }) },
-    resolve: models.registerModel,
-  }),
-  predict: t.field({
-    type: PredictionRef,
-    errors: { types: PREDICT_ERRORS },
-    args: { input: t.arg({ type: PredictInput, required: true }) },
-    resolve: predictions.predict,
-  }),
-  requestExplanation: t.field({
-    type: ExplanationRef,
-    errors: { types: EXPLAIN_ERRORS },
-    args: { input: t.arg({ type: RequestExplanationInput, required: true }) },
-    resolve: explanations.requestExplanation,
-  }),
+  registerModel: inputMutation(t, { type: ModelRef, input: RegisterModelInput, errors: MODEL_ERRORS, adminOnly: true, resolve: models.registerModel }),
+  predict: inputMutation(t, { type: PredictionRef, input: PredictInput, errors: PREDICT_ERRORS, resolve: predictions.predict }),
+  requestExplanation: inputMutation(t, { type: ExplanationRef, input: RequestExplanationInput, errors: EXPLAIN_ERRORS, resolve: explanations.requestExplanation }),
   ...lifecycleMutations(t, 'Explanation', ExplanationRef, explanations.lifecycle, {
     cancel: 'Cancels a queued or running explanation; running inference stops within one batch. Its creator or an admin only',
     retry: 'Queues a FAILED or CANCELLED explanation again. Its creator or an admin only',

@@ -12,6 +12,7 @@ import { findImage, findModel } from '../../services/rows.js';
 import { studyOf } from '../../services/study-queries.js';
 import { modelInputOf, type ModelInputView } from '../../services/model-inputs.js';
 import { builder } from '../builder.js';
+import type { Types } from './fields.js';
 import { ColorProfilePolicyEnum, ExplanationMethodEnum, ExplanationStatusEnum, InterpolationEnum, OrientationPolicyEnum, ResizeModeEnum } from './enums.js';
 
 export const ImageRef = builder.objectRef<Image>('Image');
@@ -21,6 +22,12 @@ export const ExplanationRef = builder.objectRef<Explanation>('Explanation');
 export const ArtifactRef = builder.objectRef<Artifact>('Artifact');
 /** Implemented in studies.ts. */
 export const StudyRef = builder.objectRef<Study>('Study');
+
+/** The image and the model a row was made from: predictions, explanations, study cells and study rows. */
+export const imageAndModelFields = <Row extends { imageId: string; modelId: string }>(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Row>) => ({
+  image: t.field({ type: ImageRef, resolve: (r, _a, ctx) => imageOf(ctx.app, r) }),
+  model: t.field({ type: ModelRef, resolve: (r, _a, ctx) => modelOf(ctx.app, r) }),
+});
 
 const ClassLabelRef = builder.objectRef<ClassLabel>('ClassLabel').implement({
   fields: (t) => ({
@@ -155,8 +162,7 @@ builder.node(PredictionRef, {
   id: { resolve: (p) => p.id },
   loadOne: (id, ctx) => findPrediction(ctx.app, id),
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: (p, _a, ctx) => imageOf(ctx.app, p) }),
-    model: t.field({ type: ModelRef, resolve: (p, _a, ctx) => modelOf(ctx.app, p) }),
+    ...imageAndModelFields(t),
     topK: t.exposeInt('topK'),
     classes: t.field({ type: [ClassScoreRef], resolve: (p) => p.classes as unknown as ClassScore[] }),
     top1: t.field({ type: ClassScoreRef, resolve: (p) => (p.classes as unknown as ClassScore[])[0] }),
@@ -187,8 +193,7 @@ builder.node(ExplanationRef, {
   id: { resolve: (e) => e.id },
   loadOne: (id, ctx) => findExplanation(ctx.app, id),
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: (e, _a, ctx) => imageOf(ctx.app, e) }),
-    model: t.field({ type: ModelRef, resolve: (e, _a, ctx) => modelOf(ctx.app, e) }),
+    ...imageAndModelFields(t),
     method: t.field({ type: ExplanationMethodEnum, resolve: (e) => e.method as never }),
     parameters: t.field({ type: 'JSON', description: 'Normalised parameters, defaults filled in', resolve: (e) => e.parameters }),
     seed: t.exposeInt('seed', { nullable: true }),

@@ -3,6 +3,7 @@ import * as queries from '../../resolvers/queries.js';
 import { findExplanation, findModelByName, findPrediction } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
+import { byIdQuery } from './fields.js';
 import { identityOf } from '../../auth.js';
 import { ExplanationMethodEnum, ExplanationStatusEnum, RoleEnum } from './enums.js';
 import { ExplanationOrderEnum } from './evaluation.js';
@@ -41,30 +42,10 @@ builder.queryFields((t) => ({
     type: ViewerRef,
     resolve: (_r, _a, ctx) => ({ id: identityOf(ctx.principal), role: ctx.principal.role, name: ctx.principal.name, open: ctx.principal.keyId === null }),
   }),
-  image: t.field({
-    type: ImageRef,
-    nullable: true,
-    args: { id: t.arg.globalID({ for: ImageRef, required: true }) },
-    resolve: (_r, { id }, ctx) => findImage(ctx.app, id.id),
-  }),
-  model: t.field({
-    type: ModelRef,
-    nullable: true,
-    args: { id: t.arg.globalID({ for: ModelRef, required: true }) },
-    resolve: (_r, { id }, ctx) => findModel(ctx.app, id.id),
-  }),
-  prediction: t.field({
-    type: PredictionRef,
-    nullable: true,
-    args: { id: t.arg.globalID({ for: PredictionRef, required: true }) },
-    resolve: (_r, { id }, ctx) => findPrediction(ctx.app, id.id),
-  }),
-  explanation: t.field({
-    type: ExplanationRef,
-    nullable: true,
-    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    resolve: (_r, { id }, ctx) => findExplanation(ctx.app, id.id),
-  }),
+  image: byIdQuery(t, ImageRef, findImage),
+  model: byIdQuery(t, ModelRef, findModel),
+  prediction: byIdQuery(t, PredictionRef, findPrediction),
+  explanation: byIdQuery(t, ExplanationRef, findExplanation),
   images: t.connection({
     type: ImageRef,
     args: { filter: t.arg({ type: ImageFilter }) },

@@ -1,21 +1,20 @@
 // Studies: images × models × methods in one request, each cell an ordinary explanation, with
 // aggregated progress. (Predictions, comparisons and reports of a study extend these types.)
-import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
-import { GraphQLError } from 'graphql';
-import type { Study, StudyMethod } from '../../generated/sqlite/client.js';
+import type { StudyMethod } from '../../generated/sqlite/client.js';
 import * as studies from '../../resolvers/studies.js';
 import { STUDY_LIMITS } from '../../services/studies.js';
 import { cellStateOf, studyProgress, type StudyProgress } from '../../services/study-progress.js';
 import { findStudy, studyCells, studyImages, studyMethods, studyModels, type StudyCellView, type StudyImageView } from '../../services/study-queries.js';
-import { findImage, findModel } from '../../services/rows.js';
 import { STATUSES, isTerminal } from '../../services/statuses.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
 import { STUDY_ERRORS } from './errors.js';
 import { EvaluationInput } from './evaluation.js';
+import { byIdQuery, inputMutation } from './fields.js';
 import { ParametersInput, TargetInput } from './explanation-inputs.js';
 import { lifecycleMutations } from './lifecycle.js';
-import { ExplanationRef, ImageRef, ModelRef, StudyRef } from './nodes.js';
+import { latestStates } from './live.js';
+import { ExplanationRef, ImageRef, imageAndModelFields, ModelRef, StudyRef } from './nodes.js';
 
 export const StudyStateEnum = builder.enumType('StudyState', {
   description: 'QUEUED until a cell starts; FAILED or CANCELLED when every cell has finished and one of them did so',
@@ -58,8 +57,7 @@ const StudyMethodRef = builder.objectRef<StudyMethod>('StudyMethod').implement({
 const StudyCellRef = builder.objectRef<StudyCellView>('StudyCell').implement({
   description: 'One image × model × method; an ordinary explanation, shared with any identical request',
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: async (c, _a, ctx) => (await findImage(ctx.app, c.imageId))! }),
-    model: t.field({ type: ModelRef, resolve: async (c, _a, ctx) => (await findModel(ctx.app, c.modelId))! }),
+    ...imageAndModelFields(t),
     methodKey: t.exposeString('methodKey'),
     state: t.field({ type: StudyCellStateEnum, resolve: (c) => cellStateOf(c) }),
     weight: t.exposeFloat('weight', { description: 'Expected cost (model evaluations), the weight of the cell in the progress' }),
@@ -143,12 +141,7 @@ const StudyFilter = builder.inputType('StudyFilter', {
 });
 
 builder.queryFields((t) => ({
-  study: t.field({
-    type: StudyRef,
-    nullable: true,
-    args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    resolve: (_r, { id }, ctx) => findStudy(ctx.app, id.id),
-  }),
+  study: byIdQuery(t, StudyRef, findStudy),
   studies: t.connection({
     type: StudyRef,
     description: 'Newest first',
@@ -158,11 +151,11 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
-  createStudy: t.field({
+  createStudy: inputMutation(t, {
     type: StudyRef,
     description: 'Creates the study and its cells and queues them (identical explanations are reused); a bad image, model or method refuses it whole',
-    errors: { types: STUDY_ERRORS },
-    args: { input: t.arg({ type: CreateStudyInput, required: true }) },
+    errors: STUDY_ERRORS,
+    input: CreateStudyInput,
     resolve: studies.createStudy,
   }),
   ...lifecycleMutations(t, 'Study', StudyRef, studies.lifecycle, {
@@ -177,22 +170,14 @@ builder.subscriptionFields((t) => ({
     type: StudyRef,
     description: 'The current state, then the latest state after every change of a cell, until the study finishes',
     args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    // Changes come in bursts (every cell's progress); a subscriber gets the latest state, not a backlog.
     subscribe: (_r, { id }, ctx) =>
-      new Repeater<Study>(async (push, stop) => {
-        const it = ctx.app.events.pubsub.subscribe('study', id.id)[Symbol.asyncIterator]();
-        stop.then(() => it.return?.());
-        for (let first = true; ; first = false) {
-          const study = await findStudy(ctx.app, id.id);
-          if (!study) {
-            stop(first ? new GraphQLError(`Study ${id.id} does not exist`, { extensions: { code: 'NOT_FOUND' } }) : undefined);
-            return;
-          }
-          await push(study);
-          if (isTerminal(study.state)) return stop();
-          if ((await it.next()).done) return;
-        }
-      }, new SlidingBuffer(1)),
+      latestStates(ctx, 'study', id.id, {
+        typename: 'Study',
+        load: () => findStudy(ctx.app, id.id),
+        // The event only says that something changed; a deleted study ends the stream.
+        changed: () => findStudy(ctx.app, id.id),
+        isFinal: (s) => isTerminal(s.state),
+      }),
     resolve: (s) => s,
   }),
 }));

@@ -11,7 +11,7 @@ import { findExplanation } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
 import { PREDICT_ERRORS } from './errors.js';
-import { ClassScoreRef, ExplanationRef, ImageRef, ModelRef, StudyRef } from './nodes.js';
+import { ClassScoreRef, ExplanationRef, ImageRef, imageAndModelFields, ModelRef, StudyRef } from './nodes.js';
 
 const BinarizationKindEnum = builder.enumType('BinarizationKind', {
   values: {
@@ -64,8 +64,7 @@ const ReferenceClassRef = builder.objectRef<GroundTruth>('ReferenceClass').imple
 const StudyPredictionRef = builder.objectRef<StudyPredictionRow>('StudyPrediction').implement({
   description: 'One image through one model: its top-k classes, flagged against the other models and the ground truth',
   fields: (t) => ({
-    image: t.field({ type: ImageRef, resolve: async (r, _a, ctx) => (await findImage(ctx.app, r.imageId))! }),
-    model: t.field({ type: ModelRef, resolve: async (r, _a, ctx) => (await findModel(ctx.app, r.modelId))! }),
+    ...imageAndModelFields(t),
     classes: t.field({ type: [ClassScoreRef], description: 'Most probable first', resolve: (r) => r.classes }),
     top1: t.field({ type: ClassScoreRef, resolve: (r) => r.top1 }),
     groundTruth: t.field({ type: ReferenceClassRef, nullable: true, resolve: (r) => r.groundTruth }),
