@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { errorText } from './api.ts';
-import { eta, isActive, percent, STATUS_TEXT } from './format.ts';
+import { isActive, STATUS_TEXT } from './format.ts';
 import { methodLabel } from './methods.ts';
+import { ProgressMeter } from './progress-meter.tsx';
 import { jobs, useStore } from './store.ts';
 import type { Job } from './types.ts';
 
@@ -19,35 +20,14 @@ export function jobTitle(j: Job) {
 }
 
 export function ProgressBar({ job, label }: { job: Pick<Job, 'status' | 'progress' | 'stage' | 'samplesDone' | 'samplesTotal' | 'etaSeconds'> & { stability?: number | null }; label: string }) {
-  const pct = job.status === 'SUCCEEDED' ? 100 : percent(job.progress);
-  const parts = [`${pct}%`];
+  const details: string[] = [];
   if (job.status === 'RUNNING') {
-    if (job.stage) parts.push(job.stage);
-    if (job.samplesTotal) parts.push(`${job.samplesDone ?? 0}/${job.samplesTotal} samples`);
+    if (job.stage) details.push(job.stage);
+    if (job.samplesTotal) details.push(`${job.samplesDone ?? 0}/${job.samplesTotal} samples`);
     // Adaptive LIME / Kernel SHAP: samplesTotal is then the expected stopping point.
-    if (typeof job.stability === 'number') parts.push(`top-k stability ${Math.round(100 * job.stability)}%`);
-    const e = eta(job.etaSeconds);
-    if (e) parts.push(`ETA ${e}`);
-  } else parts.push(STATUS_TEXT[job.status] ?? job.status);
-  const text = parts.join(' · ');
-  return (
-    <div class="progress-wrap">
-      <div
-        class={`progress status-${job.status}`}
-        role="progressbar"
-        aria-label={label}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={pct}
-        aria-valuetext={text}
-      >
-        <div class="bar" style={{ width: `${pct}%` }} />
-      </div>
-      <span class="progress-text" aria-hidden="true">
-        {text}
-      </span>
-    </div>
-  );
+    if (typeof job.stability === 'number') details.push(`top-k stability ${Math.round(100 * job.stability)}%`);
+  }
+  return <ProgressMeter status={job.status} fraction={job.progress} active={job.status === 'RUNNING'} etaSeconds={job.etaSeconds} details={details} label={label} />;
 }
 
 function JobRow({ j }: { j: Job }) {

@@ -1,9 +1,10 @@
 // Per image: the top-k predictions and the explanations side by side across methods and models, laid
 // out like the references' figures (Grad-CAM overlay, LIME boundaries and green/red, SHAP red/blue).
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, errorText, ExplanationNodesQuery, ImageDetailQuery, ImageExplanationIdsQuery } from './api.ts';
 import { CropView, useModelInputs, type ModelInput } from './crop.tsx';
 import { FaithfulnessChart } from './curves.tsx';
+import { DetailPage } from './detail-page.tsx';
 import { LimeExplorer } from './lime-explorer.tsx';
 import { LIME_VIEWS, LimeViewToggle, type LimeView } from './lime-toggle.tsx';
 import { StabilityNote, WeightBars } from './uncertainty.tsx';
@@ -210,7 +211,6 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
   const [more, setMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [view, setView] = useState(loadView);
-  const heading = useRef<HTMLHeadingElement>(null);
   useStore(jobs);
 
   // Refetch when a job of this image finishes.
@@ -239,7 +239,6 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
     };
   }, [id, finishedHere]);
 
-  useEffect(() => heading.current?.focus(), [id]);
   useEffect(() => {
     try {
       localStorage.setItem(VIEW_KEY, JSON.stringify(view));
@@ -265,18 +264,7 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
   const legend = legendKeys(done.map((e) => e.method));
 
   return (
-    <section aria-labelledby="results-h" class="results">
-      <p>
-        <a href="#">← All images</a>
-      </p>
-      <h2 id="results-h" tabIndex={-1} ref={heading}>
-        Results for {image ? name : '…'}
-      </h2>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+    <DetailPage headingId="results-h" class="results" back={{ href: '#', text: '← All images' }} title={`Results for ${image ? name : '…'}`} itemId={id} error={error}>
       {image && (
         <>
           <div class="results-top">
@@ -348,6 +336,6 @@ export function ResultsView({ id, models }: { id: string; models: Model[] }) {
           {more && <p class="hint">Showing the newest 100 explanations of this image.</p>}
         </>
       )}
-    </section>
+    </DetailPage>
   );
 }

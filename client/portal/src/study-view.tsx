@@ -4,12 +4,14 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { isXaiError, StudyExplanationsQuery, type ResultOf, type StudyDetail, type StudyLive, type StudySummary } from '../../sdk/index.ts';
 import { api, errorText } from './api.ts';
-import { eta, isActive, percent, STATUS_TEXT } from './format.ts';
+import { isActive, percent, STATUS_TEXT } from './format.ts';
 import { methodLabel } from './methods.ts';
 import { FaithfulnessChart } from './curves.tsx';
+import { DetailPage } from './detail-page.tsx';
 import { LimeViewToggle, type LimeView } from './lime-toggle.tsx';
 import { StudyResults } from './study-results.tsx';
 import { SortableTable } from './table.tsx';
+import { ProgressMeter } from './progress-meter.tsx';
 
 const fixed = (v: number | null | undefined) => (v == null ? undefined : v.toFixed(3));
 
@@ -19,23 +21,17 @@ const CELL_TEXT: Record<string, string> = { PENDING: 'Pending', ...STATUS_TEXT }
 
 export function StudyProgressBar({ study }: { study: Pick<StudySummary, 'name' | 'state' | 'progress'> }) {
   const p = study.progress;
-  const pct = study.state === 'SUCCEEDED' ? 100 : percent(p.fraction);
-  const parts = [`${pct}%`, `${p.cellsDone}/${p.cellsTotal} cells`];
-  if (p.cellsFailed) parts.push(`${p.cellsFailed} failed`);
-  if (isActive(study.state)) {
-    const e = eta(p.etaSeconds);
-    if (e) parts.push(`ETA ${e}`);
-  } else parts.push(STATUS_TEXT[study.state] ?? study.state);
-  const text = parts.join(' · ');
+  const details = [`${p.cellsDone}/${p.cellsTotal} cells`, ...(p.cellsFailed ? [`${p.cellsFailed} failed`] : [])];
   return (
-    <div class="progress-wrap">
-      <div class={`progress status-${study.state}`} role="progressbar" aria-label={`Progress of study ${study.name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-valuetext={text}>
-        <div class="bar" style={{ width: `${pct}%` }} />
-      </div>
-      <span class="progress-text" aria-hidden="true" data-testid="study-progress-text">
-        {text}
-      </span>
-    </div>
+    <ProgressMeter
+      status={study.state}
+      fraction={p.fraction}
+      active={isActive(study.state)}
+      etaSeconds={p.etaSeconds}
+      details={details}
+      label={`Progress of study ${study.name}`}
+      textTestId="study-progress-text"
+    />
   );
 }
 
@@ -96,7 +92,6 @@ export function StudyView({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   const [limeView, setLimeView] = useState<LimeView>('positive');
   const [epoch, setEpoch] = useState(0);
-  const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     let on = true;
@@ -125,8 +120,6 @@ export function StudyView({ id }: { id: string }) {
     });
     return () => w.stop();
   }, [id, active, epoch]);
-
-  useEffect(() => heading.current?.focus(), [id]);
 
   const cells = live?.cells ?? [];
   const done = cells.flatMap((c) => (c.explanation?.status === 'SUCCEEDED' ? [c.explanation.id] : []));
@@ -161,18 +154,7 @@ export function StudyView({ id }: { id: string }) {
   const methodName = (key: string) => methods.find((m) => m.key === key)?.label ?? key;
 
   return (
-    <section aria-labelledby="study-h" class="study">
-      <p>
-        <a href="#/studies">← All studies</a>
-      </p>
-      <h2 id="study-h" tabIndex={-1} ref={heading}>
-        Study: {name}
-      </h2>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+    <DetailPage headingId="study-h" class="study" back={{ href: '#/studies', text: '← All studies' }} title={`Study: ${name}`} itemId={id} error={error}>
       {live && detail && (
         <>
           <p class="study-meta">
@@ -328,6 +310,6 @@ export function StudyView({ id }: { id: string }) {
           )}
         </>
       )}
-    </section>
+    </DetailPage>
   );
 }
