@@ -69,6 +69,13 @@ export async function drainWorker(xai: XaiClient, image: string, model: string):
   if (done.status !== 'SUCCEEDED') throw new Error(`drain job ${done.status}: ${JSON.stringify(done.error)}`);
 }
 
+/** A LIME job on the demo model long enough to interrupt mid-run: 800 samples in batches of 10. */
+export async function interruptibleLime(xai: XaiClient, image: string, seed: number) {
+  const model = await xai.modelByName('demo-shapes');
+  if (!model) throw new Error('no demo-shapes model');
+  return xai.requestExplanation({ image, model: model.id, method: 'LIME', seed, parameters: { lime: { numSamples: 800, batchSize: 10 } } });
+}
+
 export async function demoImage(name = 'red-square') {
   const img = (await demoImageSet()).find((i) => i.name === name);
   if (!img) throw new Error(`no demo image ${name}`);

@@ -9,7 +9,7 @@ import { createXaiClient, type ExplanationData } from '../../client/sdk/index.ts
 import { spawnScript, type ServiceProcess } from '../support/processes.js';
 import { startTestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
-import { demoImage, tcpProxy } from './helpers.ts';
+import { demoImage, interruptibleLime, tcpProxy } from './helpers.ts';
 
 const fastRetry = (n: number) => new Promise<void>((r) => setTimeout(r, Math.min(1000, 100 * 2 ** n)));
 
@@ -26,14 +26,7 @@ test('a websocket cut mid-job (every connection reset) is invisible: the watcher
 
   const img = await demoImage('green-disc');
   const image = await xai.uploadImage(img.png, 'green-disc.png');
-  const model = (await xai.modelByName('demo-shapes'))!;
-  const requested = await xai.requestExplanation({
-    image: image.id,
-    model: model.id,
-    method: 'LIME',
-    seed: 21,
-    parameters: { lime: { numSamples: 800, batchSize: 10 } },
-  });
+  const requested = await interruptibleLime(xai, image.id, 21);
 
   const events: ExplanationData[] = [];
   let drops = 0;
@@ -80,14 +73,7 @@ test('the service killed (SIGKILL) and restarted on the same port and data dir: 
   t.after(() => xai.dispose());
 
   const image = (await xai.images({ first: 1, filter: { format: 'png' } })).edges[0].node;
-  const model = (await xai.modelByName('demo-shapes'))!;
-  const requested = await xai.requestExplanation({
-    image: image.id,
-    model: model.id,
-    method: 'LIME',
-    seed: 5,
-    parameters: { lime: { numSamples: 800, batchSize: 10 } },
-  });
+  const requested = await interruptibleLime(xai, image.id, 5);
 
   let killed = null as Promise<ServiceProcess> | null;
   const events: ExplanationData[] = [];

@@ -35,6 +35,9 @@ describe('client SDK on a real service', () => {
   let xai: XaiClient;
   let demoModelId: string;
   let imageId: string;
+  /** A job on the uploaded demo image with the demo model. */
+  const explainDemo = (job: Pick<Parameters<XaiClient['requestExplanation']>[0], 'method' | 'seed' | 'parameters'>) =>
+    xai.requestExplanation({ image: imageId, model: demoModelId, ...job });
 
   before(async () => {
     svc = await startTestService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1' } });
@@ -109,13 +112,7 @@ describe('client SDK on a real service', () => {
   });
 
   test('watchExplanation: progress events and the terminal SUCCEEDED of a LIME job; explanation and explanations queries', async () => {
-    const requested = await xai.requestExplanation({
-      image: imageId,
-      model: demoModelId,
-      method: 'LIME',
-      seed: 11,
-      parameters: { lime: { numSamples: 300 } },
-    });
+    const requested = await explainDemo({ method: 'LIME', seed: 11, parameters: { lime: { numSamples: 300 } } });
     assert.ok(['QUEUED', 'RUNNING'].includes(requested.status));
     const events: ExplanationData[] = [];
     const watch = xai.watchExplanation(requested.id, (e) => events.push(e));
@@ -146,13 +143,7 @@ describe('client SDK on a real service', () => {
   });
 
   test('cancelExplanation and retryExplanation', async () => {
-    const e = await xai.requestExplanation({
-      image: imageId,
-      model: demoModelId,
-      method: 'KERNEL_SHAP',
-      seed: 3,
-      parameters: { kernelShap: { nsamples: 4000, batchSize: 10 } },
-    });
+    const e = await explainDemo({ method: 'KERNEL_SHAP', seed: 3, parameters: { kernelShap: { nsamples: 4000, batchSize: 10 } } });
     const watch = xai.watchExplanation(e.id, (u) => {
       if (u.status === 'RUNNING' && (u.samplesDone ?? 0) > 0) xai.cancelExplanation(e.id).catch(() => {});
     });
