@@ -1,6 +1,7 @@
 // GraphQL documents the portal needs beyond the SDK's (typed by gql.tada from client/schema.graphql).
 // Kept shallow: the service's cost limit counts every field once per list item (connections at
-// their page size, `nodes` at its number of ids). A job row reuses the SDK's progress fragment.
+// their page size, `nodes` at its number of ids), a fragment's fields as if written in place. A job
+// row reuses the SDK's progress fragment.
 import { ExplanationProgressFields, graphql } from '../../sdk/index.ts';
 
 /** A job row: progress and enough to label it, without the (possibly large) result JSON. */
@@ -20,19 +21,17 @@ export const JobFields = graphql(
   [ExplanationProgressFields],
 );
 
-export const JobsQuery = graphql(`
+export const JobsQuery = graphql(
+  `
   query PortalJobs($first: Int, $after: String, $filter: ExplanationFilter) {
     explanations(first: $first, after: $after, filter: $filter) {
-      edges {
-        node {
-          id status progress stage samplesDone samplesTotal etaSeconds stability attempts error { code message }
-          method study { id name } targetClasses createdAt artifacts { name kind url } image { id url originalName } model { id name }
-        }
-      }
+      edges { node { ...JobFields } }
       pageInfo { hasNextPage endCursor }
     }
   }
-`);
+`,
+  [JobFields],
+);
 
 export const PredictionSummary = graphql(`
   fragment PredictionSummary on Prediction {
@@ -43,28 +42,34 @@ export const PredictionSummary = graphql(`
   }
 `);
 
-export const ImagesPageQuery = graphql(`
+export const ImagesPageQuery = graphql(
+  `
   query PortalImages($first: Int, $after: String) {
     images(first: $first, after: $after) {
       edges {
         node {
           id url width height format originalName fileNameSynset
-          predictions(first: 5) { edges { node { id createdAt model { id name } classes { index label probability } } } }
+          predictions(first: 5) { edges { node { ...PredictionSummary } } }
         }
       }
       pageInfo { hasNextPage endCursor }
     }
   }
-`);
+`,
+  [PredictionSummary],
+);
 
-export const ImageDetailQuery = graphql(`
+export const ImageDetailQuery = graphql(
+  `
   query PortalImage($id: ID!) {
     image(id: $id) {
       id url width height format originalName
-      predictions(first: 10) { edges { node { id createdAt model { id name } classes { index label probability } } } }
+      predictions(first: 10) { edges { node { ...PredictionSummary } } }
     }
   }
-`);
+`,
+  [PredictionSummary],
+);
 
 /** Ids first, then the explanations through `nodes` (which takes at most 100 ids, as a page has at most 100 edges). */
 export const ImageExplanationIdsQuery = graphql(`
