@@ -12,7 +12,10 @@ import { hiresCam } from './cam/variants/hires-cam.ts';
 import { layerCam } from './cam/variants/layer-cam.ts';
 import { scoreCam } from './cam/variants/score-cam.ts';
 import { xGradCam } from './cam/variants/xgrad-cam.ts';
+import { ALPHA_SAMPLINGS, type AlphaSampling } from './attrib/alpha.ts';
 import { EngineError } from './errors.ts';
+
+export { ALPHA_SAMPLINGS, type AlphaSampling };
 
 export type MethodFamily = 'CAM' | 'GRADIENT' | 'PERTURBATION';
 /** The ExplanationParametersInput field a method reads. */
@@ -125,14 +128,6 @@ export interface CamParams {
   eigenSmooth: boolean;
   batchSize: number;
 }
-/**
- * Gradient SHAP's α along each baseline → input path (attrib/alpha.ts). SHAP: shap's i.i.d. U(0, 1)
- * draws, the default; the others reuse those draws to spread α over [0, 1] for a lower-variance
- * estimate of the same expectation.
- */
-export const ALPHA_SAMPLINGS = ['SHAP', 'STRATIFIED', 'ANTITHETIC'] as const;
-export type AlphaSampling = (typeof ALPHA_SAMPLINGS)[number];
-
 export interface GradientParams {
   samples: number;
   noiseLevel: number;
@@ -142,12 +137,8 @@ export interface GradientParams {
   batchSize: number;
   alphaSampling: AlphaSampling;
 }
-export interface LimeParams {
-  numSamples: number;
-  numFeatures: number;
-  topLabels: number;
-  kernelWidth: number;
-  featureSelection: 'AUTO' | 'FORWARD_SELECTION' | 'HIGHEST_WEIGHTS' | 'LASSO_PATH' | 'NONE';
+/** What LIME and Kernel SHAP share: superpixels, how hidden ones look, batching and adaptive sampling. */
+export interface SuperpixelParams {
   hide: HideColor;
   segmentation: Segmentation;
   batchSize: number;
@@ -156,14 +147,15 @@ export interface LimeParams {
   confidence: number;
   stabilityTopK: number;
 }
-export interface KernelShapParams {
+export interface LimeParams extends SuperpixelParams {
+  numSamples: number;
+  numFeatures: number;
+  topLabels: number;
+  kernelWidth: number;
+  featureSelection: 'AUTO' | 'FORWARD_SELECTION' | 'HIGHEST_WEIGHTS' | 'LASSO_PATH' | 'NONE';
+}
+export interface KernelShapParams extends SuperpixelParams {
   nsamples: number | null;
-  hide: HideColor;
-  segmentation: Segmentation;
-  batchSize: number;
-  adaptive: boolean;
-  confidence: number;
-  stabilityTopK: number;
 }
 export interface PartitionShapParams {
   maxEvals: number;
@@ -308,9 +300,12 @@ function checkSegmentation(s: Segmentation): void {
   checkRange('segmentation.sigma', s.sigma, 0, 100, false);
 }
 
-function checkStability(family: string, p: { confidence: number; stabilityTopK: number }): void {
+function checkSuperpixels(family: string, p: SuperpixelParams): void {
+  checkRange(`${family}.batchSize`, p.batchSize, 1, 512);
   checkRange(`${family}.confidence`, p.confidence, 0.5, 0.999, false);
   checkRange(`${family}.stabilityTopK`, p.stabilityTopK, 1, 100);
+  checkSegmentation(p.segmentation);
+  checkHide(p.hide);
 }
 
 function checkHide(h: HideColor): void {
@@ -364,17 +359,11 @@ export function normalizeParameters(
     checkRange('lime.numFeatures', p.numFeatures, 1, 100000);
     checkRange('lime.topLabels', p.topLabels, 1, numClasses > 0 ? numClasses : 100000);
     checkRange('lime.kernelWidth', p.kernelWidth, 1e-6, 1000, false);
-    checkRange('lime.batchSize', p.batchSize, 1, 512);
-    checkStability('lime', p);
-    checkSegmentation(p.segmentation);
-    checkHide(p.hide);
+    checkSuperpixels('lime', p);
   } else if (key === 'kernelShap') {
     const p = out.kernelShap!;
     if (p.nsamples !== null) checkRange('kernelShap.nsamples', p.nsamples, 10, 1_000_000);
-    checkRange('kernelShap.batchSize', p.batchSize, 1, 512);
-    checkStability('kernelShap', p);
-    checkSegmentation(p.segmentation);
-    checkHide(p.hide);
+    checkSuperpixels('kernelShap', p);
   } else {
     const p = out.partitionShap!;
     checkRange('partitionShap.maxEvals', p.maxEvals, 10, 1_000_000);

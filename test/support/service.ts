@@ -8,10 +8,11 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { seedDemo } from '../../src/services/demo.js';
 import { LocalJobQueue } from '../../src/jobs/local-queue.js';
+import { sharedDir } from './shared.js';
 import { tmpDir } from './tmp.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const sharedDir = path.resolve(repoRoot, '../shared');
+export { sharedDir };
 export const SHARED_SKIP = `../shared is absent (${sharedDir}); this test needs the shared models and images`;
 export const hasShared = () => existsSync(path.join(sharedDir, 'models', 'mobilenetv2-float.onnx'));
 

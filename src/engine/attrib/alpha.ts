@@ -6,8 +6,14 @@
 // All designs are built from the same draws, taken in shap 0.42.1's order (per sample: the background
 // choice, then one uniform), so SHAP is shap's estimator bit for bit and the others are seeded the same
 // way.
-import type { AlphaSampling } from '../methods.ts';
 import type { RandomState } from '../random.ts';
+
+/**
+ * The α designs. SHAP: shap's i.i.d. U(0, 1) draws, the default; the others reuse those draws to
+ * spread α over [0, 1] for a lower-variance estimate of the same expectation.
+ */
+export const ALPHA_SAMPLINGS = ['SHAP', 'STRATIFIED', 'ANTITHETIC'] as const;
+export type AlphaSampling = (typeof ALPHA_SAMPLINGS)[number];
 
 export interface PathDraws {
   /** Background index per sample. */

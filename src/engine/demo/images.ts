@@ -104,31 +104,18 @@ export interface DemoImage {
   boxes: DemoBox[];
 }
 
-const STANDARD: Omit<DemoImage, 'png' | 'boxes'>[] = [
-  {
-    name: 'red-square',
-    description: 'A red square in the top-left corner on gray noise.',
-    expectedLabel: 'red',
-    shapes: [{ color: 'red', kind: 'square', x: 24, y: 24, size: 80 }],
-  },
-  {
-    name: 'green-disc',
-    description: 'A green disc in the bottom-right corner on gray noise.',
-    expectedLabel: 'green',
-    shapes: [{ color: 'green', kind: 'disc', x: 116, y: 116, size: 90 }],
-  },
-  {
-    name: 'blue-triangle',
-    description: 'A blue triangle at the top center on gray noise.',
-    expectedLabel: 'blue',
-    shapes: [{ color: 'blue', kind: 'triangle', x: 62, y: 16, size: 100 }],
-  },
-  {
-    name: 'yellow-disc',
-    description: 'A yellow disc in the center on gray noise.',
-    expectedLabel: 'yellow',
-    shapes: [{ color: 'yellow', kind: 'disc', x: 67, y: 67, size: 90 }],
-  },
+type DemoImageSpec = Omit<DemoImage, 'png' | 'boxes'>;
+
+/** One shape on gray noise: named after it, and the model should predict its color. */
+function single(shape: DemoShape, where: string): DemoImageSpec {
+  return { name: `${shape.color}-${shape.kind}`, description: `A ${shape.color} ${shape.kind} ${where} on gray noise.`, expectedLabel: shape.color, shapes: [shape] };
+}
+
+const STANDARD: DemoImageSpec[] = [
+  single({ color: 'red', kind: 'square', x: 24, y: 24, size: 80 }, 'in the top-left corner'),
+  single({ color: 'green', kind: 'disc', x: 116, y: 116, size: 90 }, 'in the bottom-right corner'),
+  single({ color: 'blue', kind: 'triangle', x: 62, y: 16, size: 100 }, 'at the top center'),
+  single({ color: 'yellow', kind: 'disc', x: 67, y: 67, size: 90 }, 'in the center'),
   {
     name: 'blue-and-yellow',
     description: 'A blue square (left) and a slightly smaller yellow disc (right): two classes, two regions.',

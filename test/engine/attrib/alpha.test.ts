@@ -2,7 +2,7 @@
 // a linear model (the integrand is constant along the path: every design is exact) and a quadratic
 // one (the integrand is linear in α: antithetic pairs are exact, strata cut the error of the mean by
 // about n, i.e. its sd by about n against shap's i.i.d. α). The default stays shap's draws.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,12 +16,11 @@ import { ALPHA_SAMPLINGS, normalizeParameters, type AlphaSampling } from '../../
 import { attrInt, floatTensor, graph, model, node, valueInfo } from '../../../src/engine/onnx/graph.ts';
 import { DataType, encodeModel } from '../../../src/engine/onnx/proto.ts';
 import { RandomState } from '../../../src/engine/random.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
 import { tmpDir } from '../../support/tmp.ts';
-import { request, twoShapes } from '../cam/helpers.ts';
+import { fileSessions, request } from '../fixtures.ts';
+import { twoShapes } from '../cam/helpers.ts';
 
-const sessions = new SessionCache();
-after(() => sessions.close());
+const sessions = fileSessions();
 const explain = createGradientExplainers(engineContext(sessions)).GRADIENT_SHAP!;
 
 /** logits = W · mean over pixels of (x or x²) per channel: linear or quadratic in the input. */

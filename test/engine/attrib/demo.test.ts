@@ -9,7 +9,8 @@ import { engineContext } from '../../../src/engine/explain/context.ts';
 import { preprocess } from '../../../src/engine/preprocess.ts';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
 import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
-import { demoModel, inBox, massInBox, peak, request, twoShapes } from '../cam/helpers.ts';
+import { demoModel, request } from '../fixtures.ts';
+import { inBox, massInBox, peak, twoShapes } from '../cam/helpers.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { createGradientExplainers } from '../../../src/engine/attrib/index.ts';
 import { EngineError } from '../../../src/engine/errors.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
-import { fileModel, floatModelPath, int8ModelPath, photoPath, request } from '../cam/helpers.ts';
-import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
+import { eachTorchvisionModel, fileModel, floatModelPath, int8ModelPath, photoPath, request } from '../fixtures.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());
@@ -62,23 +61,12 @@ test('MobileNetV2 int8: gradient methods → NOT_DIFFERENTIABLE', { skip: !fs.ex
   }
 });
 
-for (const [name, size] of [['resnet50', 224], ['vgg16', 224], ['inception_v3', 299]] as const) {
-  const file = torchvisionModel(name);
-  test(`torchvision ${name}: every gradient method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
-    const local = engineContext();
-    try {
-      const model = await fileModel(file!, false, `tv:${name}`);
-      const photo = fs.readFileSync(photoPath);
-      const ex = createGradientExplainers(local);
-      for (const m of METHODS) {
-        const res = await ex[m]!(request(model, photo, m, { gradient: { samples: 2, steps: 2, batchSize: 2 } }), {});
-        const a = res.attributions[0];
-        assert.equal(a.map.length, size * size);
-        assert.ok(a.map.every(Number.isFinite) && a.map.some((v) => v !== 0));
-      }
-    } finally {
-      await local.sessions.close();
-      local.models.releaseDecoded();
-    }
-  });
-}
+eachTorchvisionModel('every gradient method (small budgets)', async ({ ctx: local, model, photo, size }) => {
+  const ex = createGradientExplainers(local);
+  for (const m of METHODS) {
+    const res = await ex[m]!(request(model, photo, m, { gradient: { samples: 2, steps: 2, batchSize: 2 } }), {});
+    const a = res.attributions[0];
+    assert.equal(a.map.length, size * size);
+    assert.ok(a.map.every(Number.isFinite) && a.map.some((v) => v !== 0));
+  }
+});

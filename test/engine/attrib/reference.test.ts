@@ -8,7 +8,7 @@
 // photo by up to 6.7e-3 of the range (see the README). So the bounds are that spread of PyTorch's own
 // rounding: at most 50 pixels beyond 1e-3 of the range, none beyond 1e-2 (measured here: ≤ 22, 6.5e-3).
 // Our map is the channel sum of the per-channel values, so the reference is summed over channels too.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,35 +16,13 @@ import { createGradientExplainers } from '../../../src/engine/attrib/index.ts';
 import { pearson } from '../../../src/engine/metrics/correlation.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
-import { fileModel, floatModelPath, request, shared } from '../cam/helpers.ts';
+import { refDir, referenceSkip as skip } from '../../support/reference.ts';
+import { fileSessions, referenceCase, request } from '../fixtures.ts';
 
-const refDir = path.join(shared, 'reference');
-const skip = !fs.existsSync(path.join(refDir, 'index.json'))
-  ? `needs ${refDir} (the Python reference outputs), which is absent`
-  : !fs.existsSync(floatModelPath)
-    ? `needs ${floatModelPath}, which is absent`
-    : false;
-
-function shapPhotos(): { stem: string; file: string }[] {
-  if (skip) return [];
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, { files: string[] }>;
-  return Object.entries(index)
-    .filter(([, info]) => info.files.includes('shap_gradient_values.npy'))
-    .map(([name]) => {
-      const inImages = path.join(shared, 'images', name);
-      return { stem: name.replace(/\.[^.]+$/, ''), file: fs.existsSync(inImages) ? inImages : path.join(refDir, 'photos', name) };
-    });
-}
-
-const sessions = new SessionCache({ intraOpNumThreads: 1 });
-after(() => sessions.close());
-const explainers = createGradientExplainers(engineContext(sessions));
+const explainers = createGradientExplainers(engineContext(fileSessions({ intraOpNumThreads: 1 })));
 
 test('Gradient SHAP, seed 0, 20 samples: shap\'s values (rseed=0) on all seven photos, sums within 1e-3, ≥ 99.9 % of pixels within 1e-3 of the range', { skip }, async () => {
-  const photos = shapPhotos();
-  assert.equal(photos.length, 7);
-  const model = await fileModel(floatModelPath, false);
+  const { photos, model } = await referenceCase('shap_gradient_values.npy');
   const far: string[] = [];
   let worst = 0;
   let worstR = 1;

@@ -8,7 +8,8 @@ import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { createCamExplainers, finishCam, firstComponentProjection, resizeBilinear } from '../../../src/engine/cam/index.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
 import { METHOD_REGISTRY, methodsOf, type Method } from '../../../src/engine/methods.ts';
-import { demoModel, inBox, massInBox, peak, request, twoShapes } from './helpers.ts';
+import { demoModel, request } from '../fixtures.ts';
+import { inBox, massInBox, peak, twoShapes } from './helpers.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());

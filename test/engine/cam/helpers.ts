@@ -1,41 +1,7 @@
-// Fixtures for the CAM and input-gradient tests: the demo model as a ModelHandle, the shared
-// MobileNetV2 files and torchvision exports, requests, and localization measures.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildDemoModel, drawDemoImage, type DemoBox } from '../../../src/engine/demo/index.ts';
-import type { Attribution, ExplainRequest, ModelHandle } from '../../../src/engine/explain/types.ts';
-import { normalizeParameters, type Method } from '../../../src/engine/methods.ts';
-import { inferInputSpec } from '../../../src/engine/presets.ts';
-import { describeSession, loadSession } from '../../../src/engine/session.ts';
-import { tmpDir } from '../../support/tmp.ts';
-
-const repoRoot = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const shared = path.resolve(repoRoot, '../shared');
-export const floatModelPath = path.join(shared, 'models/mobilenetv2-float.onnx');
-export const int8ModelPath = path.join(shared, 'models/mobilenetv2-12-int8.onnx');
-export const photoPath = path.join(shared, 'images/bittern.jpg');
-
-let demoHandle: ModelHandle | null = null;
-export function demoModel(): ModelHandle {
-  if (demoHandle) return demoHandle;
-  const demo = buildDemoModel();
-  const file = path.join(tmpDir('xai-cam-'), 'demo.onnx');
-  fs.writeFileSync(file, demo.onnx);
-  demoHandle = { key: 'demo-cam', path: file, spec: demo.spec, numClasses: demo.labels.length, labels: demo.labels, outputKind: 'LOGITS', quantized: false };
-  return demoHandle;
-}
-
-let imagenet: { index: number; label: string; synset: string }[] | null = null;
-export async function fileModel(file: string, quantized: boolean, key = `file:${path.basename(file)}`): Promise<ModelHandle> {
-  const s = await loadSession(file);
-  const { spec } = inferInputSpec(describeSession(s));
-  await s.release();
-  imagenet ??= Object.entries(JSON.parse(fs.readFileSync(path.join(shared, 'models/imagenet_class_index.json'), 'utf8')) as Record<string, [string, string]>).map(
-    ([i, [synset, label]]) => ({ index: Number(i), label, synset }),
-  );
-  return { key, path: file, spec, numClasses: 1000, labels: imagenet, outputKind: 'LOGITS', quantized };
-}
+// Fixtures for the CAM and input-gradient tests: a two-shape demo drawing and localization measures
+// (the models and requests are in ../fixtures.ts).
+import { drawDemoImage, type DemoBox } from '../../../src/engine/demo/index.ts';
+import type { Attribution } from '../../../src/engine/explain/types.ts';
 
 /** Red square top-left, blue disc bottom-right (class 1 = red, 3 = blue). */
 export async function twoShapes(): Promise<{ png: Buffer; red: DemoBox; blue: DemoBox }> {
@@ -47,10 +13,6 @@ export async function twoShapes(): Promise<{ png: Buffer; red: DemoBox; blue: De
     ],
   });
   return { png, red: boxes[0], blue: boxes[1] };
-}
-
-export function request(model: ModelHandle, image: Buffer, method: Method, raw: Record<string, unknown>, seed = 1): ExplainRequest {
-  return { model, image, method, params: normalizeParameters(method, raw as never, model.numClasses), seed };
 }
 
 export function peak(a: Attribution): { x: number; y: number; value: number } {

@@ -11,8 +11,8 @@ import { EngineError } from '../../../src/engine/errors.ts';
 import { decodeModel, encodeModel } from '../../../src/engine/onnx/proto.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
 import { tmpDir } from '../../support/tmp.ts';
-import { fileModel, floatModelPath, int8ModelPath, peak, photoPath, request } from './helpers.ts';
-import { TORCHVISION_SKIP, torchvisionModel, type TorchvisionModel } from '../../support/torchvision.ts';
+import { eachTorchvisionModel, fileModel, floatModelPath, int8ModelPath, photoPath, request } from '../fixtures.ts';
+import { peak } from './helpers.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());
@@ -99,35 +99,19 @@ test('Adebayo sanity check: randomizing the classifier head changes the Grad-CAM
   ctx.models.releaseDecoded();
 });
 
-const TV: [TorchvisionModel, number][] = [
-  ['resnet50', 224],
-  ['vgg16', 224],
-  ['inception_v3', 299],
-];
-for (const [name, size] of TV) {
-  const file = torchvisionModel(name);
-  test(`torchvision ${name}: every CAM method (small budgets)`, { skip: !file && TORCHVISION_SKIP }, async () => {
-    const local = engineContext();
-    try {
-      const model = await fileModel(file!, false, `tv:${name}`);
-      const photo = fs.readFileSync(photoPath);
-      const ex = createCamExplainers(local, { scoreCamMaxChannels: 8 });
-      for (const m of ALL) {
-        const res = await ex[m]!(request(model, photo, m, { cam: { batchSize: 8 } }), {});
-        checkMap(res.attributions[0], size);
-        assert.equal(res.attributions[0].map.length, size * size);
-        if (m === 'GRAD_CAM') assert.equal(res.summary.backward, 'head', 'default layer: only the head is differentiated');
-      }
-      if (name === 'resnet50') {
-        // A layer inside the last bottleneck: the skip connection bypasses it, so the full backward model runs.
-        const inner = '/layer4/layer4.2/relu/Relu_output_0';
-        const res = await ex.GRAD_CAM!(request(model, photo, 'GRAD_CAM', { cam: { targetLayer: inner } }), {});
-        assert.equal(res.summary.backward, 'full');
-        checkMap(res.attributions[0], size);
-      }
-    } finally {
-      await local.sessions.close();
-      local.models.releaseDecoded();
-    }
-  });
-}
+eachTorchvisionModel('every CAM method (small budgets)', async ({ ctx: local, name, model, photo, size }) => {
+  const ex = createCamExplainers(local, { scoreCamMaxChannels: 8 });
+  for (const m of ALL) {
+    const res = await ex[m]!(request(model, photo, m, { cam: { batchSize: 8 } }), {});
+    checkMap(res.attributions[0], size);
+    assert.equal(res.attributions[0].map.length, size * size);
+    if (m === 'GRAD_CAM') assert.equal(res.summary.backward, 'head', 'default layer: only the head is differentiated');
+  }
+  if (name === 'resnet50') {
+    // A layer inside the last bottleneck: the skip connection bypasses it, so the full backward model runs.
+    const inner = '/layer4/layer4.2/relu/Relu_output_0';
+    const res = await ex.GRAD_CAM!(request(model, photo, 'GRAD_CAM', { cam: { targetLayer: inner } }), {});
+    assert.equal(res.summary.backward, 'full');
+    checkMap(res.attributions[0], size);
+  }
+});

@@ -2,7 +2,7 @@
 // its README): MobileNetV2, model.features[-1], target = top-1, the photo decoded and cropped as
 // torchvision does (bit for bit, see test/engine/pil). Eigen-CAM and eigen-smooth take the sign
 // numpy.linalg.svd (LAPACK gesdd) gives the first singular vector.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,15 +10,8 @@ import { createCamExplainers, firstComponentProjection } from '../../../src/engi
 import { pearson } from '../../../src/engine/metrics/correlation.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
-import { fileModel, floatModelPath, request, shared } from './helpers.ts';
-
-const refDir = path.join(shared, 'reference');
-const skip = !fs.existsSync(path.join(refDir, 'index.json'))
-  ? `needs ${refDir} (the Python reference outputs), which is absent`
-  : !fs.existsSync(floatModelPath)
-    ? `needs ${floatModelPath}, which is absent`
-    : false;
+import { refDir, referenceSkip as skip } from '../../support/reference.ts';
+import { fileSessions, referenceCase, request } from '../fixtures.ts';
 
 const CASES = [
   ['GRAD_CAM', 'cam_gradcam.npy', false],
@@ -30,26 +23,10 @@ const CASES = [
   ['GRAD_CAM', 'cam_gradcam_eigensmooth.npy', true],
 ] as const;
 
-/** The photos that have pytorch-grad-cam maps, with their source files. */
-function camPhotos(): { stem: string; file: string }[] {
-  if (skip) return [];
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, { files: string[] }>;
-  return Object.entries(index)
-    .filter(([, info]) => info.files.includes('cam_eigencam.npy'))
-    .map(([name]) => {
-      const inImages = path.join(shared, 'images', name);
-      return { stem: name.replace(/\.[^.]+$/, ''), file: fs.existsSync(inImages) ? inImages : path.join(refDir, 'photos', name) };
-    });
-}
-
-const sessions = new SessionCache({ intraOpNumThreads: 1 });
-after(() => sessions.close());
-const cams = createCamExplainers(engineContext(sessions));
+const cams = createCamExplainers(engineContext(fileSessions({ intraOpNumThreads: 1 })));
 
 test('every CAM variant: Pearson ≥ 0.99999 against pytorch-grad-cam on all seven photos', { skip }, async () => {
-  const photos = camPhotos();
-  assert.equal(photos.length, 7);
-  const model = await fileModel(floatModelPath, false);
+  const { photos, model } = await referenceCase('cam_eigencam.npy');
   const low: string[] = [];
   let worst = 1;
   for (const p of photos) {
@@ -94,52 +71,23 @@ function activations(seed: number, K: number, P: number, kind: number): Float32A
   return X;
 }
 
-// [K, P, kind, seed, index of numpy's largest |projection|, its sign]: numpy 2.4 (OpenBLAS 0.3.31)
-// running get_2d_projection on these float32 matrices. gesdd's paths: LQ + divide and conquer
-// (1280×49, 2048×64), LQ + QR sweeps (1280×16), QR first (40×100), bidiagonalized directly (40×60).
-const NUMPY_SIGNS: readonly (readonly number[])[] = [
-  [1280, 49, 0, 1280490, 35, -1],
-  [1280, 49, 1, 1280491, 8, -1],
-  [1280, 49, 2, 1280492, 27, -1],
-  [1280, 49, 0, 1280493, 30, -1],
-  [1280, 49, 1, 1280494, 20, -1],
-  [1280, 49, 2, 1280495, 18, -1],
-  [1280, 49, 0, 1280496, 43, 1],
-  [1280, 49, 1, 1280497, 4, -1],
-  [1280, 49, 2, 1280498, 23, 1],
-  [1280, 49, 0, 1280499, 23, -1],
-  [1280, 49, 1, 1280500, 7, 1],
-  [1280, 49, 2, 1280501, 27, 1],
-  [2048, 64, 0, 2048640, 27, -1],
-  [2048, 64, 1, 2048641, 4, -1],
-  [2048, 64, 2, 2048642, 32, 1],
-  [2048, 64, 0, 2048643, 58, -1],
-  [2048, 64, 1, 2048644, 28, -1],
-  [2048, 64, 2, 2048645, 24, 1],
-  [1280, 16, 0, 1280160, 2, 1],
-  [1280, 16, 1, 1280161, 3, 1],
-  [1280, 16, 2, 1280162, 4, 1],
-  [1280, 16, 0, 1280163, 12, -1],
-  [1280, 16, 1, 1280164, 4, 1],
-  [1280, 16, 2, 1280165, 9, -1],
-  [40, 100, 0, 41000, 32, -1],
-  [40, 100, 1, 41001, 18, 1],
-  [40, 100, 2, 41002, 0, 1],
-  [40, 100, 0, 41003, 4, -1],
-  [40, 100, 1, 41004, 24, 1],
-  [40, 100, 2, 41005, 33, 1],
-  [40, 60, 0, 40600, 38, -1],
-  [40, 60, 1, 40601, 59, -1],
-  [40, 60, 2, 40602, 30, -1],
-  [40, 60, 0, 40603, 7, -1],
-  [40, 60, 1, 40604, 27, 1],
-  [40, 60, 2, 40605, 6, -1],
-  [2, 4, 0, 2040, 2, 1]
+// numpy 2.4 (OpenBLAS 0.3.31) running get_2d_projection on float32 K×P matrices: for the i-th matrix
+// of a size, seed firstSeed + i and kind i % 3, the index of numpy's largest |projection| and its
+// sign. gesdd's paths: LQ + divide and conquer (1280×49, 2048×64), LQ + QR sweeps (1280×16), QR first
+// (40×100), bidiagonalized directly (40×60).
+const NUMPY_SIGNS: readonly { K: number; P: number; firstSeed: number; peaks: readonly (readonly [number, number])[] }[] = [
+  { K: 1280, P: 49, firstSeed: 1280490, peaks: [[35, -1], [8, -1], [27, -1], [30, -1], [20, -1], [18, -1], [43, 1], [4, -1], [23, 1], [23, -1], [7, 1], [27, 1]] },
+  { K: 2048, P: 64, firstSeed: 2048640, peaks: [[27, -1], [4, -1], [32, 1], [58, -1], [28, -1], [24, 1]] },
+  { K: 1280, P: 16, firstSeed: 1280160, peaks: [[2, 1], [3, 1], [4, 1], [12, -1], [4, 1], [9, -1]] },
+  { K: 40, P: 100, firstSeed: 41000, peaks: [[32, -1], [18, 1], [0, 1], [4, -1], [24, 1], [33, 1]] },
+  { K: 40, P: 60, firstSeed: 40600, peaks: [[38, -1], [59, -1], [30, -1], [7, -1], [27, 1], [6, -1]] },
+  { K: 2, P: 4, firstSeed: 2040, peaks: [[2, 1]] },
 ];
 
 test('Eigen-CAM projection sign: numpy\'s on 27 of 37 constructed activations (the channel-sum rule alone: 21)', () => {
   const wrong: string[] = [];
-  for (const [K, P, kind, seed, at, sign] of NUMPY_SIGNS) {
+  const cases = NUMPY_SIGNS.flatMap(({ K, P, firstSeed, peaks }) => peaks.map(([at, sign], i) => ({ K, P, kind: i % 3, seed: firstSeed + i, at, sign })));
+  for (const { K, P, kind, seed, at, sign } of cases) {
     const proj = firstComponentProjection(activations(seed, K, P, kind), K, P);
     if (Math.sign(proj[at]) !== sign) wrong.push(`${K}×${P} kind ${kind} seed ${seed}`);
   }
@@ -147,6 +95,6 @@ test('Eigen-CAM projection sign: numpy\'s on 27 of 37 constructed activations (t
   // between the float32- and float64-centred copies of the same data (checked for the 1280×49
   // ones), so no rule reproduces it; 1280×16 (≤ 25 rows) keeps the channel-sum rule, which alone
   // agreed on 21 of 37.
-  console.log(`numpy's sign on ${NUMPY_SIGNS.length - wrong.length} of ${NUMPY_SIGNS.length} constructed matrices; missed: ${wrong.join(', ')}`);
+  console.log(`numpy's sign on ${cases.length - wrong.length} of ${cases.length} constructed matrices; missed: ${wrong.join(', ')}`);
   assert.ok(wrong.length <= 10, wrong.join('; '));
 });

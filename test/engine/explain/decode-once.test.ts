@@ -6,7 +6,8 @@ import { runExplanation } from '../../../src/engine/explain/run.ts';
 import { decodeCount } from '../../../src/engine/pil/decode.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
 import type { Method } from '../../../src/engine/methods.ts';
-import { demoModel, request, twoShapes } from '../cam/helpers.ts';
+import { demoModel, request } from '../fixtures.ts';
+import { twoShapes } from '../cam/helpers.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());

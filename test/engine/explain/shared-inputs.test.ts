@@ -3,16 +3,15 @@
 // the normalized tensor and the unmodified prediction, and their results are bit-identical to runs
 // that share nothing.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { engineContext } from '../../../src/engine/explain/context.ts';
 import { runExplanation, type ExplanationOutput } from '../../../src/engine/explain/run.ts';
 import type { Method } from '../../../src/engine/methods.ts';
 import { decodeCount } from '../../../src/engine/pil/decode.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
-import { demoModel, redSquare, request } from '../perturb/helpers.ts';
+import { demoModel, fileSessions, request } from '../fixtures.ts';
+import { redSquare } from '../perturb/helpers.ts';
 
-const sessions = new SessionCache();
-after(() => sessions.close());
+const sessions = fileSessions();
 const SEG = { segmentation: { algorithm: 'SLIC', nSegments: 12 } };
 const CELLS: [Method, Record<string, unknown>][] = [
   ['LIME', { lime: { numSamples: 60, batchSize: 20, ...SEG } }],

@@ -153,44 +153,20 @@ export async function checkOp(c: OpCase): Promise<GradCheck> {
 export { gradientName };
 
 /**
- * The part of a model downstream of `target`, with `target` as its only input: for finite
- * differences with respect to an intermediate activation.
+ * ⟨grad, v⟩, the directional derivative the reverse-mode gradient predicts, and the scale errors are
+ * measured against: max(|⟨g, v⟩|, |g|·rms(v)), the typical size of a directional derivative along a
+ * random direction (a tiny ⟨g, v⟩ by cancellation would otherwise inflate the relative error).
  */
-export function tailModel(m: ModelProto, target: string, output: string, targetShape: (number | string)[]): ModelProto {
-  const g = m.graph!;
-  const dep = new Set([target]);
-  const keep: NodeProto[] = [];
-  for (const n of g.node) {
-    if (n.input.some((i) => dep.has(i))) {
-      keep.push(n);
-      for (const o of n.output) dep.add(o);
-    }
+export function gradientAlong(grad: ArrayLike<number>, v: ArrayLike<number>): { value: number; scale: number } {
+  let value = 0;
+  let gg = 0;
+  let vv = 0;
+  for (let i = 0; i < v.length; i++) {
+    value += grad[i] * v[i];
+    gg += grad[i] * grad[i];
+    vv += v[i] * v[i];
   }
-  // Pull in constant-only producers (Constant / Identity of initializers) the kept nodes use.
-  const producer = new Map<string, NodeProto>();
-  for (const n of g.node) for (const o of n.output) producer.set(o, n);
-  const inits = new Set(g.initializer.map((t) => t.name));
-  const extra = new Set<NodeProto>();
-  const need = keep.flatMap((n) => n.input).filter((i) => i && !dep.has(i) && !inits.has(i));
-  while (need.length) {
-    const t = need.pop()!;
-    const p = producer.get(t);
-    if (!p) throw new Error(`tail of '${target}' needs '${t}', which is not a constant`);
-    if (extra.has(p)) continue;
-    extra.add(p);
-    for (const i of p.input) if (i && !inits.has(i)) need.push(i);
-  }
-  const nodes = g.node.filter((n) => keep.includes(n) || extra.has(n));
-  return {
-    ...m,
-    graph: {
-      ...g,
-      node: nodes,
-      input: [valueInfo(target, DataType.FLOAT, targetShape)],
-      output: g.output.filter((o) => o.name === output),
-      valueInfo: [],
-    },
-  };
+  return { value, scale: Math.max(Math.abs(value), Math.sqrt(gg) * Math.sqrt(vv / v.length), 1e-30) };
 }
 
 /** Gaussian-ish noise (sum of uniforms). */
@@ -203,7 +179,7 @@ export function noise(r: () => number, n: number, scale = 1): Float32Array {
  * f(a) = Σ seed ⊙ out(a), for a single sample `a` ([1, ...]). Networks with ReLU/ReLU6/MaxPool
  * are only piecewise smooth, so a step can cross kinks; with several step sizes the best
  * agreement is reported (a wrong rule disagrees at every step size). The error is relative to
- * max(|⟨g, v⟩|, |g|·rms(v)), the typical size of a directional derivative.
+ * gradientAlong's scale.
  */
 export async function directional(
   fwd: ort.InferenceSession,
@@ -228,16 +204,7 @@ export async function directional(
   const res = await fwd.run({ [inputName]: new ort.Tensor('float32', batch, [2 * hs.length, ...dims.slice(1)]) });
   const out = res[outputName].data as Float32Array;
   const c = seed.length;
-  let analytic = 0;
-  let gg = 0;
-  let vv = 0;
-  for (let i = 0; i < a.length; i++) {
-    analytic += grad[i] * v[i];
-    gg += grad[i] * grad[i];
-    vv += v[i] * v[i];
-  }
-  // Typical size of a directional derivative along a random direction: |g|·rms(v).
-  const scale = Math.max(Math.abs(analytic), Math.sqrt(gg) * Math.sqrt(vv / a.length), 1e-12);
+  const { value: analytic, scale } = gradientAlong(grad, v);
   let best = { numeric: NaN, analytic, relErr: Infinity, h: NaN };
   hs.forEach((h, k) => {
     let fp = 0;

@@ -9,6 +9,7 @@ import ort from 'onnxruntime-node';
 import { DataType, encodeModel, type ModelProto, type NodeProto } from '../../../src/engine/onnx/proto.ts';
 import { attrInt, valueInfo } from '../../../src/engine/onnx/graph.ts';
 import { Emitter } from '../../../src/engine/grad/util.ts';
+import { gradientAlong } from './helpers.ts';
 
 export const tangentName = (t: string) => `tangent~${t}`;
 
@@ -153,14 +154,6 @@ export async function checkDirectional(
   assert.equal(jv.length, seed.length, 'one sample, one seed per output');
   let forward = 0;
   for (let j = 0; j < seed.length; j++) forward += seed[j] * jv[j];
-  let reverse = 0;
-  let gg = 0;
-  let vv = 0;
-  for (let i = 0; i < a.length; i++) {
-    reverse += grad[i] * v[i];
-    gg += grad[i] * grad[i];
-    vv += v[i] * v[i];
-  }
-  const scale = Math.max(Math.sqrt(gg) * Math.sqrt(vv / a.length), Math.abs(reverse), 1e-30);
+  const { value: reverse, scale } = gradientAlong(grad, v);
   return { forward, reverse, relErr: Math.abs(forward - reverse) / scale };
 }

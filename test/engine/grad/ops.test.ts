@@ -11,6 +11,9 @@ const conv = (attrs: ReturnType<typeof attrInts>[], inp = 'x', out = 'y', w = 'w
 const k3 = attrInts('kernel_shape', [3, 3]);
 const pads1 = attrInts('pads', [1, 1, 1, 1]);
 const s2 = attrInts('strides', [2, 2]);
+/** A bias-free Conv x → y of input shape `xDims`, its weights `w` of shape `wDims` drawn from `r`. */
+const checkConv = (r: () => number, attrs: ReturnType<typeof attrInts>[], xDims: number[], wDims: number[]) =>
+  checkOp({ nodes: [conv(attrs)], input: { name: 'x', dims: xDims }, output: 'y', initializers: [weights(r, 'w', wDims)] });
 
 test('Conv: plain 3x3 stride 1 with bias (flipped-kernel Conv path)', async () => {
   const r = rng(1);
@@ -25,73 +28,28 @@ test('Conv: plain 3x3 stride 1 with bias (flipped-kernel Conv path)', async () =
 test('Conv: stride 2, padding, odd and even sizes (ConvTranspose with output_padding)', async () => {
   for (const hw of [7, 8]) {
     const r = rng(hw);
-    await checkOp({
-      nodes: [conv([k3, pads1, s2])],
-      input: { name: 'x', dims: [2, 3, hw, hw] },
-      output: 'y',
-      initializers: [weights(r, 'w', [4, 3, 3, 3])],
-    });
+    await checkConv(r, [k3, pads1, s2], [2, 3, hw, hw], [4, 3, 3, 3]);
   }
 });
 
 test('Conv: asymmetric pads, rectangular kernel, stride (2,1), no padding floor-drop', async () => {
   const r = rng(3);
-  await checkOp({
-    nodes: [conv([attrInts('kernel_shape', [3, 2]), attrInts('pads', [0, 1, 2, 0]), attrInts('strides', [3, 1])])],
-    input: { name: 'x', dims: [1, 2, 8, 5] },
-    output: 'y',
-    initializers: [weights(r, 'w', [3, 2, 3, 2])],
-  });
+  await checkConv(r, [attrInts('kernel_shape', [3, 2]), attrInts('pads', [0, 1, 2, 0]), attrInts('strides', [3, 1])], [1, 2, 8, 5], [3, 2, 3, 2]);
 });
 
 test('Conv: grouped (groups=2) and depthwise stride 2 with padding', async () => {
   const r = rng(4);
-  await checkOp({
-    nodes: [conv([k3, pads1, attrInt('group', 2)])],
-    input: { name: 'x', dims: [2, 4, 5, 5] },
-    output: 'y',
-    initializers: [weights(r, 'w', [6, 2, 3, 3])],
-  });
-  await checkOp({
-    nodes: [conv([k3, pads1, s2, attrInt('group', 4)])],
-    input: { name: 'x', dims: [2, 4, 7, 7] },
-    output: 'y',
-    initializers: [weights(r, 'w', [4, 1, 3, 3])],
-  });
-  await checkOp({
-    nodes: [conv([k3, pads1, attrInt('group', 4)])],
-    input: { name: 'x', dims: [2, 4, 6, 6] },
-    output: 'y',
-    initializers: [weights(r, 'w', [8, 1, 3, 3])],
-  });
+  await checkConv(r, [k3, pads1, attrInt('group', 2)], [2, 4, 5, 5], [6, 2, 3, 3]);
+  await checkConv(r, [k3, pads1, s2, attrInt('group', 4)], [2, 4, 7, 7], [4, 1, 3, 3]);
+  await checkConv(r, [k3, pads1, attrInt('group', 4)], [2, 4, 6, 6], [8, 1, 3, 3]);
 });
 
 test('Conv: dilations (stride 1 and 2), 1x1 stride 2, auto_pad SAME_UPPER', async () => {
   const r = rng(5);
-  await checkOp({
-    nodes: [conv([k3, attrInts('pads', [2, 2, 2, 2]), attrInts('dilations', [2, 2])])],
-    input: { name: 'x', dims: [1, 2, 7, 7] },
-    output: 'y',
-    initializers: [weights(r, 'w', [3, 2, 3, 3])],
-  });
-  await checkOp({
-    nodes: [conv([k3, attrInts('pads', [1, 1, 1, 1]), attrInts('dilations', [2, 2]), s2])],
-    input: { name: 'x', dims: [1, 2, 8, 8] },
-    output: 'y',
-    initializers: [weights(r, 'w', [3, 2, 3, 3])],
-  });
-  await checkOp({
-    nodes: [conv([attrInts('kernel_shape', [1, 1]), s2])],
-    input: { name: 'x', dims: [2, 3, 6, 6] },
-    output: 'y',
-    initializers: [weights(r, 'w', [5, 3, 1, 1])],
-  });
-  await checkOp({
-    nodes: [conv([k3, s2, attrString('auto_pad', 'SAME_UPPER')])],
-    input: { name: 'x', dims: [1, 2, 6, 6] },
-    output: 'y',
-    initializers: [weights(r, 'w', [3, 2, 3, 3])],
-  });
+  await checkConv(r, [k3, attrInts('pads', [2, 2, 2, 2]), attrInts('dilations', [2, 2])], [1, 2, 7, 7], [3, 2, 3, 3]);
+  await checkConv(r, [k3, attrInts('pads', [1, 1, 1, 1]), attrInts('dilations', [2, 2]), s2], [1, 2, 8, 8], [3, 2, 3, 3]);
+  await checkConv(r, [attrInts('kernel_shape', [1, 1]), s2], [2, 3, 6, 6], [5, 3, 1, 1]);
+  await checkConv(r, [k3, s2, attrString('auto_pad', 'SAME_UPPER')], [1, 2, 6, 6], [3, 2, 3, 3]);
 });
 
 test('Relu, LeakyRelu, Sigmoid, Tanh, HardSigmoid', async () => {

@@ -7,7 +7,8 @@ import { checkFaithfulness, deletionInsertion, fillImage, stepCounts, trapezoid 
 import { toRgbRaw } from '../../../src/engine/preprocess.ts';
 import { mulberry32 } from '../../../src/engine/random.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
-import { demoModel, redSquare } from '../perturb/helpers.ts';
+import { demoModel } from '../fixtures.ts';
+import { redSquare } from '../perturb/helpers.ts';
 
 const W = 224;
 const RED = 1;

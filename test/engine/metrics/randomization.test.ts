@@ -8,7 +8,8 @@ import { explainerFor } from '../../../src/engine/explain/index.ts';
 import { checkRandomization, randomizationCheck, randomizeTopLayers } from '../../../src/engine/metrics/index.ts';
 import { decodeModel, tensorToFloat32 } from '../../../src/engine/onnx/proto.ts';
 import { engineContext } from '../../../src/engine/explain/context.ts';
-import { demoModel, request, twoShapes } from '../cam/helpers.ts';
+import { demoModel, request } from '../fixtures.ts';
+import { twoShapes } from '../cam/helpers.ts';
 
 const ctx = engineContext();
 test.after(() => ctx.sessions.close());

@@ -7,12 +7,11 @@ import type { ExplainResult } from '../../../src/engine/explain/types.ts';
 import type { AdaptiveRecord } from '../../../src/engine/perturb/adaptive.ts';
 import { createPerturbExplainers } from '../../../src/engine/perturb/index.ts';
 import type { Uncertainty } from '../../../src/engine/perturb/uncertainty.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
 import type { Progress } from '../../../src/engine/types.ts';
-import { demoModel, redSquare, request } from './helpers.ts';
+import { demoModel, fileSessions, request } from '../fixtures.ts';
+import { redSquare } from './helpers.ts';
 
-const sessions = new SessionCache();
-after(() => sessions.close());
+const sessions = fileSessions();
 const ex = createPerturbExplainers({ sessions });
 const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };
 const SLIC_OWN = { algorithm: 'SLIC', nSegments: 25, compactness: 10, sigma: 1 };

@@ -5,12 +5,11 @@ import assert from 'node:assert/strict';
 import { EngineError } from '../../../src/engine/errors.ts';
 import type { ExplainResult } from '../../../src/engine/explain/types.ts';
 import { createPerturbExplainers } from '../../../src/engine/perturb/index.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
 import type { Progress } from '../../../src/engine/types.ts';
-import { demoModel, redSquare, request } from './helpers.ts';
+import { demoModel, fileSessions, request } from '../fixtures.ts';
+import { redSquare } from './helpers.ts';
 
-const sessions = new SessionCache();
-after(() => sessions.close());
+const sessions = fileSessions();
 const ex = createPerturbExplainers({ sessions });
 const SQ = { x: 40, y: 40, size: 40 };
 const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };

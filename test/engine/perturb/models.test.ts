@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createPerturbExplainers } from '../../../src/engine/perturb/index.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
-import { floatModelPath, imagesDir, int8ModelPath, request, sharedModel } from './helpers.ts';
+import { fileModel, fileSessions, floatModelPath, int8ModelPath, request } from '../fixtures.ts';
+import { imagesDir } from './helpers.ts';
 
-const sessions = new SessionCache();
-after(() => sessions.close());
+const sessions = fileSessions();
 const ex = createPerturbExplainers({ sessions });
 const imageFile = path.join(imagesDir, 'cabbage.jpg');
 
@@ -18,7 +17,7 @@ for (const [name, file, quantized] of [
 ] as const) {
   const skip = fs.existsSync(file) && fs.existsSync(imageFile) ? false : `needs ${file} and ${imageFile}, which are absent`;
   test(`${name}: LIME, Kernel SHAP and Partition SHAP run with small budgets`, { skip }, async () => {
-    const model = await sharedModel(file, quantized);
+    const model = await fileModel(file, quantized);
     const image = fs.readFileSync(imageFile);
     const target = { kind: 'TOP', k: 2 };
     const lime = await ex.explainLime(request(model, image, 'LIME', { target, lime: { numSamples: 100 } }), {});

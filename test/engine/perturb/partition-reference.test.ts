@@ -6,37 +6,31 @@
 // reference's 224×224×3 values are summed over channels too. Measured (ONNX Runtime vs PyTorch,
 // both float32): max |Δ| 1.0e-6 to 2.5e-6 of the range, base values within 3.4e-6 relative; the
 // traversal expands the same nodes, so what is left is the two runtimes' float32 rounding.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { perturbExplainer } from '../../../src/engine/perturb/index.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
-import { SessionCache } from '../../../src/engine/session.ts';
-import { mbv2Path, refDir, referenceSkip as skip } from '../../support/reference.ts';
-import { request, sharedModel } from './helpers.ts';
+import { mbv2Path, referencePhotos, refDir, referenceSkip as skip } from '../../support/reference.ts';
+import { fileModel, fileSessions, request } from '../fixtures.ts';
 
 const FILES = ['shap_partition_me500_values.npy', 'shap_partition_me500_base.npy'];
 
 function partitionStems(): string[] {
-  if (skip) return [];
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, { files: string[] }>;
-  return Object.entries(index)
-    .filter(([, info]) => FILES.every((f) => info.files.includes(f)))
-    .map(([name]) => name.replace(/\.[^.]+$/, ''));
+  return referencePhotos((info) => FILES.every((f) => info.files.includes(f))).map((p) => p.stem);
 }
 
 const npy = (stem: string, file: string) => decodeNpy(fs.readFileSync(path.join(refDir, stem, file)));
 
-const sessions = new SessionCache({ intraOpNumThreads: 1 });
-after(() => sessions.close());
+const sessions = fileSessions({ intraOpNumThreads: 1 });
 const explain = perturbExplainer({ sessions }, 'PARTITION_SHAP');
 
 test('Partition SHAP, blur(128,128), 500 evaluations, batch 50, top-1 probability: shap\'s values within 1e-5 of their range and its base value, on all seven photos', { skip }, async () => {
   const stems = partitionStems();
   assert.equal(stems.length, 7);
-  const base = await sharedModel(mbv2Path, false);
+  const base = await fileModel(mbv2Path, false);
   // The reference crop is 224×224 already: a shorter side of 224 makes the resize and crop the identity.
   const model = { ...base, key: `${base.key}:224`, spec: { ...base.spec, resizeShorter: 224 } };
   const far: string[] = [];

@@ -11,11 +11,9 @@ import { SessionCache } from '../../../src/engine/session.ts';
 import { DEFAULTS } from '../../../src/engine/methods.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
 import { segment } from '../../../src/engine/segment/index.ts';
-import { floatModelPath, request, shared, sharedModel } from './helpers.ts';
+import { referencePhotos, refDir, referenceOnlySkip as skip, referenceSkip as skipModel } from '../../support/reference.ts';
+import { fileModel, floatModelPath, request } from '../fixtures.ts';
 
-const refDir = path.join(shared, 'reference');
-const skip = fs.existsSync(path.join(refDir, 'index.json')) ? false : `needs ${refDir} (the Python reference outputs), which is absent`;
-const skipModel = skip || (fs.existsSync(floatModelPath) ? false : `needs ${floatModelPath}, which is absent`);
 
 interface LimeRef {
   label: number;
@@ -25,14 +23,9 @@ interface LimeRef {
   local_pred: [number];
 }
 
+/** The photos with lime outputs, with their entry's lime record. */
 function limePhotos(): { stem: string; file: string; lime: LimeRef }[] {
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, { lime?: LimeRef }>;
-  return Object.entries(index)
-    .filter(([, v]) => v.lime)
-    .map(([name, v]) => {
-      const inImages = path.join(shared, 'images', name);
-      return { stem: name.replace(/\.[^.]+$/, ''), file: fs.existsSync(inImages) ? inImages : path.join(refDir, 'photos', name), lime: v.lime! };
-    });
+  return referencePhotos<{ lime?: LimeRef }>((v) => v.lime !== undefined).map((p) => ({ ...p, lime: p.info.lime! }));
 }
 
 const npy = (stem: string, file: string) => decodeNpy(fs.readFileSync(path.join(refDir, stem, file)));
@@ -89,7 +82,7 @@ test('on lime\'s own samples and probabilities, the fit gives its weights, inter
 
 test('the whole engine from the photo file, seed 0: lime\'s weights, intercept and score within 1e-5 (bittern)', { skip: skipModel }, async () => {
   const p = limePhotos().find((x) => x.stem === 'bittern')!;
-  const model = await sharedModel(floatModelPath, false);
+  const model = await fileModel(floatModelPath, false);
   const req = request(model, fs.readFileSync(p.file), 'LIME', { target: { kind: 'TOP', k: 1 }, lime: { batchSize: 50 } }, 0);
   const r = await perturbExplainer({ sessions: new SessionCache() }, 'LIME')(req, {});
   const [a] = r.attributions;

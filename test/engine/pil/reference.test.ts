@@ -5,19 +5,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { predict } from '../../../src/engine/predict.ts';
 import { toRgbRaw } from '../../../src/engine/preprocess.ts';
 import { inferInputSpec, presetSpec } from '../../../src/engine/presets.ts';
 import { decodeNpy } from '../../../src/engine/render/raw.ts';
 import { describeSession, SessionCache } from '../../../src/engine/session.ts';
 import type { PresetName } from '../../../src/engine/types.ts';
+import { mbv2Path as model, referencePhotos, refDir, referenceOnlySkip as skip, referenceSkip as skipModel } from '../../support/reference.ts';
 
-const shared = path.resolve(fileURLToPath(new URL('../../../../shared', import.meta.url)));
-const refDir = path.join(shared, 'reference');
-const model = path.join(shared, 'models/mobilenetv2-float.onnx');
-const skip = fs.existsSync(path.join(refDir, 'index.json')) ? false : `needs ${refDir} (the Python reference outputs), which is absent`;
-const skipModel = skip || (fs.existsSync(model) ? false : `needs ${model}, which is absent`);
 
 interface RefPhoto {
   source_size_wh: [number, number];
@@ -26,13 +21,7 @@ interface RefPhoto {
 }
 
 /** The 22 photos: 20 in ../shared/images, 2 made for the reference in reference/photos. */
-function photos(): { stem: string; file: string; info: RefPhoto }[] {
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, RefPhoto>;
-  return Object.entries(index).map(([name, info]) => {
-    const inImages = path.join(shared, 'images', name);
-    return { stem: name.replace(/\.[^.]+$/, ''), file: fs.existsSync(inImages) ? inImages : path.join(refDir, 'photos', name), info };
-  });
-}
+const photos = () => referencePhotos<RefPhoto>();
 
 const PRESET_FILES: [PresetName, string][] = [
   ['torchvision', 'input_224_uint8.npy'],
