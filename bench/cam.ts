@@ -19,7 +19,7 @@ import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, explanationSessionOptions, loadSession, SessionCache, type Session } from '../src/engine/session.ts';
 import { torchvisionDir } from '../test/support/torchvision.ts';
 import { photoArgument } from './photo-argument.ts';
-import { median, report } from './stats.ts';
+import { median, medianMs, report } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
@@ -30,15 +30,7 @@ async function forwardMs(session: Session, model: ModelHandle, batch: number, re
   const per = 3 * spec.width * spec.height;
   const shape = spec.layout === 'NCHW' ? [3, spec.height, spec.width] : [spec.height, spec.width, 3];
   const data = new Float32Array(batch * per).fill(0.1);
-  const run = () => session.run({ [spec.inputName]: new ort.Tensor('float32', data, [batch, ...shape]) });
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+  return medianMs(reps, () => session.run({ [spec.inputName]: new ort.Tensor('float32', data, [batch, ...shape]) }));
 }
 
 function req(model: ModelHandle, image: Buffer, method: Method, raw: Record<string, unknown>): ExplainRequest {
@@ -88,13 +80,7 @@ export async function benchCam(): Promise<void> {
 
       // Five gradient CAM variants of one request from one forward + one backward vs five Grad-CAMs.
       const variants = ['GRAD_CAM', 'GRAD_CAM_PLUS_PLUS', 'XGRAD_CAM', 'HIRES_CAM', 'LAYER_CAM'] as const;
-      const groupTimes: number[] = [];
-      for (let i = 0; i < reps; i++) {
-        const t0 = performance.now();
-        await explainCamGroup(ctx, variants, req(model, image, 'GRAD_CAM', {}), {});
-        groupTimes.push(performance.now() - t0);
-      }
-      const group = median(groupTimes);
+      const group = await medianMs(reps, () => explainCamGroup(ctx, variants, req(model, image, 'GRAD_CAM', {}), {}), false);
 
       // Throughput at one batch size: forward floor vs the explainers' network images/s.
       const B = 16;

@@ -15,7 +15,7 @@ import { describeSession, SessionCache } from '../src/engine/session.ts';
 import { mulberry32 } from '../src/engine/random.ts';
 import { floorMs } from './perturb.ts';
 import { photoArgument } from './photo-argument.ts';
-import { median } from './stats.ts';
+import { median, medianMs } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
@@ -72,13 +72,8 @@ export async function benchMetrics(): Promise<void> {
   const rand = mulberry32(2);
   const a = Float32Array.from({ length: n }, () => rand());
   const b = Float32Array.from(a, (v) => v + rand() * 0.2);
-  const times: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = performance.now();
-    agreement({ map: a, binarization: { kind: 'THRESHOLD', value: 0.5 } }, { map: b, binarization: { kind: 'TOP_PERCENT', percent: 20 } });
-    times.push(performance.now() - t0);
-  }
-  console.log(`  agreement metrics per pair of 224×224 maps: median ${median(times).toFixed(1)} ms`);
+  const ms = await medianMs(15, () => agreement({ map: a, binarization: { kind: 'THRESHOLD', value: 0.5 } }, { map: b, binarization: { kind: 'TOP_PERCENT', percent: 20 } }), false);
+  console.log(`  agreement metrics per pair of 224×224 maps: median ${ms.toFixed(1)} ms`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await benchMetrics();

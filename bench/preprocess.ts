@@ -12,21 +12,10 @@ import { pilResize } from '../src/engine/pil/resample.ts';
 import { cropGeometry } from '../src/engine/preprocess.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, loadSession } from '../src/engine/session.ts';
-import { median, report } from './stats.ts';
+import { medianMs as time, report } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
-
-async function time(reps: number, fn: () => Promise<unknown> | unknown): Promise<number> {
-  await fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
 
 export async function benchPreprocess(): Promise<void> {
   const model = path.join(shared, 'models/mobilenetv2-float.onnx');

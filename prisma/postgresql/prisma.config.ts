@@ -4,8 +4,8 @@
 // `prisma <cmd> --config prisma/postgresql/prisma.config.ts` (scripts/db.mjs does).
 // DATABASE_URL must be a postgres:// URL when a command really connects
 // (e.g. `prisma migrate deploy` / `migrate status`).
-import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { jsEngineConfig } from '../js-engine-config.ts';
 
 /**
  * XAI_PRISMA_PG_OFFLINE=1 (set by scripts/db.mjs for generate and
@@ -42,20 +42,14 @@ function offlineAdapterFactory() {
   };
 }
 
-export default defineConfig({
-  experimental: { adapter: true },
-  engine: 'js',
-  schema: 'schema.prisma',
-  migrations: { path: 'migrations' },
-  async adapter() {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- structural stub, see above
-    if (process.env.XAI_PRISMA_PG_OFFLINE === '1') return offlineAdapterFactory() as any;
-    // NOTE: `migrate diff --from-migrations` does not work with this adapter in
-    // Prisma 6.19 (connectionString overrides the shadow database name, the
-    // shadow database is dropped before its pool is closed, and introspection
-    // then fails with "Column type 'name' could not be deserialized"); that
-    // is why scripts/db.mjs diffs PostgreSQL against committed schema snapshots.
-    const connectionString = process.env.DATABASE_URL ?? 'postgresql://localhost:5432/xai';
-    return new PrismaPg({ connectionString });
-  },
+export default jsEngineConfig({ schema: 'schema.prisma', migrations: 'migrations' }, async () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- structural stub, see above
+  if (process.env.XAI_PRISMA_PG_OFFLINE === '1') return offlineAdapterFactory() as any;
+  // NOTE: `migrate diff --from-migrations` does not work with this adapter in
+  // Prisma 6.19 (connectionString overrides the shadow database name, the
+  // shadow database is dropped before its pool is closed, and introspection
+  // then fails with "Column type 'name' could not be deserialized"); that
+  // is why scripts/db.mjs diffs PostgreSQL against committed schema snapshots.
+  const connectionString = process.env.DATABASE_URL ?? 'postgresql://localhost:5432/xai';
+  return new PrismaPg({ connectionString });
 });
