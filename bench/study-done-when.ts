@@ -7,7 +7,8 @@
 // table recomputed from the raw maps and segments (downloaded over /files too) with the documented
 // binarization, by test/support/agreement-recompute.ts (none of the service's metric code), to 1e-9.
 // Prints the wall time, per-method cell times, the report build time and the IoU means.
-//   npm run bench study-done-when   (BENCH_STUDY_SEED, and to try it out BENCH_STUDY_IMAGES, _LIME_SAMPLES, _SHAP_EVALS)
+//   npm run bench study-done-when   (BENCH_STUDY_SEED, and to try it out BENCH_STUDY_IMAGES, _LIME_SAMPLES, _SHAP_EVALS;
+//   BENCH_STUDY_DATA_DIR keeps the service's data directory there, e.g. to profile the report build after)
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -58,7 +59,8 @@ export async function benchStudyDoneWhen(): Promise<void> {
     console.log(`study-done-when: skipped, needs ../shared and ${resnet}`);
     return;
   }
-  const dir = tmpDir('xai-done-when-');
+  const dir = process.env.BENCH_STUDY_DATA_DIR ?? tmpDir('xai-done-when-');
+  fs.mkdirSync(dir, { recursive: true });
   let svc = await start(dir);
   try {
     const models = [];
