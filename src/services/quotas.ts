@@ -1,18 +1,30 @@
 // Per-key quotas (XAI_QUOTA_*): how many jobs one key may have queued or running, and how many
 // requests it may make per minute. Open mode (one local user, no keys) is not limited; 0 = unlimited.
 import type { App } from '../app.js';
-import { identityOf, type Principal } from '../auth.js';
+import { identityOf, LOCAL_IDENTITY, type Principal } from '../auth.js';
 import { RateLimitedError } from '../errors.js';
 
 /** When a key is at its queued-jobs limit, asking again after this long is a fair guess. */
 const QUEUED_RETRY_SECONDS = 30;
 
+/** Whether this identity's queued and running explanations are limited (a key, with a limit set). */
+export function hasQueuedJobsQuota(app: App, identity: string | null): identity is string {
+  return app.config.quotas.queuedJobs > 0 && identity !== null && identity !== LOCAL_IDENTITY;
+}
+
+/** How many more explanations this identity (a key id, or a study's creator) may have queued or
+ *  running: Infinity without a limit, which is also the case in open mode (LOCAL_IDENTITY) and for
+ *  studies without an owner. */
+export async function queuedJobsRoom(app: App, identity: string | null): Promise<number> {
+  if (!hasQueuedJobsQuota(app, identity)) return Infinity;
+  return app.config.quotas.queuedJobs - (await app.prisma.explanation.count({ where: { createdBy: identity, status: { in: ['QUEUED', 'RUNNING'] } } }));
+}
+
 /** Throws RateLimitedError when the principal already has its quota of jobs waiting or running. */
 export async function checkQueuedJobsQuota(app: App, principal: Principal): Promise<void> {
-  const limit = app.config.quotas.queuedJobs;
-  if (!limit || principal.keyId === null) return;
-  const active = await app.prisma.explanation.count({ where: { createdBy: identityOf(principal), status: { in: ['QUEUED', 'RUNNING'] } } });
-  if (active >= limit) {
+  const room = await queuedJobsRoom(app, identityOf(principal));
+  if (room <= 0) {
+    const active = app.config.quotas.queuedJobs - room;
     throw new RateLimitedError(`this key has ${active} explanations queued or running, its limit (XAI_QUOTA_QUEUED_JOBS); wait for some to finish or cancel them`, QUEUED_RETRY_SECONDS);
   }
 }

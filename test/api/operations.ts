@@ -31,7 +31,7 @@ export const STUDY_FIELDS = `id name description seed state priority createdBy c
   models { id }
   methods { key method label target parameters position }
   cells { methodKey state weight position image { id } model { id } explanation { id status method createdBy study { id } } }
-  progress { cellsDone cellsFailed cellsTotal fraction etaSeconds }`;
+  progress { cellsDone cellsFailed cellsCancelled cellsTotal fraction etaSeconds }`;
 
 export const CREATE_STUDY = `mutation($input: CreateStudyInput!) { createStudy(input: $input) {
   ... on CreateStudySuccess { data { ${STUDY_FIELDS} } }

@@ -113,7 +113,7 @@ describe('scale-out on Redis and PostgreSQL', () => {
       });
       const last = events.at(-1);
       assert.equal(last.state, 'SUCCEEDED');
-      assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
+      assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsCancelled: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
       assert.equal(new Set(last.cells.map((c: any) => c.explanation.id)).size, 6);
       assert.ok(events.length >= 3, 'progress crossed Redis from the workers to the API node');
     } finally {

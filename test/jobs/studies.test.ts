@@ -14,11 +14,11 @@ const RETRY = `mutation($id: ID!) { retryStudy(id: $id) { __typename ... on Retr
 const DELETE = `mutation($id: ID!) { deleteStudy(id: $id) { __typename ... on DeleteStudySuccess { data } ... on Error { code message } } }`;
 
 /** Every studyUpdated event until the stream completes. */
-function watchStudy(url: string, id: string, timeoutMs = 180_000): Promise<any[]> {
-  const client = wsClient(url);
+function watchStudy(url: string, id: string, o: { key?: string; timeoutMs?: number } = {}): Promise<any[]> {
+  const client = wsClient(url, o.key);
   const events: any[] = [];
   return new Promise<any[]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`study ${id} did not finish: ${JSON.stringify(events.at(-1)?.progress)}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`study ${id} did not finish: ${JSON.stringify(events.at(-1)?.progress)}`)), o.timeoutMs ?? 180_000);
     client.subscribe(
       { query: `subscription($id: ID!) { studyUpdated(id: $id) { ${STUDY_FIELDS} } }`, variables: { id } },
       {
@@ -80,7 +80,7 @@ describe('studies', () => {
     const events = await watchStudy(svc.url, s.id);
     const last = events.at(-1);
     assert.equal(last.state, 'SUCCEEDED', JSON.stringify(last.progress));
-    assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
+    assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsCancelled: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
     const fractions = events.map((e) => e.progress.fraction);
     assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes back');
     assert.ok(events.some((e) => e.progress.fraction > 0 && e.progress.fraction < 1), 'intermediate progress was streamed');
@@ -155,6 +155,14 @@ describe('studies', () => {
     const after = await study(s.id);
     assert.ok(after.cells.every((c: any) => c.state === 'PENDING' || c.state === 'CANCELLED' || c.state === 'SUCCEEDED'), JSON.stringify(after.cells.map((c: any) => c.state)));
     assert.ok(after.cells.some((c: any) => c.state === 'PENDING'), 'cells beyond the window were never queued');
+    // Cancelled cells are not done work: not counted as done, none of their weight in the fraction.
+    const count = (state: string) => after.cells.filter((c: any) => c.state === state).length;
+    const weightOf = (cells: any[]) => cells.reduce((a: number, c: any) => a + c.weight, 0);
+    assert.ok(count('CANCELLED') >= 1, JSON.stringify(after.cells.map((c: any) => c.state)));
+    assert.equal(after.progress.cellsCancelled, count('CANCELLED'));
+    assert.equal(after.progress.cellsDone, count('SUCCEEDED'));
+    assert.ok(Math.abs(after.progress.fraction - weightOf(after.cells.filter((c: any) => c.state === 'SUCCEEDED')) / weightOf(after.cells)) < 1e-12, JSON.stringify(after.progress));
+    assert.ok(after.progress.fraction < 1);
     const deleteRunning = await svc.gql(DELETE, { id: s.id });
     assert.equal(deleteRunning.data.deleteStudy.__typename, 'DeleteStudySuccess');
     assert.equal(await study(s.id), null);
@@ -202,5 +210,32 @@ describe('a large study does not starve single requests', () => {
     const before = cellStarts.filter((t) => t < bobStarted).length;
     assert.ok(before <= 2, `${before} of the study's cells ran before the single request (window 2)`);
     assert.ok(cellStarts.filter((t) => t > bobStarted).length >= finished.cells.length - 2);
+  });
+});
+
+describe("a study keeps to its creator's queued-jobs quota", () => {
+  let k: KeyedService;
+  after(async () => k?.svc.close());
+
+  test('the window never queues more than the quota has left, and a study larger than the quota still finishes', async () => {
+    // Window 4 over quota 2: the quota is the tighter limit.
+    k = await startKeyedService({ jobs: true, env: { XAI_JOB_CONCURRENCY: '1', XAI_STUDY_WINDOW: '4', XAI_QUOTA_QUEUED_JOBS: '2' } });
+    const alice = await k.key('RESEARCHER', 'alice');
+    const d = (await k.svc.gql(`{ images(first: 3, filter: { format: "png" }) { edges { node { id } } } modelByName(name: "demo-shapes") { id } }`, {}, { key: alice })).data;
+    const images = d.images.edges.map((e: any) => e.node.id);
+    const methods = [1, 2].map((n) => ({ method: 'LIME', key: `lime-${n}`, parameters: { lime: { numSamples: 60 + n, batchSize: 20 } } }));
+    const created = await k.svc.gql(CREATE_STUDY, { input: { name: 'over quota', seed: 5, images, models: [d.modelByName.id], methods } }, { key: alice });
+    const s = created.data.createStudy.data;
+    assert.ok(s, JSON.stringify(created.data.createStudy));
+    assert.equal(s.cells.length, images.length * 2);
+    const inQueue = (cells: any[]) => cells.filter((c) => c.state === 'QUEUED' || c.state === 'RUNNING').length;
+    assert.ok(s.cells.filter((c: any) => c.state !== 'PENDING').length <= 2, `queued at creation: ${JSON.stringify(s.cells.map((c: any) => c.state))}`);
+
+    const events = await watchStudy(k.svc.url, s.id, { key: alice });
+    assert.equal(events.at(-1).state, 'SUCCEEDED', JSON.stringify(events.at(-1).progress));
+    for (const e of events) assert.ok(inQueue(e.cells) <= 2, `queued or running: ${JSON.stringify(e.cells.map((c: any) => c.state))}`);
+    assert.ok(events.some((e) => inQueue(e.cells) === 2), 'the quota was used');
+    const filed = (await k.svc.gql(`query($s: ID) { explanations(first: 50, filter: { study: $s }) { edges { node { id } } } }`, { s: s.id }, { key: alice })).data.explanations.edges;
+    assert.deepEqual(filed.map((e: any) => e.node.id).sort(), events.at(-1).cells.map((c: any) => c.explanation.id).sort(), 'every cell ran once');
   });
 });

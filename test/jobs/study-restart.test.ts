@@ -41,7 +41,7 @@ test('a study interrupted by kill -9 finishes after the restart with every cell 
     return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(s.state) && s;
   }, 240_000, 200);
   assert.equal(done.state, 'SUCCEEDED', JSON.stringify(done.cells.map((c: any) => c.state)));
-  assert.deepEqual(done.progress, { cellsDone: 6, cellsFailed: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
+  assert.deepEqual(done.progress, { cellsDone: 6, cellsFailed: 0, cellsCancelled: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
   const cellExplanations = done.cells.map((c: any) => c.explanation.id);
   assert.equal(new Set(cellExplanations).size, 6, 'six cells, six explanations');
   const filed = await gqlAt(second.url, `query($id: ID!) { study(id: $id) { explanations(first: 50) { edges { node { id status attempts } } } } }`, { id });

@@ -15,8 +15,8 @@ export async function gqlAt(url: string, query: string, variables?: Record<strin
 
 export const EXPLANATION_FIELDS = `id status progress stage samplesDone samplesTotal stability attempts error { code message } artifacts { name kind url } result caption startedAt`;
 
-export function wsClient(url: string): Client {
-  return createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 5 });
+export function wsClient(url: string, key?: string): Client {
+  return createClient({ url: url.replace(/^http/, 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 5, connectionParams: key ? { authorization: `Bearer ${key}` } : undefined });
 }
 
 /** Collects every explanationUpdated event until a terminal status arrives. */

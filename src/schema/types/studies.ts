@@ -68,8 +68,9 @@ const StudyCellRef = builder.objectRef<StudyCellView>('StudyCell').implement({
 
 const StudyProgressRef = builder.objectRef<StudyProgress>('StudyProgress').implement({
   fields: (t) => ({
-    cellsDone: t.exposeInt('cellsDone', { description: 'Cells finished (succeeded, failed or cancelled)' }),
+    cellsDone: t.exposeInt('cellsDone', { description: 'Cells whose work is finished: succeeded or failed (cancelled cells are not done)' }),
     cellsFailed: t.exposeInt('cellsFailed'),
+    cellsCancelled: t.exposeInt('cellsCancelled', { description: 'Cells whose run was cancelled: in the total, none of their work done, not in the ETA' }),
     cellsTotal: t.exposeInt('cellsTotal'),
     fraction: t.exposeFloat('fraction', { description: "0..1, each cell weighted by its expected cost, running cells by their own progress" }),
     etaSeconds: t.exposeFloat('etaSeconds', { nullable: true, description: 'From the rate of the work this study ran; null until there is one, 0 when finished' }),
