@@ -11,6 +11,7 @@ import { benchUpload } from './upload.js';
 import { benchNodesAttack } from './nodes-attack.js';
 import { benchStudy } from './study.js';
 import { benchStudyDoneWhen } from './study-done-when.js';
+import { benchStudyReport } from './study-report.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   'predict-api': benchPredictApi,
@@ -28,6 +29,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'nodes-attack': benchNodesAttack,
   study: benchStudy,
   'study-done-when': benchStudyDoneWhen,
+  'study-report': benchStudyReport,
   // Script-style benchmarks run on import.
   segment: async () => void (await import('./segment.js')),
 };

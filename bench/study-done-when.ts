@@ -13,10 +13,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { unzipArchive } from '../src/engine/report/index.js';
 import { CREATE_STUDY, REGISTER_MODEL, STUDY, UPLOAD_IMAGE } from '../test/api/operations.js';
 import { gqlAt, waitUntil } from '../test/jobs/support.js';
-import { COMPARISONS, recomputeTables } from '../test/support/agreement-recompute.js';
+import { checkReportAgreement } from '../test/support/agreement-recompute.js';
 import { spawnScript, type ServiceProcess } from '../test/support/processes.js';
 import { hasShared, sharedDir } from '../test/support/service.js';
 import { tmpDir } from '../test/support/tmp.js';
@@ -136,25 +135,15 @@ export async function benchStudyDoneWhen(): Promise<void> {
     const report = (await gqlAt(svc.url, `query($id: ID!) { study(id: $id) { report { url sha256 } } }`, { id })).study.report;
     const zip = Buffer.from(await (await fetch(svc.url + report.url)).arrayBuffer());
     assert.equal(createHash('sha256').update(zip).digest('hex'), report.sha256);
-    const entries = new Map(unzipArchive(zip).map((f) => [f.name, f.bytes]));
-    const agreement = JSON.parse(entries.get('tables/agreement.json')!.toString());
-    const listed = new Map<string, string>();
-    for (const c of JSON.parse(entries.get('study.json')!.toString()).cells ?? []) for (const a of c.artifacts ?? []) listed.set(a.sha256, a.name);
-    const tables = (await gqlAt(svc.url, COMPARISONS, { id })).study.comparisons;
-    let downloads = 0;
-    const means = await recomputeTables(tables, async (url) => {
+    const checked = await checkReportAgreement((q, v) => gqlAt(svc.url, q, v), id, zip, async (url) => {
       const res = await fetch(svc.url + url);
       assert.equal(res.status, 200, url);
-      downloads++;
       return Buffer.from(await res.arrayBuffer());
     });
-    assert.equal(agreement.length, tables.length);
-    for (const [i, t] of tables.entries()) {
-      assert.deepEqual(agreement[i].rows.map((r: any) => r.iou), t.rows.map((r: any) => r.iou), "the archive's IoU table is the API's");
-      assert.ok(Math.abs(agreement[i].summary.iou.mean - means[i]!) <= 1e-9, "the archive's mean, recomputed");
-      console.log(`  IoU ${`${t.a.label} vs ${t.b.label}`.padEnd(40)} ${t.a.model?.id === models[0].id ? models[0].name : models[1].name}: mean ${means[i]!.toFixed(4)} over ${t.rows.length} photos (recomputed to 1e-9)`);
+    for (const t of checked.tables) {
+      console.log(`  IoU ${t.label.padEnd(40)} ${t.modelId === models[0].id ? models[0].name : models[1].name}: mean ${t.iouMean?.toFixed(4)} over ${t.rows} photos (recomputed to 1e-9)`);
     }
-    console.log(`  ${tables.length} tables recomputed from ${downloads} raw maps/segments over /files; the archive lists ${listed.size} artifacts`);
+    console.log(`  ${checked.tables.length} tables recomputed from ${checked.downloads} raw maps/segments over /files`);
   } finally {
     await svc.p.kill();
   }

@@ -1,81 +1,31 @@
 // The issue's done-when study driven through the portal in headless Chromium against a really started
 // service (`npm start` as a child process, SQLite in a fresh data folder): 10 shared photos ×
 // MobileNetV2 and a torchvision export × Grad-CAM, LIME (5 features) and Partition SHAP, created with
-// the Studies form, watched until it finishes, its report downloaded and checked against the API.
+// the Studies form, watched until it finishes, its report downloaded and checked against the API, its
+// IoU tables recomputed from the raw maps and segments (test/support/agreement-recompute.ts).
 // CPU heavy (60 cells, LIME 1,000 samples, Partition SHAP 500 evaluations): not part of `npm test`.
 //
 //   node --import tsx scripts/portal-study.ts [--seed N] [--photos 10] [--out DIR] [--deadline 2026-12-02T14:38:00Z]
 //
 // Needs ../shared and $XAI_TORCHVISION_DIR/resnet50-random.onnx (default ~/.cache/xai-models). On the
 // deadline it presses Cancel study and reports how far it got (exit 1).
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { donePhotos, logTo, root, shared, startDoneWhenService } from './done-when-service.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const shared = path.resolve(root, '../shared');
-const torchvision = process.env.XAI_TORCHVISION_DIR ?? path.join(os.homedir(), '.cache', 'xai-models');
 const { values: opt } = parseArgs({ options: { seed: { type: 'string', default: '12' }, photos: { type: 'string', default: '10' }, out: { type: 'string', default: 'test-artifacts/portal-study' }, deadline: { type: 'string' } } });
 const deadline = opt.deadline ? Date.parse(opt.deadline) : Infinity;
 const out = path.resolve(root, opt.out!);
-mkdirSync(out, { recursive: true });
-const log = (s: string) => {
-  const line = `${new Date().toISOString()} ${s}`;
-  console.log(line);
-  writeFileSync(path.join(out, 'log.txt'), `${line}\n`, { flag: 'a' });
-};
-
-/** The first photos of ../shared/images by name (--photos of them; the issue's study has 10). */
-const PHOTOS = ['agama', 'basketball', 'bittern', 'bonnet', 'cabbage', 'cat_mouse', 'coral', 'dowitcher', 'electronics', 'frog'].slice(0, Number(opt.photos)).map((n) => `${n}.jpg`);
+const log = logTo(out);
+const PHOTOS = donePhotos(Number(opt.photos));
 const CELLS = PHOTOS.length * 2 * 3;
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-const data = mkdtempSync(path.join(os.tmpdir(), 'xai-portal-study-'));
-const models = path.join(data, 'models');
-mkdirSync(models);
-// Copies in a temporary models folder (the service refuses links out of XAI_MODELS_DIR).
-copyFileSync(path.join(shared, 'models', 'mobilenetv2-float.onnx'), path.join(models, 'mobilenetv2-float.onnx'));
-copyFileSync(path.join(shared, 'models', 'imagenet_class_index.json'), path.join(models, 'imagenet_class_index.json'));
-copyFileSync(path.join(torchvision, 'resnet50-random.onnx'), path.join(models, 'resnet50-random.onnx'));
-const port = await freePort();
-const service = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...process.env, PORT: String(port), XAI_DATA_DIR: data, XAI_MODELS_DIR: models }, stdio: ['ignore', 'pipe', 'pipe'] });
-let serviceOut = '';
-service.stdout.on('data', (b) => (serviceOut += b));
-service.stderr.on('data', (b) => (serviceOut += b));
-const url = `http://127.0.0.1:${port}`;
-for (;;) {
-  if (/listening on/.test(serviceOut)) break;
-  if (service.exitCode !== null) throw new Error(`service exited: ${serviceOut}`);
-  await new Promise((r) => setTimeout(r, 200));
-}
-log(`service pid ${service.pid} at ${url}, data ${data}`);
-process.on('exit', () => service.kill('SIGTERM'));
-const gql = async (query: string, variables: Record<string, unknown> = {}) => {
-  const r = (await (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })).json()) as { data: any; errors?: unknown };
-  if (r.errors) throw new Error(JSON.stringify(r.errors));
-  return r.data;
-};
-const REGISTER = `mutation($input: RegisterModelInput!) { registerModel(input: $input) { __typename ... on RegisterModelSuccess { data { id name } } ... on Error { message } } }`;
-for (const [name, file] of [
-  ['mobilenetv2', 'mobilenetv2-float.onnx'],
-  ['resnet50-random', 'resnet50-random.onnx'],
-]) {
-  const r = await gql(REGISTER, { input: { name, path: file, labelsPath: 'imagenet_class_index.json' } });
-  if (r.registerModel.__typename !== 'RegisterModelSuccess') throw new Error(JSON.stringify(r));
-  log(`registered ${name}`);
-}
+const service = await startDoneWhenService(log);
+const { url, gql } = service;
 
 const profile = mkdtempSync(path.join(os.tmpdir(), 'xai-portal-study-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
@@ -148,14 +98,17 @@ try {
     const sha = createHash('sha256').update(bytes).digest('hex');
     writeFileSync(path.join(out, 'report.zip'), bytes);
     log(`report downloaded: ${bytes.byteLength} bytes, sha256 ${sha} (API: ${s.report.byteSize} bytes, ${s.report.sha256}) ${sha === s.report.sha256 ? 'equal' : 'DIFFERENT'}`);
+    // The downloaded archive's IoU tables, recomputed from the raw maps and segments over /files.
+    const checked = await service.checkAgreement(id, bytes);
+    for (const t of checked.tables) log(`IoU ${t.label} (${t.modelId}): mean ${t.iouMean?.toFixed(4)} over ${t.rows} photos, recomputed to 1e-9`);
+    log(`${checked.tables.length} tables recomputed from ${checked.downloads} raw maps/segments`);
+    await service.logTimes(id, Date.parse(s.finishedAt) - Date.parse(s.startedAt));
     if (sha === s.report.sha256 && !errors.length) code = 0;
   }
   if (errors.length) log(`page errors: ${errors.join(' | ')}`);
 } finally {
   await context.close();
-  service.kill('SIGTERM');
-  if (service.exitCode === null) await new Promise((r) => service.once('exit', r));
+  await service.stop();
   rmSync(profile, { recursive: true, force: true });
-  rmSync(data, { recursive: true, force: true });
 }
 process.exit(code);

@@ -2,6 +2,7 @@
 // own masks, own statistics — none of the service's metric code — so a study's comparison tables can
 // be recomputed from its downloaded raw maps and segments (the study-results test and bench study-done-when).
 import assert from 'node:assert/strict';
+import { unzipArchive } from '../../src/engine/report/index.js';
 
 const EXPL = `id targetClasses artifacts { name url }`;
 /** A study's comparison tables with what the recomputation needs. */
@@ -130,4 +131,37 @@ export async function recomputeTables(tables: any[], download: (url: string) => 
     means.push(stats(rows.map((x) => x.iou)).mean);
   }
   return means;
+}
+
+export interface ReportAgreement {
+  /** One line per comparison table: its columns, model and the recomputed IoU mean. */
+  tables: { label: string; modelId: string | null; rows: number; iouMean: number | null }[];
+  /** Raw maps and segments read for the recomputation. */
+  downloads: number;
+}
+
+/**
+ * A finished study's report archive checked against the service's comparison tables (same IoU values
+ * per row), and every table recomputed from the raw maps and segments that `download` reads (over
+ * /files, or from a folder a client wrote them to), the archive's IoU means to 1e-9.
+ */
+export async function checkReportAgreement(
+  gql: (query: string, variables: Record<string, unknown>) => Promise<any>,
+  studyId: string,
+  zip: Buffer,
+  download: (url: string) => Promise<Buffer>,
+): Promise<ReportAgreement> {
+  const entries = new Map(unzipArchive(zip).map((f) => [f.name, f.bytes]));
+  const agreement = JSON.parse(entries.get('tables/agreement.json')!.toString());
+  const tables = (await gql(COMPARISONS, { id: studyId })).study.comparisons;
+  let downloads = 0;
+  const means = await recomputeTables(tables, (url) => (downloads++, download(url)));
+  assert.equal(agreement.length, tables.length, 'the archive has every comparison table');
+  const out: ReportAgreement['tables'] = [];
+  for (const [i, t] of tables.entries()) {
+    assert.deepEqual(agreement[i].rows.map((r: any) => r.iou), t.rows.map((r: any) => r.iou), "the archive's IoU table is the API's");
+    close(agreement[i].summary.iou.mean, means[i], `the archive's IoU mean, ${t.a.label} vs ${t.b.label}`);
+    out.push({ label: `${t.a.label} vs ${t.b.label}`, modelId: t.a.model?.id ?? null, rows: t.rows.length, iouMean: means[i] });
+  }
+  return { tables: out, downloads };
 }
