@@ -5,7 +5,7 @@
 // API and its IoU tables recomputed from the raw maps and segments the CLI downloaded into that folder
 // (test/support/agreement-recompute.ts). CPU heavy: not part of `npm test`.
 //
-//   node --import tsx scripts/cli-study.ts [--seed N] [--photos 10] [--out DIR]
+//   node --import tsx scripts/cli-study.ts [--seed N] [--photos 10] [--out DIR]   (smaller only to try it out: --lime-samples 1000 --shap-evals 500)
 //
 // Needs ../shared and $XAI_TORCHVISION_DIR/resnet50-random.onnx (default ~/.cache/xai-models).
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DONE_MODELS, donePhotos, logTo, root, shared, startDoneWhenService } from './done-when-service.js';
 
-const { values: opt } = parseArgs({ options: { seed: { type: 'string', default: '13' }, photos: { type: 'string', default: '10' }, out: { type: 'string', default: 'test-artifacts/cli-study' } } });
+const { values: opt } = parseArgs({ options: { seed: { type: 'string', default: '13' }, photos: { type: 'string', default: '10' }, out: { type: 'string', default: 'test-artifacts/cli-study' }, 'lime-samples': { type: 'string', default: '1000' }, 'shap-evals': { type: 'string', default: '500' } } });
 const out = path.resolve(root, opt.out!);
 const log = logTo(out);
 const images = path.join(out, 'images');
@@ -26,7 +26,7 @@ let code = 1;
 try {
   const results = path.join(out, 'study');
   const args = ['--import', 'tsx', 'client/cli/study.ts', '--name', 'done-when from the CLI', '--images', images, '--models', DONE_MODELS.join(','),
-    '--methods', 'GRAD_CAM,LIME:numSamples=1000:numFeatures=5:label=LIME (5 features),PARTITION_SHAP:maxEvals=500', '--seed', opt.seed!, '--out', results, '--url', `${service.url}/graphql`];
+    '--methods', `GRAD_CAM,LIME:numSamples=${opt['lime-samples']}:numFeatures=5:label=LIME (5 features),PARTITION_SHAP:maxEvals=${opt['shap-evals']}`, '--seed', opt.seed!, '--out', results, '--url', `${service.url}/graphql`];
   log(`npm run study -- ${args.slice(3).join(' ')}`);
   const t0 = performance.now();
   const cli = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
