@@ -1,25 +1,24 @@
 // API keys and roles over HTTP and websocket, the open-mode rule, and upload size limits.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { demoImageSet } from '../../src/engine/demo/index.js';
-import { startTestService, type TestService } from '../support/service.js';
 import { REGISTER_MODEL, REQUEST_EXPLANATION, UPLOAD_IMAGE } from './operations.js';
+import { suiteService } from './suite-service.js';
 
 const ADMIN = 'test-admin-secret-0123456789';
 
 describe('API keys and roles', () => {
-  let svc: TestService;
+  const svc = suiteService({ env: { XAI_AUTH: 'required', XAI_ADMIN_KEY: ADMIN } });
   let viewer: string;
   let researcher: string;
   let png: Buffer;
 
   before(async () => {
-    svc = await startTestService({ env: { XAI_AUTH: 'required', XAI_ADMIN_KEY: ADMIN } });
     const { ensureAdminKey } = await import('../../src/services/keys.js');
     await ensureAdminKey(svc.app, ADMIN);
     const mk = async (role: string) =>
@@ -29,7 +28,6 @@ describe('API keys and roles', () => {
     researcher = await mk('RESEARCHER');
     png = (await demoImageSet())[0].png;
   });
-  after(async () => svc?.close());
 
   test('missing, malformed and wrong keys are refused with 401', async () => {
     for (const [key, pattern] of [
@@ -122,11 +120,7 @@ describe('open mode', () => {
 });
 
 describe('upload size limits', () => {
-  let svc: TestService;
-  before(async () => {
-    svc = await startTestService({ seed: false, env: { XAI_MAX_IMAGE_BYTES: '4000', XAI_MAX_MODEL_BYTES: '4000' } });
-  });
-  after(async () => svc?.close());
+  const svc = suiteService({ seed: false, env: { XAI_MAX_IMAGE_BYTES: '4000', XAI_MAX_MODEL_BYTES: '4000' } });
 
   test('over the image limit: typed error; over the request limit: 413 before reading the body', async () => {
     const noisy = await sharp(randomBytes(64 * 64 * 3), { raw: { width: 64, height: 64, channels: 3 } }).png().toBuffer();
@@ -142,17 +136,10 @@ describe('upload size limits', () => {
 });
 
 describe('Server-Sent Events', () => {
-  let svc: TestService;
-  before(async () => {
-    svc = await startTestService();
-  });
-  after(async () => svc?.close());
+  const svc = suiteService({ demoImage: true });
 
   test('subscriptions also work over SSE through yoga', async () => {
-    const img = (await svc.gql(`{ images(first: 1) { edges { node { id } } } models { edges { node { id } } } }`)).data;
-    const e = (
-      await svc.gql(REQUEST_EXPLANATION, { input: { image: img.images.edges[0].node.id, model: img.models.edges[0].node.id, method: 'LIME' } })
-    ).data.requestExplanation.data;
+    const e = (await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method: 'LIME' } })).data.requestExplanation.data;
     const ac = new AbortController();
     const res = await fetch(`${svc.url}/graphql`, {
       method: 'POST',

@@ -12,9 +12,9 @@ import { decodeNpy } from '../../src/engine/render/raw.js';
 import { SessionCache } from '../../src/engine/session.js';
 import { waitUntil } from '../jobs/support.js';
 import { POSTGRES_SKIP_MESSAGE, withPostgres } from '../support/postgres.js';
-import { startTestService, type TestService } from '../support/service.js';
 import { tmpDir } from '../support/tmp.js';
 import { ERROR_FIELDS, REQUEST_EXPLANATION } from './operations.js';
+import { databaseSuiteService, demoIds } from './suite-service.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -30,23 +30,15 @@ const trapezoid = (x: number[], y: number[]) => x.slice(1).reduce((a, _, i) => a
 
 function defineSuite(label: string, databaseUrl: () => Promise<string | null>) {
   describe(`faithfulness over the API on ${label}`, () => {
-    let svc: TestService;
-    let skip: string | null = null;
+    const svc = databaseSuiteService(databaseUrl, POSTGRES_SKIP_MESSAGE, { jobs: true, demoImage: true });
     let images: string[];
     let model: string;
     before(async () => {
-      const url = await databaseUrl();
-      if (url === null) {
-        skip = POSTGRES_SKIP_MESSAGE;
-        return;
-      }
-      svc = await startTestService({ databaseUrl: url || undefined, jobs: true });
-      const d = (await svc.gql(`{ images(first: 10) { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
+      if (svc.skipped) return;
       // Pictures with one colored shape (the noise picture's Grad-CAM map is flat: no order to test).
-      images = ['red-square.png', 'green-disc.png', 'blue-triangle.png'].map((n) => d.images.edges.find((e: any) => e.node.originalName === n).node.id);
-      model = d.models.edges[0].node.id;
+      images = await Promise.all(['red-square.png', 'green-disc.png', 'blue-triangle.png'].map(async (n) => (await demoIds(svc, n)).image));
+      model = svc.demo.model;
     });
-    after(async () => svc?.close());
 
     const request = async (image: string, evaluation?: object) => {
       const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'GRAD_CAM', ...(evaluation ? { evaluation } : {}) } });
@@ -61,7 +53,7 @@ function defineSuite(label: string, databaseUrl: () => Promise<string | null>) {
     const evaluated: any[] = [];
 
     test('curves are stored per explained class, with the parameters used, and match the engine on the downloaded map', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       for (const image of images) {
         const r = await request(image, EVAL);
         assert.ok(r.data, JSON.stringify(r));
@@ -120,7 +112,7 @@ function defineSuite(label: string, databaseUrl: () => Promise<string | null>) {
     });
 
     test('the evaluation is part of the request: the same one is reused, another is a new explanation', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const again = await request(images[0], EVAL);
       assert.equal(again.data.id, evaluated[0].id);
       const plain = await request(images[0]);
@@ -134,7 +126,7 @@ function defineSuite(label: string, databaseUrl: () => Promise<string | null>) {
     });
 
     test('explanations ordered by deletion or insertion AUC, paged; those without are left out', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const byId = new Map(evaluated.map((e) => [e.id, e]));
       const all = async (order: string) => {
         const out: any[] = [];
@@ -161,7 +153,7 @@ function defineSuite(label: string, databaseUrl: () => Promise<string | null>) {
     });
 
     test('invalid evaluation parameters are refused naming the field; nothing is queued', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const count = await svc.app.prisma.explanation.count();
       for (const evaluation of [{ faithfulness: { steps: 0 } }, { faithfulness: { blurSigma: -1 } }, { randomization: { layers: 0 } }]) {
         const r = (await svc.gql(`mutation($input: RequestExplanationInput!) { requestExplanation(input: $input) { ${ERROR_FIELDS} } }`, { input: { image: images[1], model, method: 'GRAD_CAM', evaluation } })).data.requestExplanation;

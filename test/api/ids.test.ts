@@ -2,23 +2,14 @@
 // argument, with a capped message that never echoes a long id back; in mutations they are the
 // InvalidArgumentError member of the result union.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { RawWs } from '../support/auth.js';
-import { startTestService, type TestService } from '../support/service.js';
 import { PREDICT } from './operations.js';
+import { suiteService } from './suite-service.js';
 
 describe('malformed and wrong-type ids', () => {
-  let svc: TestService;
-  let imageId: string;
-  let modelId: string;
-  before(async () => {
-    svc = await startTestService();
-    const r = (await svc.gql(`{ images(first: 1) { edges { node { id } } } models { edges { node { id } } } }`)).data;
-    imageId = r.images.edges[0].node.id;
-    modelId = r.models.edges[0].node.id;
-  });
-  after(async () => svc?.close());
+  const svc = suiteService({ demoImage: true });
 
   const raw = async (query: string, variables: object) => {
     const res = await fetch(`${svc.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -38,7 +29,7 @@ describe('malformed and wrong-type ids', () => {
       assert.ok(e.message.length <= 300, `message of ${e.message.length} characters`);
       assert.ok(text.length < 2000, `a ${id.length}-character id gave a ${text.length}-byte response`);
     }
-    const wrong = (await raw(`query($id: ID!) { image(id: $id) { id } }`, { id: modelId })).body.errors[0];
+    const wrong = (await raw(`query($id: ID!) { image(id: $id) { id } }`, { id: svc.demo.model })).body.errors[0];
     assert.equal(wrong.extensions.code, 'INVALID_ARGUMENT');
     assert.match(wrong.message, /Model/);
     assert.match(wrong.message, /Image/);
@@ -47,24 +38,24 @@ describe('malformed and wrong-type ids', () => {
   test('node and nodes: INVALID_ARGUMENT naming the position', async () => {
     const node = (await raw(`query($id: ID!) { node(id: $id) { id } }`, { id: '%%%' })).body.errors[0];
     assert.equal(node.extensions.code, 'INVALID_ARGUMENT');
-    const nodes = (await raw(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [imageId, '%%%'] })).body.errors[0];
+    const nodes = (await raw(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [svc.demo.image, '%%%'] })).body.errors[0];
     assert.equal(nodes.extensions.code, 'INVALID_ARGUMENT');
     assert.equal(nodes.extensions.field, 'ids.1');
     // Well-formed ids of any type are fine for node/nodes.
-    const ok = await svc.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [imageId, modelId] });
-    assert.deepEqual(ok.data.nodes.map((n: any) => n.id), [imageId, modelId]);
+    const ok = await svc.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [svc.demo.image, svc.demo.model] });
+    assert.deepEqual(ok.data.nodes.map((n: any) => n.id), [svc.demo.image, svc.demo.model]);
   });
 
   test('mutations: the InvalidArgumentError member of the union, naming the input field', async () => {
-    const wrongType = await svc.gql(PREDICT, { input: { image: modelId, model: modelId } });
+    const wrongType = await svc.gql(PREDICT, { input: { image: svc.demo.model, model: svc.demo.model } });
     assert.equal(wrongType.data.predict.__typename, 'InvalidArgumentError', JSON.stringify(wrongType));
     assert.equal(wrongType.data.predict.field, 'input.image');
     assert.match(wrongType.data.predict.message, /expected an Image/);
-    const malformed = await svc.gql(PREDICT, { input: { image: imageId, model: 'Z'.repeat(100_000) } });
+    const malformed = await svc.gql(PREDICT, { input: { image: svc.demo.image, model: 'Z'.repeat(100_000) } });
     assert.equal(malformed.data.predict.__typename, 'InvalidArgumentError');
     assert.equal(malformed.data.predict.field, 'input.model');
     assert.ok(malformed.data.predict.message.length <= 300);
-    const cancel = await svc.gql(`mutation($id: ID!) { cancelExplanation(id: $id) { __typename ... on InvalidArgumentError { field message } } }`, { id: imageId });
+    const cancel = await svc.gql(`mutation($id: ID!) { cancelExplanation(id: $id) { __typename ... on InvalidArgumentError { field message } } }`, { id: svc.demo.image });
     assert.equal(cancel.data.cancelExplanation.__typename, 'InvalidArgumentError');
     assert.equal(cancel.data.cancelExplanation.field, 'id');
   });

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RawWs, sseFirst, startKeyedService, type KeyedService } from '../support/auth.js';
-import { startTestService, type TestService } from '../support/service.js';
 import { CREATE_STUDY, REQUEST_EXPLANATION, STUDY } from './operations.js';
+import { demoIds, suiteService, type DemoIds } from './suite-service.js';
 
 const RESULT = `__typename ... on Error { code message }`;
 const CANCEL = `mutation($id: ID!) { cancelExplanation(id: $id) { ${RESULT} ... on CancelExplanationSuccess { data { status } } } }`;
@@ -13,72 +13,65 @@ const RETRY = `mutation($id: ID!) { retryExplanation(id: $id) { ${RESULT} ... on
 const DELETE = `mutation($id: ID!) { deleteExplanation(id: $id) { ${RESULT} ... on DeleteExplanationSuccess { data } } }`;
 const READ = `query($id: ID!) { explanation(id: $id) { id status createdBy } viewer { id } }`;
 
-async function ids(svc: TestService, key?: string) {
-  const d = (await svc.gql(`{ images(first: 1) { edges { node { id } } } models { edges { node { id } } } }`, {}, { key })).data;
-  return { image: d.images.edges[0].node.id as string, model: d.models.edges[0].node.id as string };
+/** A keyed service with two researchers and an admin, and the demo ids as alice reads them. */
+function aliceBobAndAdmin() {
+  const users = {} as { k: KeyedService; alice: string; bob: string; admin: string; input: DemoIds };
+  before(async () => {
+    users.k = await startKeyedService();
+    [users.alice, users.bob, users.admin] = [await users.k.key('RESEARCHER', 'alice'), await users.k.key('RESEARCHER', 'bob'), await users.k.key('ADMIN', 'boss')];
+    users.input = await demoIds(users.k.svc, undefined, users.alice);
+  });
+  after(async () => users.k?.svc.close());
+  return users;
 }
 
 describe('ownership of explanations', () => {
-  let k: KeyedService;
-  let alice: string;
-  let bob: string;
-  let admin: string;
-  let input: { image: string; model: string };
+  const users = aliceBobAndAdmin();
   let seed = 1;
-  before(async () => {
-    k = await startKeyedService();
-    [alice, bob, admin] = [await k.key('RESEARCHER', 'alice'), await k.key('RESEARCHER', 'bob'), await k.key('ADMIN', 'boss')];
-    input = await ids(k.svc, alice);
-  });
-  after(async () => k?.svc.close());
 
   const request = async (key: string) => {
-    const r = await k.svc.gql(REQUEST_EXPLANATION, { input: { ...input, method: 'GRAD_CAM', seed: seed++ } }, { key });
+    const r = await users.k.svc.gql(REQUEST_EXPLANATION, { input: { ...users.input, method: 'GRAD_CAM', seed: seed++ } }, { key });
     assert.ok(r.data?.requestExplanation?.data, JSON.stringify(r));
     return r.data.requestExplanation.data.id as string;
   };
   const call = async (doc: string, id: string, key: string) => {
-    const r = await k.svc.gql(doc, { id }, { key });
+    const r = await users.k.svc.gql(doc, { id }, { key });
     assert.ok(r.data, JSON.stringify(r));
     return Object.values(r.data)[0] as any;
   };
 
   test('the creator is recorded and readable by everyone', async () => {
-    const id = await request(alice);
-    const asBob = (await k.svc.gql(READ, { id }, { key: bob })).data;
-    const asAlice = (await k.svc.gql(READ, { id }, { key: alice })).data;
+    const id = await request(users.alice);
+    const asBob = (await users.k.svc.gql(READ, { id }, { key: users.bob })).data;
+    const asAlice = (await users.k.svc.gql(READ, { id }, { key: users.alice })).data;
     assert.equal(asBob.explanation.createdBy, asAlice.viewer.id);
     assert.notEqual(asBob.viewer.id, asAlice.viewer.id);
   });
 
   test('another researcher may not cancel, retry or delete; the creator and admins may', async () => {
-    const id = await request(alice);
+    const id = await request(users.alice);
     for (const doc of [CANCEL, DELETE]) {
-      const r = await call(doc, id, bob);
+      const r = await call(doc, id, users.bob);
       assert.equal(r.__typename, 'ForbiddenError', JSON.stringify(r));
       assert.equal(r.code, 'FORBIDDEN');
     }
-    assert.equal((await k.svc.gql(READ, { id }, { key: bob })).data.explanation.status, 'QUEUED', 'untouched');
-    assert.equal((await call(CANCEL, id, alice)).data.status, 'CANCELLED');
-    assert.equal((await call(RETRY, id, bob)).__typename, 'ForbiddenError');
-    assert.equal((await call(RETRY, id, admin)).data.status, 'QUEUED', 'admins may');
-    assert.equal((await call(DELETE, id, alice)).__typename, 'InvalidArgumentError', 'a queued job is cancelled before it is deleted');
-    assert.equal((await call(CANCEL, id, admin)).data.status, 'CANCELLED');
-    assert.equal((await call(DELETE, id, bob)).__typename, 'ForbiddenError');
-    assert.equal((await call(DELETE, id, alice)).data, id);
-    assert.equal((await k.svc.gql(READ, { id }, { key: bob })).data.explanation, null, 'deleted');
+    assert.equal((await users.k.svc.gql(READ, { id }, { key: users.bob })).data.explanation.status, 'QUEUED', 'untouched');
+    assert.equal((await call(CANCEL, id, users.alice)).data.status, 'CANCELLED');
+    assert.equal((await call(RETRY, id, users.bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(RETRY, id, users.admin)).data.status, 'QUEUED', 'admins may');
+    assert.equal((await call(DELETE, id, users.alice)).__typename, 'InvalidArgumentError', 'a queued job is cancelled before it is deleted');
+    assert.equal((await call(CANCEL, id, users.admin)).data.status, 'CANCELLED');
+    assert.equal((await call(DELETE, id, users.bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(DELETE, id, users.alice)).data, id);
+    assert.equal((await users.k.svc.gql(READ, { id }, { key: users.bob })).data.explanation, null, 'deleted');
   });
 });
 
 describe('open mode', () => {
-  let svc: TestService;
-  before(async () => {
-    svc = await startTestService();
-  });
-  after(async () => svc?.close());
+  const svc = suiteService({ demoImage: true });
 
   test('the local user is the documented identity "local", and owns what it creates', async () => {
-    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...(await ids(svc)), method: 'GRAD_CAM', seed: 77 } });
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method: 'GRAD_CAM', seed: 77 } });
     const id = r.data.requestExplanation.data.id;
     const read = (await svc.gql(READ, { id })).data;
     assert.equal(read.explanation.createdBy, 'local');
@@ -97,7 +90,7 @@ describe('quotas', () => {
   test('queued jobs per key: RATE_LIMITED with Retry-After beyond the limit; identical requests and other keys are not counted', async () => {
     const carol = await k.key('RESEARCHER', 'carol');
     const dave = await k.key('RESEARCHER', 'dave');
-    const input = await ids(k.svc, carol);
+    const input = await demoIds(k.svc, undefined, carol);
     const req = (key: string, seed: number) =>
       fetch(`${k.svc.url}/graphql`, {
         method: 'POST',
@@ -147,53 +140,43 @@ describe('quotas', () => {
 });
 
 describe('ownership of studies', () => {
-  let k: KeyedService;
-  let alice: string;
-  let bob: string;
-  let admin: string;
-  let input: { image: string; model: string };
-  before(async () => {
-    k = await startKeyedService();
-    [alice, bob, admin] = [await k.key('RESEARCHER', 'alice'), await k.key('RESEARCHER', 'bob'), await k.key('ADMIN', 'boss')];
-    input = await ids(k.svc, alice);
-  });
-  after(async () => k?.svc.close());
+  const users = aliceBobAndAdmin();
 
   const CANCEL_STUDY = `mutation($id: ID!) { cancelStudy(id: $id) { ${RESULT} ... on CancelStudySuccess { data { state } } } }`;
   const RETRY_STUDY = `mutation($id: ID!) { retryStudy(id: $id) { ${RESULT} ... on RetryStudySuccess { data { state } } } }`;
   const DELETE_STUDY = `mutation($id: ID!) { deleteStudy(id: $id) { ${RESULT} ... on DeleteStudySuccess { data } } }`;
-  const call = async (doc: string, id: string, key: string) => Object.values((await k.svc.gql(doc, { id }, { key })).data)[0] as any;
+  const call = async (doc: string, id: string, key: string) => Object.values((await users.k.svc.gql(doc, { id }, { key })).data)[0] as any;
   const create = async (key: string, name: string) => {
-    const r = await k.svc.gql(CREATE_STUDY, { input: { name, images: [input.image], models: [input.model], methods: [{ method: 'GRAD_CAM' }, { method: 'EIGEN_CAM' }] } }, { key });
+    const r = await users.k.svc.gql(CREATE_STUDY, { input: { name, images: [users.input.image], models: [users.input.model], methods: [{ method: 'GRAD_CAM' }, { method: 'EIGEN_CAM' }] } }, { key });
     assert.ok(r.data?.createStudy?.data, JSON.stringify(r));
     return r.data.createStudy.data;
   };
 
-  test('a study records its creator; its cells are the creator’s; only the creator or an admin may change it', async () => {
-    const s = await create(alice, 'alice’s');
-    const viewerId = (await k.svc.gql('{ viewer { id } }', {}, { key: alice })).data.viewer.id;
+  test('a study records its creator; its cells are the creator’s; only the creator or an users.admin may change it', async () => {
+    const s = await create(users.alice, 'users.alice’s');
+    const viewerId = (await users.k.svc.gql('{ viewer { id } }', {}, { key: users.alice })).data.viewer.id;
     assert.equal(s.createdBy, viewerId);
     assert.ok(s.cells.every((c: any) => c.explanation === null || c.explanation.createdBy === viewerId));
-    const asBob = (await k.svc.gql(STUDY, { id: s.id }, { key: bob })).data.study;
-    assert.equal(asBob.name, 'alice’s', 'reading stays lab-wide');
+    const asBob = (await users.k.svc.gql(STUDY, { id: s.id }, { key: users.bob })).data.study;
+    assert.equal(asBob.name, 'users.alice’s', 'reading stays lab-wide');
 
-    for (const doc of [CANCEL_STUDY, DELETE_STUDY]) assert.equal((await call(doc, s.id, bob)).__typename, 'ForbiddenError');
-    const filed = await k.svc.gql(REQUEST_EXPLANATION, { input: { ...input, method: 'SALIENCY', study: s.id } }, { key: bob });
+    for (const doc of [CANCEL_STUDY, DELETE_STUDY]) assert.equal((await call(doc, s.id, users.bob)).__typename, 'ForbiddenError');
+    const filed = await users.k.svc.gql(REQUEST_EXPLANATION, { input: { ...users.input, method: 'SALIENCY', study: s.id } }, { key: users.bob });
     assert.equal(filed.data.requestExplanation.__typename, 'ForbiddenError', 'nobody else files explanations under it');
-    assert.equal((await call(CANCEL_STUDY, s.id, alice)).data.state, 'CANCELLED');
-    assert.equal((await call(RETRY_STUDY, s.id, bob)).__typename, 'ForbiddenError');
-    assert.equal((await call(RETRY_STUDY, s.id, admin)).data.state, 'QUEUED', 'admins may');
-    assert.equal((await call(DELETE_STUDY, s.id, alice)).code, 'INVALID_ARGUMENT', 'a queued study is cancelled before it is deleted');
-    assert.equal((await call(CANCEL_STUDY, s.id, admin)).data.state, 'CANCELLED');
-    assert.equal((await call(DELETE_STUDY, s.id, bob)).__typename, 'ForbiddenError');
-    assert.equal((await call(DELETE_STUDY, s.id, alice)).data, s.id);
-    assert.equal((await k.svc.gql(STUDY, { id: s.id }, { key: bob })).data.study, null);
+    assert.equal((await call(CANCEL_STUDY, s.id, users.alice)).data.state, 'CANCELLED');
+    assert.equal((await call(RETRY_STUDY, s.id, users.bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(RETRY_STUDY, s.id, users.admin)).data.state, 'QUEUED', 'admins may');
+    assert.equal((await call(DELETE_STUDY, s.id, users.alice)).code, 'INVALID_ARGUMENT', 'a queued study is cancelled before it is deleted');
+    assert.equal((await call(CANCEL_STUDY, s.id, users.admin)).data.state, 'CANCELLED');
+    assert.equal((await call(DELETE_STUDY, s.id, users.bob)).__typename, 'ForbiddenError');
+    assert.equal((await call(DELETE_STUDY, s.id, users.alice)).data, s.id);
+    assert.equal((await users.k.svc.gql(STUDY, { id: s.id }, { key: users.bob })).data.study, null);
   });
 
   test('viewers may read studies but not create them', async () => {
-    const viewer = await k.key('VIEWER', 'vic');
-    const r = await k.svc.gql(CREATE_STUDY, { input: { name: 'v', images: [input.image], models: [input.model], methods: [{ method: 'GRAD_CAM' }] } }, { key: viewer });
+    const viewer = await users.k.key('VIEWER', 'vic');
+    const r = await users.k.svc.gql(CREATE_STUDY, { input: { name: 'v', images: [users.input.image], models: [users.input.model], methods: [{ method: 'GRAD_CAM' }] } }, { key: viewer });
     assert.equal(r.errors?.[0]?.extensions?.code, 'FORBIDDEN');
-    assert.ok((await k.svc.gql('{ studies { edges { node { id } } } }', {}, { key: viewer })).data.studies);
+    assert.ok((await users.k.svc.gql('{ studies { edges { node { id } } } }', {}, { key: viewer })).data.studies);
   });
 });

@@ -2,37 +2,31 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { WebSocket } from 'ws';
 import { createClient } from 'graphql-ws';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { createLoaders } from '../../src/db/loaders.js';
 import { demoImageSet } from '../../src/engine/demo/index.js';
-import { hasShared, SHARED_SKIP, sharedDir, startTestService, type TestService } from '../support/service.js';
+import { hasShared, SHARED_SKIP, sharedDir } from '../support/service.js';
 import { rank3Model, vectorModel } from '../support/models.js';
 import { pngBomb } from '../support/images.js';
 import { COUNTS, MODELS, PREDICT, REGISTER_MODEL, REQUEST_EXPLANATION, UPLOAD_IMAGE } from './operations.js';
+import { databaseSuiteService } from './suite-service.js';
 
 const shared = (...p: string[]) => path.join(sharedDir, ...p);
 
 export function defineApiSuite(label: string, databaseUrl: () => Promise<string | null>, skipMessage: string) {
   describe(`GraphQL API on ${label}`, () => {
-    let svc: TestService;
-    let skip: string | null = null;
+    const svc = databaseSuiteService(databaseUrl, skipMessage);
     let demoModelId: string;
 
     before(async () => {
-      const url = await databaseUrl();
-      if (url === null) {
-        skip = skipMessage;
-        return;
-      }
-      svc = await startTestService({ databaseUrl: url || undefined });
+      if (svc.skipped) return;
       const models = await svc.gql(MODELS);
       demoModelId = models.data.models.edges.find((e: any) => e.node.name === 'demo-shapes').node.id;
     });
-    after(async () => svc?.close());
 
     const uploadBytes = (bytes: Uint8Array, name: string) => svc.upload(UPLOAD_IMAGE, { file: null }, { file: { bytes, name } });
     const counts = async () => {
@@ -41,7 +35,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     };
 
     test('the built-in demo model classifies the demo images it was built for', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       for (const img of await demoImageSet()) {
         const up = await uploadBytes(img.png, `${img.name}.png`);
         const imageId = up.data.uploadImage.data.id;
@@ -54,7 +48,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('upload bittern.jpg, register MobileNetV2 with ImageNet labels, predict bittern', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       if (!hasShared()) return t.skip(SHARED_SKIP);
       const jpg = await readFile(shared('images', 'bittern.jpg'));
       const up = await uploadBytes(jpg, 'bittern.jpg');
@@ -100,7 +94,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('register by path inside the models directory; paths outside are refused', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       if (!hasShared()) return t.skip(SHARED_SKIP);
       const dir = svc.app.config.modelsDir;
       await mkdir(dir, { recursive: true });
@@ -129,7 +123,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('bad images get typed errors and store nothing', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const before = await counts();
       const text = await uploadBytes(Buffer.from('this is not an image'), 'notes.txt');
       assert.equal(text.data.uploadImage.code, 'INVALID_IMAGE');
@@ -145,7 +139,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('bad models get typed errors and store nothing', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const before = await counts();
       const reg = (bytes: Uint8Array, name: string, labels?: string) =>
         svc.upload(REGISTER_MODEL, { input: { name, file: null, ...(labels ? { labelsFile: null } : {}) } }, {
@@ -169,7 +163,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('unknown ids, malformed ids and topK out of range', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const img = (await svc.gql(`{ images(first: 1) { edges { node { id } } } }`)).data.images.edges[0].node.id;
       const ghostModel = encodeGlobalID('Model', 'does-not-exist');
       const nf = await svc.gql(PREDICT, { input: { image: img, model: ghostModel } });
@@ -193,7 +187,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('explanation requests are queued, validated and idempotent', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const img = (await svc.gql(`{ images(first: 1) { edges { node { id } } } }`)).data.images.edges[0].node.id;
       const input = { image: img, model: demoModelId, method: 'LIME', seed: 7, parameters: { lime: { numSamples: 200 } } };
       const a = (await svc.gql(REQUEST_EXPLANATION, { input })).data.requestExplanation.data;
@@ -235,7 +229,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('a page costs as many SQL queries with 50 rows as with 5: no query per row (N+1)', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const images = (await svc.gql(`{ images(first: 6) { edges { node { id } } } }`)).data.images.edges.map((e: any) => e.node.id);
       assert.ok(images.length >= 4);
       const made: string[] = [];
@@ -290,7 +284,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('a late subscriber over websocket first receives the current state', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const img = (await svc.gql(`{ images(first: 1) { edges { node { id } } } }`)).data.images.edges[0].node.id;
       const e = (await svc.gql(REQUEST_EXPLANATION, { input: { image: img, model: demoModelId, method: 'GRAD_CAM', seed: 99 } })).data.requestExplanation.data;
       const client = createClient({ url: svc.url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, retryAttempts: 0 });
@@ -308,7 +302,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('pagination walks every image exactly once', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const all = (await svc.gql(`{ images(first: 100) { edges { node { id } } } }`)).data.images.edges.map((e: any) => e.node.id);
       assert.ok(all.length >= 4);
       const seen: string[] = [];
@@ -325,7 +319,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('files are served with a strong ETag and immutable caching; model files are not served', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const img = (await svc.gql(`{ images(first: 1) { edges { node { url sha256 byteSize } } } }`)).data.images.edges[0].node;
       const res = await fetch(svc.url + img.url);
       assert.equal(res.status, 200);
@@ -340,7 +334,7 @@ export function defineApiSuite(label: string, databaseUrl: () => Promise<string 
     });
 
     test('query depth, alias and token limits', async (t) => {
-      if (skip) return t.skip(skip);
+      if (svc.skipped) return t.skip(svc.skipped);
       const deep = `{ images { edges { node { predictions { edges { node { image { predictions { edges { node { image { id } } } } } } } } } } } }`;
       const r1 = await svc.gql(deep);
       assert.ok(r1.errors?.some((e) => /depth/i.test(e.message)), JSON.stringify(r1.errors));

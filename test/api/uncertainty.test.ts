@@ -1,10 +1,9 @@
 // Issue 15 through the API: every LIME / Kernel SHAP result carries its uncertainty (typed fields),
 // an adaptive run records why it stopped, and the stability streams while it samples.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LocalJobQueue } from '../../src/jobs/local-queue.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { describe, test } from 'node:test';
 import { REQUEST_EXPLANATION } from './operations.js';
+import { suiteService } from './suite-service.js';
 import { watch, wsClient } from '../jobs/support.js';
 
 const RESULT = `query($id: ID!) { explanation(id: $id) {
@@ -16,21 +15,11 @@ const SLIC = { algorithm: 'SLIC', nSegments: 25, compactness: 10, sigma: 1 };
 const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };
 
 describe('uncertainty and adaptive sampling over the API', () => {
-  let svc: TestService;
-  let image: string;
-  let model: string;
-  before(async () => {
-    svc = await startTestService();
-    // Every progress report is written, so the stream shows each check's stability.
-    svc.app.jobs = await LocalJobQueue.start(svc.app, { ...svc.app.config.jobs, concurrency: 1, progressIntervalMs: 0 });
-    const d = (await svc.gql(`{ images { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
-    image = d.images.edges.find((e: any) => e.node.originalName === 'red-square.png').node.id;
-    model = d.models.edges[0].node.id;
-  });
-  after(async () => svc?.close());
+  // Every progress report is written, so the stream shows each check's stability.
+  const svc = suiteService({ queue: { concurrency: 1, progressIntervalMs: 0 }, demoImage: 'red-square.png' });
 
   const run = async (method: string, parameters: object) => {
-    const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method, seed: 3, target: { classIndices: [1] }, parameters } });
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method, seed: 3, target: { classIndices: [1] }, parameters } });
     const id = r.data.requestExplanation.data?.id;
     assert.ok(id, JSON.stringify(r));
     const client = wsClient(svc.url);
@@ -65,7 +54,7 @@ describe('uncertainty and adaptive sampling over the API', () => {
     assert.equal(e.adaptiveSampling, null);
     assert.ok(e.uncertainty.classes[0].features.every((f: any) => f.sd >= 0 && f.lower <= f.upper));
     assert.equal(typeof e.stability, 'number');
-    const bad = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method: 'LIME', parameters: { lime: { adaptive: true, confidence: 1.5 } } } });
+    const bad = await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method: 'LIME', parameters: { lime: { adaptive: true, confidence: 1.5 } } } });
     assert.equal(bad.data.requestExplanation.__typename, 'InvalidArgumentError');
     assert.match(bad.data.requestExplanation.message, /confidence/);
   });

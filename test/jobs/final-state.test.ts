@@ -4,29 +4,18 @@
 // writes are throttled to one an hour here, so only the first report reaches the database and a
 // finished job can only show its final counts if they are written with its result.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { LocalJobQueue } from '../../src/jobs/local-queue.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { describe, test } from 'node:test';
 import { REQUEST_EXPLANATION } from '../api/operations.js';
+import { suiteService } from '../api/suite-service.js';
 import { waitUntil } from './support.js';
 
 const STATE = `query($id: ID!) { explanation(id: $id) { status progress stage samplesDone samplesTotal parameters result } }`;
 
 describe('the state of finished jobs', () => {
-  let svc: TestService;
-  let image: string;
-  let model: string;
-  before(async () => {
-    svc = await startTestService();
-    svc.app.jobs = await LocalJobQueue.start(svc.app, { ...svc.app.config.jobs, concurrency: 1, progressIntervalMs: 3_600_000 });
-    const d = (await svc.gql(`{ images { edges { node { id originalName } } } models { edges { node { id } } } }`)).data;
-    image = d.images.edges.find((e: any) => e.node.originalName === 'red-square.png').node.id;
-    model = d.models.edges[0].node.id;
-  });
-  after(async () => svc?.close());
+  const svc = suiteService({ queue: { concurrency: 1, progressIntervalMs: 3_600_000 }, demoImage: 'red-square.png' });
 
   const run = async (method: string, parameters: object) => {
-    const r = await svc.gql(REQUEST_EXPLANATION, { input: { image, model, method, seed: 5, parameters } });
+    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method, seed: 5, parameters } });
     const id = r.data.requestExplanation.data?.id;
     assert.ok(id, JSON.stringify(r));
     let e: any;
