@@ -4,14 +4,48 @@
 // state instead of a backlog; the final state is never dropped.
 import { Repeater, SlidingBuffer } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
+import type { ObjectRef } from '@pothos/core';
+import type { App } from '../../app.js';
 import type { Context } from '../../context.js';
 import type { Topics } from '../../events.js';
+import { builder } from '../builder.js';
+import type { Types } from './fields.js';
 
 /** The topics that carry one row's changes, by row id. */
 type Topic = 'explanation' | 'study';
 type Payload<K extends Topic> = Topics[K][1];
 
-export function latestStates<K extends Topic, Row>(
+type SubscriptionFields = Parameters<Parameters<typeof builder.subscriptionFields>[0]>[0];
+
+/** `name(id: ID!): Type`: the row's states over the topic of its changes. */
+export function rowSubscription<K extends Topic, Row>(
+  t: SubscriptionFields,
+  topic: K,
+  spec: {
+    type: ObjectRef<Types, Row>;
+    description: string;
+    load: (app: App, id: string) => Promise<Row | null>;
+    /** The state a change event stands for; null when the row is gone, which ends the stream. */
+    changed: (payload: Payload<K>, app: App, id: string) => Row | null | Promise<Row | null>;
+    isFinal: (row: Row) => boolean;
+  },
+) {
+  return t.field({
+    type: spec.type as ObjectRef<Types, unknown>,
+    description: spec.description,
+    args: { id: t.arg.globalID({ for: spec.type, required: true }) },
+    subscribe: (_r, { id }, ctx) =>
+      latestStates(ctx, topic, id.id, {
+        typename: spec.type.name,
+        load: () => spec.load(ctx.app, id.id),
+        changed: (payload) => spec.changed(payload, ctx.app, id.id),
+        isFinal: spec.isFinal,
+      }),
+    resolve: (row) => row,
+  });
+}
+
+function latestStates<K extends Topic, Row>(
   ctx: Context,
   topic: K,
   id: string,

@@ -13,7 +13,7 @@ import { EvaluationInput } from './evaluation.js';
 import { byIdQuery, inputMutation } from './fields.js';
 import { ParametersInput, TargetInput } from './explanation-inputs.js';
 import { lifecycleMutations } from './lifecycle.js';
-import { latestStates } from './live.js';
+import { rowSubscription } from './live.js';
 import { ExplanationRef, ImageRef, imageAndModelFields, ModelRef, StudyRef } from './nodes.js';
 
 export const StudyStateEnum = builder.enumType('StudyState', {
@@ -167,18 +167,12 @@ builder.mutationFields((t) => ({
 }));
 
 builder.subscriptionFields((t) => ({
-  studyUpdated: t.field({
+  studyUpdated: rowSubscription(t, 'study', {
     type: StudyRef,
     description: 'The current state, then the latest state after every change of a cell, until the study finishes',
-    args: { id: t.arg.globalID({ for: StudyRef, required: true }) },
-    subscribe: (_r, { id }, ctx) =>
-      latestStates(ctx, 'study', id.id, {
-        typename: 'Study',
-        load: () => findStudy(ctx.app, id.id),
-        // The event only says that something changed; a deleted study ends the stream.
-        changed: () => findStudy(ctx.app, id.id),
-        isFinal: (s) => isTerminal(s.state),
-      }),
-    resolve: (s) => s,
+    load: findStudy,
+    // The event only says that something changed; a deleted study ends the stream.
+    changed: (_event, app, id) => findStudy(app, id),
+    isFinal: (s) => isTerminal(s.state),
   }),
 }));

@@ -1,25 +1,19 @@
 // Live explanation state. A subscriber first receives the current state, so connecting late is safe.
 import { builder } from '../builder.js';
 import { ExplanationStatusEnum } from './enums.js';
-import { latestStates } from './live.js';
+import { rowSubscription } from './live.js';
 import { ExplanationRef, ModelRef, StudyRef } from './nodes.js';
 import { reviveExplanation } from '../../events.js';
 import { TERMINAL, type Status } from '../../services/explanation-states.js';
 import { findExplanation } from '../../services/queries.js';
 
 builder.subscriptionFields((t) => ({
-  explanationUpdated: t.field({
+  explanationUpdated: rowSubscription(t, 'explanation', {
     type: ExplanationRef,
     description: 'The current state, then every change until the terminal state (then the stream completes)',
-    args: { id: t.arg.globalID({ for: ExplanationRef, required: true }) },
-    subscribe: (_r, { id }, ctx) =>
-      latestStates(ctx, 'explanation', id.id, {
-        typename: 'Explanation',
-        load: () => findExplanation(ctx.app, id.id),
-        changed: reviveExplanation,
-        isFinal: (e) => TERMINAL.includes(e.status as Status),
-      }),
-    resolve: (e) => e,
+    load: findExplanation,
+    changed: reviveExplanation,
+    isFinal: (e) => TERMINAL.includes(e.status as Status),
   }),
   explanationsUpdated: t.field({
     type: ExplanationRef,
