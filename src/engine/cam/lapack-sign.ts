@@ -41,16 +41,34 @@ function reflector(x: Float64Array, off: number, n: number, stride: number): num
  */
 function householder(A: Float64Array, rows: number, cols: number, bidiagonal: boolean, left: (i: number, tau: number) => void): void {
   const v = new Float64Array(Math.max(rows, cols));
+  const s = new Float64Array(cols);
   for (let i = 0; i < cols; i++) {
     const tau = reflector(A, i * cols + i, rows - i, cols);
     left(i, tau);
     if (tau !== 0) {
       for (let r = i; r < rows; r++) v[r] = r === i ? 1 : A[r * cols + i];
-      for (let c = i + 1; c < cols; c++) {
-        let s = 0;
-        for (let r = i; r < rows; r++) s += v[r] * A[r * cols + c];
-        s *= tau;
-        for (let r = i; r < rows; r++) A[r * cols + c] -= s * v[r];
+      // s_c = τ·Σ_r v_r·A[r][c], then A[r][c] −= s_c·v_r, walked row by row as A is stored (by
+      // columns a 2048×64 reduction took 26 ms instead of 17.5): each s_c is still summed over r
+      // in increasing order, so every value is the same to the bit.
+      s.fill(0, i + 1);
+      let r = i;
+      // Four rows per pass over s; JavaScript adds left to right, so the order of the sum is kept.
+      for (; r + 3 < rows; r += 4) {
+        const [v0, v1, v2, v3] = [v[r], v[r + 1], v[r + 2], v[r + 3]];
+        const r0 = r * cols;
+        const [r1, r2, r3] = [r0 + cols, r0 + 2 * cols, r0 + 3 * cols];
+        for (let c = i + 1; c < cols; c++) s[c] = s[c] + v0 * A[r0 + c] + v1 * A[r1 + c] + v2 * A[r2 + c] + v3 * A[r3 + c];
+      }
+      for (; r < rows; r++) {
+        const vr = v[r];
+        const row = r * cols;
+        for (let c = i + 1; c < cols; c++) s[c] += vr * A[row + c];
+      }
+      for (let c = i + 1; c < cols; c++) s[c] *= tau;
+      for (let r = i; r < rows; r++) {
+        const vr = v[r];
+        const row = r * cols;
+        for (let c = i + 1; c < cols; c++) A[row + c] -= s[c] * vr;
       }
     }
     if (!bidiagonal || i >= cols - 1) continue;
