@@ -23,3 +23,4 @@ export type ApiErrorCode = introspection['types']['ErrorCode']['enumValues'];
 export type ExplanationMethod = introspection['types']['ExplanationMethod']['enumValues'];
 export type ExplanationStatus = introspection['types']['ExplanationStatus']['enumValues'];
 export type Role = introspection['types']['Role']['enumValues'];
+export type AlphaSampling = introspection['types']['AlphaSampling']['enumValues'];

@@ -1,4 +1,4 @@
-// Small ONNX models built in code for the bad-input tests.
+// Small ONNX models built in code for the bad-input tests, and ones whose attributions are known by construction.
 import { DataType, decodeModel, encodeModel } from '../../src/engine/onnx/proto.js';
 import { attrInt, attrInts, floatTensor, graph, model, node, valueInfo } from '../../src/engine/onnx/graph.js';
 import { buildDemoModel, DEMO_TARGET_LAYER } from '../../src/engine/demo/index.js';
@@ -51,4 +51,27 @@ export function rank3Model(): Uint8Array {
       }),
     }),
   );
+}
+
+/**
+ * logits = W · (mean over pixels of x, or of x², per channel), on the demo model's input shape:
+ * linear or quadratic in the input, so along a baseline → input path the Gradient SHAP integrand is
+ * constant or linear in α and each α design's error is known (test/engine/attrib/alpha.test.ts).
+ */
+export function polynomialModel(kind: 'linear' | 'quadratic'): Uint8Array {
+  const { spec } = buildDemoModel();
+  const pre = kind === 'quadratic' ? [node('Mul', ['input', 'input'], ['sq'], [], 'square')] : [];
+  const g = graph({
+    name: kind,
+    nodes: [
+      ...pre,
+      node('GlobalAveragePool', [kind === 'quadratic' ? 'sq' : 'input'], ['gap'], [], 'gap'),
+      node('Flatten', ['gap'], ['flat'], [attrInt('axis', 1)], 'flatten'),
+      node('Gemm', ['flat', 'w'], ['logits'], [], 'fc'),
+    ],
+    inputs: [valueInfo('input', DataType.FLOAT, ['batch', 3, spec.height, spec.width])],
+    outputs: [valueInfo('logits', DataType.FLOAT, ['batch', 2])],
+    initializers: [floatTensor('w', [3, 2], Float32Array.of(3, -1, -2, 0.5, 1.5, 2))],
+  });
+  return encodeModel(model({ graph: g, opset: 17, irVersion: 8 }));
 }

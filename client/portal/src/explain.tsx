@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { AlphaSamplingSelect } from './alpha-select.tsx';
 import { api, errorText } from './api.ts';
 import { DEFAULT_PARAMS, GROUP_ORDER, METHODS, METHOD_INFO, parametersFor, targetFor, validateParams, type Params } from './methods.ts';
 import { images, jobs, useStore } from './store.ts';
@@ -194,6 +195,7 @@ export function ExplainForm(props: { models: Model[]; selectedModels: Set<string
               {methods.includes('INTEGRATED_GRADIENTS') && (
                 <Num id="p-gsteps" label="Integrated Gradients steps" value={params.gradientSteps} placeholder="default" onInput={(v) => set({ gradientSteps: v })} />
               )}
+              {methods.includes('GRADIENT_SHAP') && <AlphaSamplingSelect id="p-alpha" value={params.gradientAlphaSampling} onChange={(v) => set({ gradientAlphaSampling: v })} />}
             </>
           )}
           {families.has('lime') && (

@@ -1,6 +1,6 @@
 // The explanation methods the portal offers (the SDK's list, generated from the engine's method
 // registry), their parameter blocks, and how their results are drawn.
-import { EXPLANATION_METHODS, type ExplanationMethodInfo } from '../../sdk/index.ts';
+import { EXPLANATION_METHODS, type AlphaSampling, type ExplanationMethodInfo } from '../../sdk/index.ts';
 import type { Method } from './types.ts';
 
 export type Family = ExplanationMethodInfo['parameters'];
@@ -49,6 +49,8 @@ export interface Params {
   camLayer: string;
   gradientSamples: string;
   gradientSteps: string;
+  /** Gradient SHAP's α design; empty: the service's default (shap's i.i.d. α). */
+  gradientAlphaSampling: AlphaSampling | '';
   limeSamples: string;
   /** LIME's num_features (the explanation's superpixels); empty: the service's default. */
   limeFeatures: string;
@@ -65,6 +67,7 @@ export const DEFAULT_PARAMS: Params = {
   camLayer: '',
   gradientSamples: '',
   gradientSteps: '',
+  gradientAlphaSampling: '',
   limeSamples: '1000',
   limeFeatures: '',
   kernelShapSamples: '',
@@ -72,6 +75,14 @@ export const DEFAULT_PARAMS: Params = {
   force: false,
   curves: false,
 };
+
+/** Gradient SHAP's α designs as the forms offer them (the schema's AlphaSampling; '' = the default). */
+export const ALPHA_SAMPLING_LABELS = {
+  '': "shap's i.i.d. α (default)",
+  STRATIFIED: 'stratified: one α per stratum',
+  ANTITHETIC: 'antithetic pairs (α, 1 − α)',
+  QUASI_RANDOM: 'quasi-random: shifted grid, folded',
+} satisfies Record<Exclude<AlphaSampling, 'SHAP'> | '', string>;
 
 const int = (s: string): number | undefined => {
   const t = s.trim();
@@ -112,7 +123,11 @@ export function parametersFor(method: Method, p: Params): Record<string, unknown
     case 'cam':
       return clean({ targetLayer: p.camLayer.trim() || undefined });
     case 'gradient':
-      return clean({ samples: int(p.gradientSamples), steps: method === 'INTEGRATED_GRADIENTS' ? int(p.gradientSteps) : undefined });
+      return clean({
+        samples: int(p.gradientSamples),
+        steps: method === 'INTEGRATED_GRADIENTS' ? int(p.gradientSteps) : undefined,
+        alphaSampling: method === 'GRADIENT_SHAP' ? p.gradientAlphaSampling : undefined,
+      });
     case 'lime':
       return clean({ numSamples: int(p.limeSamples), numFeatures: int(p.limeFeatures) });
     case 'kernelShap':

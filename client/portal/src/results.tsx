@@ -48,6 +48,7 @@ function paramSummary(e: ExplanationDetail): string {
   if (layer) parts.push(`layer ${layer}`);
   if (p.gradient?.samples) parts.push(`${p.gradient.samples} samples`);
   if (p.gradient?.steps) parts.push(`${p.gradient.steps} steps`);
+  if (e.method === 'GRADIENT_SHAP' && p.gradient?.alphaSampling && p.gradient.alphaSampling !== 'SHAP') parts.push(`${String(p.gradient.alphaSampling).toLowerCase().replace('_', '-')} α`);
   return parts.join(', ');
 }
 

@@ -3,6 +3,7 @@
 // e.g. LIME with 5 and with 10 features).
 import { useEffect, useState } from 'preact/hooks';
 import { ModelLabelsQuery } from '../../sdk/index.ts';
+import { AlphaSamplingSelect } from './alpha-select.tsx';
 import { api, errorText } from './api.ts';
 import { STATUS_TEXT } from './format.ts';
 import { readGroundTruth, truthText, type ClassEntry, type LabelSet } from './ground-truth.ts';
@@ -59,6 +60,7 @@ function MethodRowFields({ row, index, onChange, onRemove }: { row: MethodRow; i
       {family === 'cam' && <Field id={id('layer')} type="text" label="CAM target layer" placeholder="default: last spatial layer" value={row.params.camLayer} onInput={(v) => set({ camLayer: v })} />}
       {family === 'gradient' && <Field id={id('gsamples')} label="Samples" placeholder="default" value={row.params.gradientSamples} onInput={(v) => set({ gradientSamples: v })} />}
       {row.method === 'INTEGRATED_GRADIENTS' && <Field id={id('gsteps')} label="Steps" placeholder="default" value={row.params.gradientSteps} onInput={(v) => set({ gradientSteps: v })} />}
+      {row.method === 'GRADIENT_SHAP' && <AlphaSamplingSelect id={id('alpha')} value={row.params.gradientAlphaSampling} onChange={(v) => set({ gradientAlphaSampling: v })} />}
       {family === 'lime' && (
         <>
           <Field id={id('lsamples')} label="LIME samples" value={row.params.limeSamples} onInput={(v) => set({ limeSamples: v })} />

@@ -56,6 +56,7 @@ const AlphaSampling = builder.enumType('AlphaSampling', {
     SHAP: { description: "shap's GradientExplainer: α ~ U(0, 1) i.i.d. (default; the reference's numbers)" },
     STRATIFIED: { description: 'One α in each of `samples` equal strata of [0, 1]: a lower-variance estimate of the same expectation' },
     ANTITHETIC: { description: 'Pairs (α, 1 − α): exact when the output is quadratic along the path' },
+    QUASI_RANDOM: { description: 'A randomly shifted evenly spaced grid of α, folded to be symmetric about ½ (the tent transform): every stratum of width 2/`samples` covered from both ends, exact when the output is quadratic along the path' },
   } satisfies Record<AlphaSamplingValue, object>,
 });
 const GradientInput = builder.inputType('GradientParametersInput', {
