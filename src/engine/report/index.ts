@@ -15,12 +15,12 @@ import {
   type PairSpec,
 } from './tables.ts';
 import type { ReportInput } from './types.ts';
-import { zipArchive, type ArchiveFile } from './zip.ts';
+import { zipArchiveParallel, type ArchiveFile } from './zip.ts';
 
 export * from './tables.ts';
 export { stabilityFact, type StabilityFact } from './stability.ts';
 export type { ReportCell, ReportInput } from './types.ts';
-export { zipArchive, unzipArchive, type ArchiveFile } from './zip.ts';
+export { zipArchive, zipArchiveParallel, unzipArchive, type ArchiveFile } from './zip.ts';
 export { gridPng, wrapText, type GridSpec, type GridTile } from './figures.ts';
 export { toCsv } from './csv.ts';
 
@@ -234,5 +234,5 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
     files: [...files.map((f) => f.name), 'report.html'].sort(),
   });
   files.push({ name: 'report.html', bytes: text(html) });
-  return { files, zip: zipArchive(files) };
+  return { files, zip: await zipArchiveParallel(files) };
 }

@@ -11,6 +11,7 @@ import {
   unzipArchive,
   wrapText,
   zipArchive,
+  zipArchiveParallel,
   type ReportInput,
 } from '../../../src/engine/report/index.ts';
 
@@ -159,6 +160,17 @@ test('the ZIP writer sorts entries, refuses bad paths and round-trips', () => {
   ]);
   for (const bad of ['/abs', '../up', 'a//b', 'a\\b', '']) assert.throws(() => zipArchive([{ name: bad, bytes: new Uint8Array() }]), /archive path/);
   assert.throws(() => zipArchive([{ name: 'x', bytes: new Uint8Array() }, { name: 'x', bytes: new Uint8Array() }]), /duplicate/);
+});
+
+test('the parallel ZIP writer gives the same bytes (deflated, stored and empty entries)', async () => {
+  const noise = Buffer.alloc(70_000);
+  for (let i = 0, x = 7; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  const files = [
+    { name: 'big.txt', bytes: Buffer.from('the same words again and again, '.repeat(20_000)) },
+    { name: 'noise.bin', bytes: noise },
+    { name: 'empty', bytes: new Uint8Array() },
+  ];
+  assert.ok((await zipArchiveParallel(files)).equals(zipArchive(files)));
 });
 
 test('LIME cells show their top-k stability in the captions, a stability table and a report section', async () => {
