@@ -13,10 +13,10 @@ import path from 'node:path';
 import type { ModelHandle } from '../src/engine/explain/types.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
 import { DEFAULTS, normalizeParameters } from '../src/engine/methods.ts';
-import { limeDistributions } from '../src/engine/perturb/fit-uncertainty.ts';
-import { cosineDistanceToOnes, fitLime, limeKernel, limeMasks } from '../src/engine/perturb/lime.ts';
-import { prepareSegmented } from '../src/engine/perturb/prepare.ts';
-import { topSet } from '../src/engine/perturb/uncertainty.ts';
+import { DEFAULT_GROWTH, sampleUntilStable, type StoppingRule } from '../src/engine/perturb/adaptive.ts';
+import { fitLime, limeAssessor, limeFirstCheck, limeMasks, type MaskDesign } from '../src/engine/perturb/lime.ts';
+import { BOOTSTRAP_SALT, prepareSegmented } from '../src/engine/perturb/prepare.ts';
+import { topSet, type WeightDistribution } from '../src/engine/perturb/uncertainty.ts';
 import { inferInputSpec } from '../src/engine/presets.ts';
 import { describeSession, SessionCache } from '../src/engine/session.ts';
 import { percentile } from './stats.ts';
@@ -25,56 +25,116 @@ const K = 5;
 const N = 1000;
 const GRANULARITY = 32; // MobileNetV2's batch
 
+interface CachedRun {
+  Y: number[];
+  ms: number;
+}
+
 interface Cached {
   stem: string;
   M: number;
   cls: number;
-  consensus: number[];
-  seeds: Record<string, { Y: number[]; ms: number }>;
+  /** Plain (reference) masks and complement-pair masks, per seed. */
+  seeds: Record<string, CachedRun>;
+  antithetic: Record<string, CachedRun>;
 }
 
-async function probabilities(sessions: SessionCache, model: ModelHandle, image: Buffer, seed: number, n: number) {
+async function probabilities(sessions: SessionCache, model: ModelHandle, image: Buffer, seed: number, n: number, design: MaskDesign) {
   const req = { model, image, method: 'LIME' as const, params: normalizeParameters('LIME', { target: { kind: 'TOP', k: 1 } } as never, model.numClasses), seed };
   const prep = await prepareSegmented(req, { sessions }, 'lime', {});
   const { seg, composer } = prep;
   const M = seg.count;
-  const { X, drawRows } = limeMasks(prep.seed, n, M);
+  const { X, drawRows } = limeMasks(prep.seed, n, M, design);
   drawRows(n);
   const Y = new Float64Array(n);
   await prep.runner.run(n, (i, t, off) => composer.compose(X, i * M, t, off), (start, count, probs) => Y.set(probs.subarray(0, count), start), {}, 'sample', { done: 0, total: n });
   return { M, X, Y, cls: prep.classes[0] };
 }
 
-async function collect(shared: string, dir: string, seeds: number): Promise<Cached[]> {
-  const refDir = path.join(shared, 'reference');
-  const index = JSON.parse(fs.readFileSync(path.join(refDir, 'index.json'), 'utf8')) as Record<string, { lime?: unknown }>;
+/** The shared photos (../shared/images and the reference's own photos, in name order), or those named in ADAPTIVE_REPLAY_PHOTOS. */
+function photos(shared: string): [string, string][] {
+  const list = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().map((f): [string, string] => [f.replace(/\.[^.]+$/, ''), path.join(dir, f)]) : []);
+  const all = [...list(path.join(shared, 'images')), ...list(path.join(shared, 'reference', 'photos'))];
+  const only = process.env.ADAPTIVE_REPLAY_PHOTOS?.split(',');
+  return only ? all.filter(([stem]) => only.includes(stem)) : all;
+}
+
+/**
+ * Fills the cache round by round (seed s of every photo, plain and antithetic), so a budget that runs
+ * out leaves a balanced cache. The budget is CPU time of this process (model threads included) or
+ * wall time, whichever ends first.
+ */
+async function collect(shared: string, dir: string, seeds: number, cpuBudgetS: number, wallBudgetS: number): Promise<Cached[]> {
   const modelFile = path.join(shared, 'models/mobilenetv2-float.onnx');
   const sessions = new SessionCache();
   const { spec } = inferInputSpec(describeSession(await sessions.get(modelFile, () => modelFile)));
   const model: ModelHandle = { key: modelFile, path: modelFile, spec, numClasses: 1000, labels: defaultLabels(1000), outputKind: 'LOGITS', quantized: false };
-  const out: Cached[] = [];
-  for (const name of Object.keys(index).filter((n) => index[n].lime)) {
-    const stem = name.replace(/\.[^.]+$/, '');
-    const inImages = path.join(shared, 'images', name);
-    const image = fs.readFileSync(fs.existsSync(inImages) ? inImages : path.join(refDir, 'photos', name));
-    const file = path.join(dir, `${stem}.json`);
-    let rec: Cached | null = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Cached) : null;
-    if (!rec) {
-      const c = await probabilities(sessions, model, image, 1000, 5 * N);
-      const [fit] = fitLime(c.X, 5 * N, c.M, c.Y, [c.cls], 0.25, 'AUTO', 100000);
-      rec = { stem, M: c.M, cls: c.cls, consensus: topSet(fit.weights, K), seeds: {} };
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuS = () => {
+    const u = process.cpuUsage(cpu0);
+    return (u.user + u.system) / 1e6;
+  };
+  const inBudget = () => cpuS() < cpuBudgetS && (performance.now() - t0) / 1000 < wallBudgetS;
+  const recs = new Map<string, Cached>();
+  const files = photos(shared);
+  for (const [stem] of files) {
+    const cached = path.join(dir, `${stem}.json`);
+    if (fs.existsSync(cached)) {
+      const rec = JSON.parse(fs.readFileSync(cached, 'utf8')) as Cached;
+      recs.set(stem, { ...rec, antithetic: rec.antithetic ?? {} });
     }
-    for (let s = 1; s <= seeds; s++) {
-      if (rec.seeds[s]) continue;
-      const t0 = performance.now();
-      const r = await probabilities(sessions, model, image, s, N);
-      rec.seeds[s] = { Y: [...r.Y], ms: performance.now() - t0 };
-      fs.writeFileSync(file, JSON.stringify(rec));
+  }
+  const save = (rec: Cached) => fs.writeFileSync(path.join(dir, `${rec.stem}.json`), JSON.stringify(rec));
+  for (let s = 1; s <= seeds && inBudget(); s++) {
+    for (const [stem, file] of files) {
+      if (!inBudget()) break;
+      for (const design of ['LIME', 'ANTITHETIC'] as const) {
+        const rec = recs.get(stem);
+        const runs = rec && (design === 'LIME' ? rec.seeds : rec.antithetic);
+        if (runs?.[s]) continue;
+        const t1 = performance.now();
+        const r = await probabilities(sessions, model, fs.readFileSync(file), s, N, design);
+        const run = { Y: [...r.Y], ms: performance.now() - t1 };
+        const next = rec ?? { stem, M: r.M, cls: r.cls, seeds: {}, antithetic: {} };
+        (design === 'LIME' ? next.seeds : next.antithetic)[s] = run;
+        recs.set(stem, next);
+        save(next);
+      }
     }
-    out.push(rec);
+    console.log(`  cache: seed ${s} done at ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${cpuS().toFixed(0)} s CPU`);
   }
   await sessions.close();
-  return out;
+  return [...recs.values()];
+}
+
+/** Runs of a photo other than seed s, fitted together: the rows of up to CONSENSUS_SAMPLES plain masks, then antithetic ones. */
+const CONSENSUS_SAMPLES = 5 * N;
+function pooledConsensus(rec: Cached, s: number): number[] | null {
+  const parts: { X: Uint8Array; Y: number[] }[] = [];
+  let rows = 0;
+  for (const design of ['LIME', 'ANTITHETIC'] as const) {
+    for (const key of Object.keys(design === 'LIME' ? rec.seeds : rec.antithetic)) {
+      const seed = Number(key);
+      if (seed === s || rows >= CONSENSUS_SAMPLES) continue;
+      const { X, drawRows } = limeMasks(seed, N, rec.M, design);
+      drawRows(N);
+      const take = Math.min(N, CONSENSUS_SAMPLES - rows);
+      parts.push({ X: X.subarray(0, take * rec.M), Y: (design === 'LIME' ? rec.seeds : rec.antithetic)[key].Y.slice(0, take) });
+      rows += take;
+    }
+  }
+  if (rows < CONSENSUS_SAMPLES) return null;
+  const X = new Uint8Array(rows * rec.M);
+  const Y = new Float64Array(rows);
+  let at = 0;
+  for (const p of parts) {
+    X.set(p.X, at * rec.M);
+    Y.set(p.Y, at);
+    at += p.Y.length;
+  }
+  const [fit] = fitLime(X, rows, rec.M, Y, [rec.cls], DEFAULTS.lime.kernelWidth, 'AUTO', DEFAULTS.lime.numFeatures);
+  return topSet(fit.weights, K);
 }
 
 interface Outcome {
@@ -83,73 +143,125 @@ interface Outcome {
   stability: number;
 }
 
-function replay(rec: Cached, seed: number, eps: readonly number[]): { plain: Outcome; byEps: Outcome[] } {
-  const { M } = rec;
-  const Y = Float64Array.from(rec.seeds[seed].Y);
-  const { X, drawRows } = limeMasks(seed, N, M);
-  drawRows(N);
-  const w = Float64Array.from({ length: N }, (_, i) => {
-    let ones = 0;
-    for (let j = 0; j < M; j++) ones += X[i * M + j];
-    return limeKernel(cosineDistanceToOnes(ones, M), DEFAULTS.lime.kernelWidth);
-  });
-  const consensus = new Set(rec.consensus);
-  const memo = new Map<number, Outcome & { gain: number }>();
-  const at = (n: number) => {
-    const hit = memo.get(n);
-    if (hit) return hit;
-    const [fit] = fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n), [rec.cls], DEFAULTS.lime.kernelWidth, 'AUTO', 100000);
-    const [d] = limeDistributions(X, n, M, Y, w, [{ ...fit, used: fit.localExp.map(([j]) => j) }], 1, K, seed + 77);
-    const e = d.expectedOverlap(Math.sqrt(N / n));
-    const o = { samples: n, overlap: d.top.filter((j) => consensus.has(j)).length, stability: d.stability(), gain: e.later - e.now };
-    memo.set(n, o);
-    return o;
-  };
-  const byEps = eps.map((epsilon) => {
-    let n = Math.ceil(Math.max(100, 2 * M) / GRANULARITY) * GRANULARITY;
-    for (;;) {
-      const o = at(n);
-      if (n >= N || o.gain < epsilon) return o;
-      n = Math.min(N, Math.ceil(Math.min(1.5 * n, n + 200) / GRANULARITY) * GRANULARITY);
-    }
-  });
-  return { plain: at(N), byEps };
+interface Rule {
+  label: string;
+  rule: StoppingRule;
+  growth: number;
 }
 
-const q = (xs: number[]) => `median ${percentile(xs, 0.5)} (q1 ${percentile(xs, 0.25)}, q3 ${percentile(xs, 0.75)}, mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(0)})`;
+/** Every rule on one photo, seed and mask design, through the engine's own loop and fit. */
+async function replay(rec: Cached, seed: number, consensusSet: readonly number[], design: MaskDesign, rules: readonly Rule[], fixed: readonly number[]) {
+  const { M } = rec;
+  const Y = Float64Array.from((design === 'LIME' ? rec.seeds : rec.antithetic)[seed].Y);
+  const { X, drawRows } = limeMasks(seed, N, M, design);
+  drawRows(N);
+  const p = { ...DEFAULTS.lime, maskDesign: design, stabilityTopK: K };
+  const assessor = limeAssessor(X, M, Y, [rec.cls], p, (seed ^ BOOTSTRAP_SALT) >>> 0);
+  const consensus = new Set(consensusSet);
+  const memo = new Map<number, { dists: WeightDistribution[]; o: Outcome }>();
+  const at = (n: number) => {
+    let hit = memo.get(n);
+    if (!hit) {
+      const dists = assessor.assess(n, assessor.fit(n));
+      const top = topSet(dists[0].values, K);
+      hit = { dists, o: { samples: n, overlap: top.filter((j) => consensus.has(j)).length, stability: dists[0].stability() } };
+      memo.set(n, hit);
+    }
+    return hit;
+  };
+  const byRule: Outcome[] = [];
+  for (const r of rules) {
+    const { record } = await sampleUntilStable({
+      first: limeFirstCheck(M),
+      max: N,
+      granularity: GRANULARITY,
+      confidence: 0.95,
+      topK: K,
+      rule: r.rule,
+      growth: r.growth,
+      evaluate: async () => {},
+      assess: (n) => at(n).dists,
+    });
+    byRule.push(at(record.samplesUsed).o);
+  }
+  return { byRule, fixed: fixed.map((n) => at(n).o) };
+}
+
+const q = (xs: number[]) =>
+  `median ${percentile(xs, 0.5)} (p10 ${percentile(xs, 0.1)}, q1 ${percentile(xs, 0.25)}, q3 ${percentile(xs, 0.75)}, p90 ${percentile(xs, 0.9)}, mean ${(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(0)})`;
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Mean paired difference in top-k overlap against a baseline (same photos and seeds), with its standard error. */
+function paired(os: Outcome[], base: Outcome[]): string {
+  const d = os.map((o, i) => o.overlap - base[i].overlap);
+  const m = mean(d);
+  const se = Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, d.length - 1) / d.length);
+  return `${m >= 0 ? '+' : ''}${m.toFixed(3)} ± ${se.toFixed(3)}`;
+}
+
+function histogram(xs: number[]): string {
+  const edges = [200, 300, 400, 500, 700, 999, 1000];
+  let lo = 0;
+  return edges.map((hi) => {
+    const c = xs.filter((x) => x > lo && x <= hi).length;
+    const label = hi === 1000 ? '=1000' : `${lo + 1}-${hi}`;
+    lo = hi;
+    return `${label}: ${c}`;
+  }).join(', ');
+}
 
 export async function benchAdaptiveReplay(shared: string): Promise<void> {
   const dir = process.env.ADAPTIVE_REPLAY_CACHE ?? path.join(os.tmpdir(), 'xai-adaptive-replay');
   fs.mkdirSync(dir, { recursive: true });
   const seeds = Number(process.env.ADAPTIVE_REPLAY_SEEDS ?? 20);
   const eps = (process.env.ADAPTIVE_REPLAY_EPS ?? '0.1,0.25,0.5').split(',').map(Number);
-  const recs = await collect(shared, dir, seeds);
-  console.log(`\nstopping rules replayed on ${recs.length} reference photos × ${seeds} seeds (MobileNetV2, LIME defaults, top-1 class, top-${K}; consensus 5,000 samples; cache ${dir})`);
-  const plain: Outcome[] = [];
-  const byEps: Outcome[][] = eps.map(() => []);
-  for (const rec of recs) {
-    const line: string[] = [];
-    for (let s = 1; s <= seeds; s++) {
-      const r = replay(rec, s, eps);
-      plain.push(r.plain);
-      r.byEps.forEach((o, i) => byEps[i].push(o));
+  const growths = (process.env.ADAPTIVE_REPLAY_GROWTH ?? String(DEFAULT_GROWTH)).split(',').map(Number);
+  const recs = await collect(shared, dir, seeds, Number(process.env.ADAPTIVE_REPLAY_CPU_S ?? 1800), Number(process.env.ADAPTIVE_REPLAY_WALL_S ?? 3600));
+  if (process.env.ADAPTIVE_REPLAY_COLLECT_ONLY === '1') return;
+  const rules: Rule[] = growths.flatMap((growth) => [
+    { label: `stability ≥ 0.95, growth ${growth}`, rule: { kind: 'STABILITY' } as const, growth },
+    ...eps.map((epsilon) => ({ label: `expected gain < ${epsilon}, growth ${growth}`, rule: { kind: 'EXPECTED_GAIN', epsilon } as const, growth })),
+  ]);
+  const fixed = [N, 400];
+  for (const design of ['LIME', 'ANTITHETIC'] as const) {
+    const runs = recs.flatMap((rec) => Object.keys(design === 'LIME' ? rec.seeds : rec.antithetic).map((s) => ({ rec, seed: Number(s) })));
+    // Pair every run with plain LIME 1,000 at the same photo and seed (the goal's baseline).
+    const both = runs
+      .filter(({ rec, seed }) => rec.seeds[seed] && rec.antithetic[seed])
+      .map((r) => ({ ...r, consensus: pooledConsensus(r.rec, r.seed) }))
+      .filter((r): r is typeof r & { consensus: number[] } => r.consensus !== null);
+    if (!both.length) continue;
+    const photosUsed = new Set(both.map((r) => r.rec.stem)).size;
+    console.log(`\nstopping rules replayed, ${design} masks: ${both.length} runs (${photosUsed} photos × up to ${Math.max(...both.map((r) => r.seed))} seeds; MobileNetV2, LIME defaults, top-1 class, top-${K}; consensus = LIME on 5,000 samples of the photo's other seeds; cache ${dir})`);
+    const base: Outcome[] = [];
+    const byRule: Outcome[][] = rules.map(() => []);
+    const byFixed: Outcome[][] = fixed.map(() => []);
+    for (const { rec, seed, consensus } of both) {
+      base.push((await replay(rec, seed, consensus, 'LIME', [], [N])).fixed[0]);
+      const r = await replay(rec, seed, consensus, design, rules, fixed);
+      r.byRule.forEach((o, i) => byRule[i].push(o));
+      r.fixed.forEach((o, i) => byFixed[i].push(o));
     }
-    const mine = plain.slice(-seeds);
-    line.push(`plain 1000 overlap ${(mine.reduce((a, o) => a + o.overlap, 0) / seeds).toFixed(2)}/5`);
-    eps.forEach((e, i) => {
-      const o = byEps[i].slice(-seeds);
-      line.push(`ε ${e}: samples ${percentile(o.map((x) => x.samples), 0.5)}, overlap ${(o.reduce((a, x) => a + x.overlap, 0) / seeds).toFixed(2)}`);
+    const agree = (os: Outcome[]) =>
+      `overlap ${mean(os.map((o) => o.overlap)).toFixed(3)}/5 (vs plain LIME 1000: ${paired(os, base)}), exact set ${(os.filter((o) => o.overlap === K).length / os.length).toFixed(3)}`;
+    const claims = (os: Outcome[]) => {
+      const c = os.filter((o) => o.stability >= 0.95);
+      return `claims ≥ 0.95: ${c.length}, right ${c.length ? ((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(1) + '%' : '–'}`;
+    };
+    fixed.forEach((n, i) => console.log(`  fixed ${String(n).padEnd(36)} ${agree(byFixed[i])}  ${claims(byFixed[i])}`));
+    rules.forEach((r, i) => {
+      const xs = byRule[i].map((o) => o.samples);
+      console.log(`  ${r.label.padEnd(42)} ${agree(byRule[i])}  ${claims(byRule[i])}  sample ratio ×${(N / mean(xs)).toFixed(2)}`);
+      console.log(`      samples ${q(xs)}  [${histogram(xs)}]`);
     });
-    console.log(`  ${rec.stem.padEnd(18)} M ${String(rec.M).padStart(2)}  ${line.join('  ')}`);
-  }
-  const agree = (os: Outcome[]) => `top-5 overlap ${(os.reduce((a, o) => a + o.overlap, 0) / os.length).toFixed(3)}/5, exact set ${(os.filter((o) => o.overlap === K).length / os.length).toFixed(3)}`;
-  console.log(`  plain 1000                 samples 1000  ${agree(plain)}`);
-  eps.forEach((e, i) => console.log(`  expected gain < ${String(e).padEnd(5)}     samples ${q(byEps[i].map((o) => o.samples))}  ${agree(byEps[i])}  sample ratio ×${(N / (byEps[i].reduce((a, o) => a + o.samples, 0) / byEps[i].length)).toFixed(2)}`));
-  const all = [...plain, ...byEps.flat()];
-  console.log('  calibration of the reported top-5 stability (plain and replayed runs):');
-  for (const [lo, hi] of [[0, 0.5], [0.5, 0.8], [0.8, 0.95], [0.95, 1.01]]) {
-    const c = all.filter((o) => o.stability >= lo && o.stability < hi);
-    const mean = c.reduce((a, o) => a + o.stability, 0) / Math.max(1, c.length);
-    console.log(`    claimed [${lo}, ${Math.min(hi, 1)}${hi > 1 ? ']' : ')'}: ${c.length} runs, mean claim ${mean.toFixed(3)}, consensus set in ${c.length ? ((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(1) : '–'}%`);
+    const all = [...byFixed.flat(), ...byRule.flat()];
+    console.log('  calibration of the reported top-5 stability (all outcomes above):');
+    for (const [lo, hi] of [[0, 0.5], [0.5, 0.8], [0.8, 0.95], [0.95, 1.01]]) {
+      const c = all.filter((o) => o.stability >= lo && o.stability < hi);
+      console.log(`    claimed [${lo}, ${Math.min(hi, 1)}${hi > 1 ? ']' : ')'}: ${c.length} outcomes, mean claim ${mean(c.map((o) => o.stability)).toFixed(3)}, consensus set in ${c.length ? ((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(1) : '–'}%`);
+    }
   }
 }
+
+// Run alone (e.g. to fill the cache at low priority): node --import tsx bench/adaptive-replay.ts
+if (import.meta.url === `file://${process.argv[1]}`) await benchAdaptiveReplay(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../shared'));

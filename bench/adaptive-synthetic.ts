@@ -57,6 +57,7 @@ export async function benchAdaptiveSynthetic(seeds = 100, max = 1000, confidence
         first: 100,
         max,
         granularity: 32,
+        rule: { kind: 'STABILITY' },
         confidence,
         topK: K,
         evaluate: async (upTo) => {

@@ -137,6 +137,17 @@ export interface GradientParams {
   batchSize: number;
   alphaSampling: AlphaSampling;
 }
+export const MASK_DESIGNS = ['LIME', 'ANTITHETIC'] as const;
+export type MaskDesign = (typeof MASK_DESIGNS)[number];
+
+/**
+ * Adaptive sampling's stopping rule (perturb/adaptive.ts): STABILITY stops at `confidence`;
+ * EXPECTED_GAIN also stops once the rest of the budget is expected to add < gainTolerance features
+ * to the top-k's overlap with the large-sample top-k.
+ */
+export const STOPPING_RULES = ['STABILITY', 'EXPECTED_GAIN'] as const;
+export type StoppingRuleKind = (typeof STOPPING_RULES)[number];
+
 /** What LIME and Kernel SHAP share: superpixels, how hidden ones look, batching and adaptive sampling. */
 export interface SuperpixelParams {
   hide: HideColor;
@@ -146,6 +157,8 @@ export interface SuperpixelParams {
   /** Adaptive sampling stops once the top-k set's stability reaches this; every result reports it. */
   confidence: number;
   stabilityTopK: number;
+  stoppingRule: StoppingRuleKind;
+  gainTolerance: number;
 }
 export interface LimeParams extends SuperpixelParams {
   numSamples: number;
@@ -153,6 +166,8 @@ export interface LimeParams extends SuperpixelParams {
   topLabels: number;
   kernelWidth: number;
   featureSelection: 'AUTO' | 'FORWARD_SELECTION' | 'HIGHEST_WEIGHTS' | 'LASSO_PATH' | 'NONE';
+  /** LIME: lime_image's i.i.d. masks (reference-exact); ANTITHETIC: complement pairs (perturb/lime.ts limeMasks). */
+  maskDesign: MaskDesign;
 }
 export interface KernelShapParams extends SuperpixelParams {
   nsamples: number | null;
@@ -211,7 +226,7 @@ const QUICKSHIFT_LIME: Segmentation = SEGMENTATION_DEFAULTS.QUICKSHIFT;
 const SLIC_SHAP: Segmentation = SEGMENTATION_DEFAULTS.SLIC;
 
 // Plain sampling by default (reference-exact); the stability of the top 5 is reported either way.
-const STABILITY_DEFAULTS = { adaptive: false, confidence: 0.95, stabilityTopK: 5 } as const;
+const STABILITY_DEFAULTS = { adaptive: false, confidence: 0.95, stabilityTopK: 5, stoppingRule: 'STABILITY', gainTolerance: 0.25 } as const;
 
 export const DEFAULTS = {
   cam: { targetLayer: null, augSmooth: false, eigenSmooth: false, batchSize: 32 } satisfies CamParams,
@@ -227,6 +242,7 @@ export const DEFAULTS = {
     hide: { kind: 'MEAN' },
     segmentation: QUICKSHIFT_LIME,
     batchSize: 10,
+    maskDesign: 'LIME',
     ...STABILITY_DEFAULTS,
   } satisfies LimeParams,
   kernelShap: { nsamples: null, hide: { kind: 'MEAN' }, segmentation: SLIC_SHAP, batchSize: 50, ...STABILITY_DEFAULTS } satisfies KernelShapParams,
@@ -306,6 +322,8 @@ function checkSuperpixels(family: string, p: SuperpixelParams): void {
   checkRange(`${family}.stabilityTopK`, p.stabilityTopK, 1, 100);
   checkSegmentation(p.segmentation);
   checkHide(p.hide);
+  checkOneOf(`${family}.stoppingRule`, p.stoppingRule, STOPPING_RULES);
+  checkRange(`${family}.gainTolerance`, p.gainTolerance, 0.001, 5, false);
 }
 
 function checkHide(h: HideColor): void {
@@ -360,6 +378,7 @@ export function normalizeParameters(
     checkRange('lime.topLabels', p.topLabels, 1, numClasses > 0 ? numClasses : 100000);
     checkRange('lime.kernelWidth', p.kernelWidth, 1e-6, 1000, false);
     checkSuperpixels('lime', p);
+    checkOneOf('lime.maskDesign', p.maskDesign, MASK_DESIGNS);
   } else if (key === 'kernelShap') {
     const p = out.kernelShap!;
     if (p.nsamples !== null) checkRange('kernelShap.nsamples', p.nsamples, 10, 1_000_000);

@@ -9,7 +9,7 @@ import { watch, wsClient } from '../jobs/support.js';
 const RESULT = `query($id: ID!) { explanation(id: $id) {
   status samplesDone samplesTotal stability parameters result
   uncertainty { estimator level topK effectiveSampleSize stability classes { classIndex stability topSet features { segment weight sd lower upper } } }
-  adaptiveSampling { confidence topK samplesUsed maxSamples stopReason checks { samples stability expectedSamples } }
+  adaptiveSampling { rule gainTolerance confidence topK samplesUsed maxSamples stopReason checks { samples stability expectedGain expectedSamples } }
 } }`;
 const SLIC = { algorithm: 'SLIC', nSegments: 25, compactness: 10, sigma: 1 };
 const GRAY = { kind: 'COLOR', rgb: [128, 128, 128] };
@@ -47,6 +47,27 @@ describe('uncertainty and adaptive sampling over the API', () => {
     assert.ok(e.uncertainty.effectiveSampleSize > 0 && e.uncertainty.effectiveSampleSize <= a.samplesUsed);
     const live = events.filter((x) => x.status === 'RUNNING' && typeof x.stability === 'number');
     assert.ok(live.length >= 1, 'the stability is shown while the run samples');
+  });
+
+  test('adaptive LIME with the EXPECTED_GAIN rule and antithetic masks: the record names the rule, its tolerance and why it stopped', async () => {
+    const lime = { numSamples: 800, segmentation: SLIC, hide: GRAY, adaptive: true, stabilityTopK: 3, stoppingRule: 'EXPECTED_GAIN', gainTolerance: 0.25, maskDesign: 'ANTITHETIC' };
+    const { e } = await run('LIME', { lime });
+    const a = e.adaptiveSampling;
+    assert.equal(a.rule, 'EXPECTED_GAIN');
+    assert.equal(a.gainTolerance, 0.25);
+    assert.equal(a.samplesUsed, e.samplesDone);
+    assert.equal(e.parameters.lime.maskDesign, 'ANTITHETIC');
+    assert.equal(e.parameters.lime.stoppingRule, 'EXPECTED_GAIN');
+    const last = a.checks.at(-1);
+    assert.equal(last.samples, a.samplesUsed);
+    if (a.stopReason === 'NO_EXPECTED_GAIN') assert.ok(last.expectedGain < 0.25 && a.samplesUsed < 800, JSON.stringify(a));
+    else if (a.stopReason === 'STABLE') assert.ok(last.stability >= 0.95);
+    else assert.equal(a.samplesUsed, 800);
+    assert.ok(a.checks.slice(0, -1).every((c: any) => c.expectedGain >= 0.25 && c.stability < 0.95), 'no earlier check met the rule');
+    // The red square is the top segment either way.
+    const [c] = e.uncertainty.classes;
+    const best = c.features.reduce((m: any, f: any) => (Math.abs(f.weight) > Math.abs(m.weight) ? f : m));
+    assert.ok(best.lower > 0 && c.topSet.includes(best.segment));
   });
 
   test('plain Kernel SHAP reports its uncertainty and no adaptive record; out-of-range confidence is refused', async () => {

@@ -16,6 +16,9 @@ test('the portal reads the stored uncertainty and says how stable the top-k set 
   assert.equal(u.classes[0].classIndex, 3);
   assert.equal(stabilityText(u, u.classes[0], adaptiveOf(stored)), 'top-2 stability 100% · 812 effective samples · stopped stable (≥ 95%) at 400 of 1000 samples');
   assert.equal(stabilityText(u, u.classes[0], { confidence: 0.9, samplesUsed: 1000, maxSamples: 1000, stopReason: 'MAX_SAMPLES' }), 'top-2 stability 100% · 812 effective samples · not stable at 90% within 1000 samples');
+  const gain = adaptiveOf({ adaptive: { ...stored.adaptive, samplesUsed: 288, stopReason: 'NO_EXPECTED_GAIN' } });
+  assert.equal(gain?.stopReason, 'NO_EXPECTED_GAIN');
+  assert.equal(stabilityText(u, u.classes[0], gain), 'top-2 stability 100% · 812 effective samples · stopped at 288 of 1000 samples: more would hardly change the top set');
   assert.equal(uncertaintyOf({ samplesUsed: 10 }), null, 'results without uncertainty show nothing');
   assert.equal(uncertaintyOf(null), null);
   assert.equal(adaptiveOf({ uncertainty: stored.uncertainty }), null);

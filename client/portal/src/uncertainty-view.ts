@@ -8,6 +8,8 @@ export type { ClassUncertainty };
 export type UncertaintySummary = Pick<Uncertainty, 'topK' | 'effectiveSampleSize' | 'stability' | 'classes'>;
 export type AdaptiveSummary = Pick<AdaptiveRecord, 'confidence' | 'samplesUsed' | 'maxSamples' | 'stopReason'>;
 
+const STOP_REASONS = ['STABLE', 'NO_EXPECTED_GAIN', 'MAX_SAMPLES'] as const;
+
 const isNumbers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number');
 
 /** result.uncertainty when it is well formed, else null (older results have none). */
@@ -23,7 +25,7 @@ export function uncertaintyOf(result: unknown): UncertaintySummary | null {
 export function adaptiveOf(result: unknown): AdaptiveSummary | null {
   const a = (result as { adaptive?: Partial<AdaptiveSummary> } | null)?.adaptive;
   if (!a || typeof a.samplesUsed !== 'number' || typeof a.maxSamples !== 'number') return null;
-  return { confidence: Number(a.confidence), samplesUsed: a.samplesUsed, maxSamples: a.maxSamples, stopReason: a.stopReason === 'STABLE' ? 'STABLE' : 'MAX_SAMPLES' };
+  return { confidence: Number(a.confidence), samplesUsed: a.samplesUsed, maxSamples: a.maxSamples, stopReason: STOP_REASONS.find((r) => r === a.stopReason) ?? 'MAX_SAMPLES' };
 }
 
 const pct = (x: number) => `${Math.round(100 * x)}%`;
@@ -35,7 +37,9 @@ export function stabilityText(u: UncertaintySummary, c: ClassUncertainty | undef
     parts.push(
       a.stopReason === 'STABLE'
         ? `stopped stable (≥ ${pct(a.confidence)}) at ${a.samplesUsed} of ${a.maxSamples} samples`
-        : `not stable at ${pct(a.confidence)} within ${a.maxSamples} samples`,
+        : a.stopReason === 'NO_EXPECTED_GAIN'
+          ? `stopped at ${a.samplesUsed} of ${a.maxSamples} samples: more would hardly change the top set`
+          : `not stable at ${pct(a.confidence)} within ${a.maxSamples} samples`,
     );
   }
   return parts.join(' · ');

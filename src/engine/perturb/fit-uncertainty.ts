@@ -24,7 +24,8 @@ export interface LinearFit {
 
 /**
  * Per class, the distribution of LIME's ridge weights (alpha on the selected columns, intercept
- * fitted): the sandwich over the selected columns, zero for the others. Y is n×k.
+ * fitted): the sandwich over the selected columns, zero for the others. Y is n×k. unit(i) names the
+ * independent sampling unit of row i (consecutive rows of one unit, e.g. a mask and its complement).
  */
 export function limeDistributions(
   X: Uint8Array,
@@ -36,6 +37,7 @@ export function limeDistributions(
   alpha: number,
   topK: number,
   seed: number,
+  unit: (i: number) => number = (i) => i,
 ): WeightDistribution[] {
   const k = fits.length;
   let wsum = 0;
@@ -67,7 +69,8 @@ export function limeDistributions(
         xc[a] = x - mean[a];
         r -= fit.weights[used[a]] * x;
       }
-      meat.add(xc, w[i], r);
+      meat.accumulate(xc, w[i], r);
+      if (i + 1 >= n || unit(i + 1) !== unit(i)) meat.commit();
     }
     const covUsed = meat.covariance();
     const cov = new Float64Array(M * M);

@@ -9,7 +9,7 @@ import { numpySum } from '../numpy-sum.ts';
 import { RandomState } from '../random.ts';
 import type { RunControl } from '../types.ts';
 import { solveSymmetric } from './linalg.ts';
-import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
+import { sampleUntilStable, stoppingRuleOf, type AdaptiveRecord } from './adaptive.ts';
 import { kernelShapDistributions } from './fit-uncertainty.ts';
 import { attribution, BOOTSTRAP_SALT, prepareSegmented, sampledSummary, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
@@ -274,6 +274,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
     const run = await sampleUntilStable({
       first: plan.nFixed + Math.max(100, 2 * M),
       max: plan.n,
+      rule: stoppingRuleOf(p),
       granularity: runner.plan.size,
       confidence: p.confidence,
       topK: p.stabilityTopK,

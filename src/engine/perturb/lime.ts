@@ -15,7 +15,7 @@ import {
   weightedStatsMulti,
   type WeightedStats,
 } from './linalg.ts';
-import { sampleUntilStable, type AdaptiveRecord } from './adaptive.ts';
+import { sampleUntilStable, stoppingRuleOf, type AdaptiveRecord } from './adaptive.ts';
 import { limeDistributions } from './fit-uncertainty.ts';
 import { attribution, BOOTSTRAP_SALT, prepareSegmented, sampledSummary, segmentMap, type PerturbContext } from './prepare.ts';
 import { effectiveSampleSize, summarizeUncertainty, type WeightDistribution } from './uncertainty.ts';
@@ -33,6 +33,7 @@ export function limeKernel(d: number, width: number): number {
 }
 
 export type FeatureSelection = LimeParams['featureSelection'];
+export type MaskDesign = LimeParams['maskDesign'];
 
 /** lime_base.feature_selection. */
 export function selectFeatures(
@@ -80,12 +81,7 @@ export function fitLime(
   featureSelection: FeatureSelection,
   numFeatures: number,
 ): LimeFit[] {
-  const w = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let ones = 0;
-    for (let j = 0; j < M; j++) ones += X[i * M + j];
-    w[i] = limeKernel(cosineDistanceToOnes(ones, M), kernelWidth);
-  }
+  const w = limeSampleWeights(X, n, M, kernelWidth);
   const k = classes.length;
   const stats = weightedStatsMulti(X, n, M, Y, k, w);
   return classes.map((classIndex, c) => {
@@ -106,19 +102,54 @@ export function fitLime(
 /**
  * lime_image.data_labels' masks: `RandomState(seed).randint(0, 2, N × M)` row-major, row 0 then set to
  * ones. Rows are drawn lazily (`drawRows(upTo)`) in the same order, so an adaptive run's samples are a
- * prefix of the full run's.
+ * prefix of the full run's. ANTITHETIC (not the reference): each even row ≥ 2 is the complement of the
+ * row before it, drawn with no draws of its own; every mask is still uniform, so the weighted fit
+ * estimates the same weights, but a pair's even-order interactions largely cancel in the fit.
  */
-export function limeMasks(seed: number, N: number, M: number): { X: Uint8Array; drawRows: (upTo: number) => void } {
+export function limeMasks(seed: number, N: number, M: number, design: MaskDesign = 'LIME'): { X: Uint8Array; drawRows: (upTo: number) => void } {
   const rand = new RandomState(seed);
   const X = new Uint8Array(N * M);
   let drawn = 0;
   const drawRows = (upTo: number) => {
     for (; drawn < upTo; drawn++) {
+      if (design === 'ANTITHETIC' && drawn >= 2 && drawn % 2 === 0) {
+        for (let j = 0; j < M; j++) X[drawn * M + j] = 1 - X[(drawn - 1) * M + j];
+        continue;
+      }
       for (let j = 0; j < M; j++) X[drawn * M + j] = rand.randint(0, 2);
       if (drawn === 0) X.fill(1, 0, M);
     }
   };
   return { X, drawRows };
+}
+
+/** The independent sampling unit of row i: itself, or its complement pair (rows 2u−1, 2u). */
+export const maskUnit = (design: MaskDesign, i: number): number => (design === 'ANTITHETIC' ? Math.ceil(i / 2) : i);
+
+/** lime_image's kernel weight of each of the first n masks. */
+export function limeSampleWeights(X: Uint8Array, n: number, M: number, kernelWidth: number): Float64Array {
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let ones = 0;
+    for (let j = 0; j < M; j++) ones += X[i * M + j];
+    w[i] = limeKernel(cosineDistanceToOnes(ones, M), kernelWidth);
+  }
+  return w;
+}
+
+/** Samples before adaptive sampling's first check: enough for a ridge over M segments to settle. */
+export const limeFirstCheck = (M: number): number => Math.max(100, 2 * M);
+
+/**
+ * LIME's fit on the first n samples and the distribution of its weights (the sandwich over the mask
+ * design's sampling units); the Gaussian draws have their own stream, the samples are the reference's.
+ */
+export function limeAssessor(X: Uint8Array, M: number, Y: Float64Array, classes: readonly number[], p: LimeParams, seed: number) {
+  const k = classes.length;
+  const fit = (n: number) => fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
+  const assess = (n: number, fits: LimeFit[]) =>
+    limeDistributions(X, n, M, Y, limeSampleWeights(X, n, M, p.kernelWidth), fits.map((f) => ({ ...f, used: f.localExp.map(([j]) => j) })), 1, p.stabilityTopK, seed, (i) => maskUnit(p.maskDesign, i));
+  return { fit, assess };
 }
 
 export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
@@ -127,7 +158,7 @@ export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, 
   const M = seg.count;
 
   const N = p.numSamples;
-  const { X, drawRows } = limeMasks(prep.seed, N, M);
+  const { X, drawRows } = limeMasks(prep.seed, N, M, p.maskDesign);
   const k = classes.length;
   const Y = new Float64Array(N * k);
   let evaluated = 0;
@@ -145,19 +176,10 @@ export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, 
     evaluated = upTo;
   };
 
-  const weightsOf = (n: number) => {
-    const w = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let ones = 0;
-      for (let j = 0; j < M; j++) ones += X[i * M + j];
-      w[i] = limeKernel(cosineDistanceToOnes(ones, M), p.kernelWidth);
-    }
-    return w;
-  };
-  const fitOn = (n: number) => fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
-  // The uncertainty's Gaussian draws have their own stream: the samples are the reference's.
-  const assess = (n: number, fits: LimeFit[]) =>
-    limeDistributions(X, n, M, Y, weightsOf(n), fits.map((f) => ({ ...f, used: f.localExp.map(([j]) => j) })), 1, p.stabilityTopK, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+  const weightsOf = (n: number) => limeSampleWeights(X, n, M, p.kernelWidth);
+  const assessor = limeAssessor(X, M, Y, classes, p, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+  const fitOn = (n: number) => assessor.fit(n);
+  const assess = (n: number, fits: LimeFit[]) => assessor.assess(n, fits);
 
   const tSample = performance.now();
   let adaptive: AdaptiveRecord | null = null;
@@ -165,8 +187,9 @@ export async function explainLimeWith(ctx: PerturbContext, req: ExplainRequest, 
   let dists: WeightDistribution[] | null = null;
   if (p.adaptive) {
     const run = await sampleUntilStable({
-      first: Math.max(100, 2 * M),
+      first: limeFirstCheck(M),
       max: N,
+      rule: stoppingRuleOf(p),
       granularity: runner.plan.size,
       confidence: p.confidence,
       topK: p.stabilityTopK,

@@ -25,16 +25,23 @@ export interface Uncertainty {
   classes: ClassUncertainty[];
 }
 
-export type StopReason = 'STABLE' | 'MAX_SAMPLES';
+export type StopReason = 'STABLE' | 'NO_EXPECTED_GAIN' | 'MAX_SAMPLES';
+export type StoppingRule = { kind: 'STABILITY' } | { kind: 'EXPECTED_GAIN'; epsilon: number };
 
 export interface StabilityCheck {
   samples: number;
   stability: number;
+  /** Expected gain in top-k overlap from spending the whole budget (worst class); absent in older results. */
+  expectedGain?: number;
   expectedSamples: number;
 }
 
 /** What an adaptive run records with its result. */
 export interface AdaptiveRecord {
+  /** Absent in results from before the rule was a choice (they are STABILITY). */
+  rule?: StoppingRule['kind'];
+  /** EXPECTED_GAIN's ε (features of the top-k); null for STABILITY. */
+  gainTolerance?: number | null;
   confidence: number;
   topK: number;
   samplesUsed: number;

@@ -2,7 +2,7 @@
 // and, for adaptive runs, the samples used and why sampling stopped. Read from the stored result
 // (summary.uncertainty and summary.adaptive, src/engine/perturb), shown in the tile captions, a
 // table (CSV and JSON) and a section of report.html.
-import type { AdaptiveRecord } from '../perturb/adaptive.ts';
+import type { AdaptiveRecord, StopReason } from '../perturb/adaptive.ts';
 import type { Uncertainty } from '../perturb/uncertainty.ts';
 import { toCsv } from './csv.ts';
 import { escapeXml } from './figures.ts';
@@ -63,6 +63,8 @@ export function stabilityTables(input: Names, facts: readonly StabilityFact[]): 
   ];
 }
 
+const STOPPED: Record<StopReason, string> = { STABLE: 'stable', NO_EXPECTED_GAIN: 'no expected gain', MAX_SAMPLES: 'budget spent' };
+
 export function stabilityHtml(input: Names, facts: readonly StabilityFact[]): string {
   if (!facts.length) return '';
   const esc = escapeXml;
@@ -72,7 +74,7 @@ export function stabilityHtml(input: Names, facts: readonly StabilityFact[]): st
   ];
   for (const f of facts) {
     const [image, model, method] = names(input, f).map(esc);
-    const stopped = f.stopReason ? `${f.stopReason === 'STABLE' ? 'stable' : 'budget spent'} (confidence ${f.confidence})` : 'plain run';
+    const stopped = f.stopReason ? `${STOPPED[f.stopReason]} (confidence ${f.confidence})` : 'plain run';
     out.push(`<tr><td>${image}</td><td>${model}</td><td>${method}</td><td class="n">top-${f.topK}: ${(100 * f.stability).toFixed(1)}%</td><td class="n">${f.effectiveSampleSize.toFixed(0)}</td><td class="n">${f.samplesUsed}</td><td>${stopped}</td></tr>`);
   }
   out.push('</tbody></table>');

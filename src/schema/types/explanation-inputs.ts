@@ -1,6 +1,6 @@
 // Inputs of requestExplanation: one optional parameter block per method family. Omitted fields take
 // the reference implementations' defaults (see src/engine/methods.ts).
-import type { AlphaSampling as AlphaSamplingValue } from '../../engine/methods.js';
+import type { AlphaSampling as AlphaSamplingValue, MaskDesign as MaskDesignValue, StoppingRuleKind } from '../../engine/methods.js';
 import { builder } from '../builder.js';
 import { ExplanationMethodEnum } from './enums.js';
 import { EvaluationInput } from './evaluation.js';
@@ -73,6 +73,18 @@ const GradientInput = builder.inputType('GradientParametersInput', {
 const FeatureSelection = builder.enumType('FeatureSelection', {
   values: ['AUTO', 'FORWARD_SELECTION', 'HIGHEST_WEIGHTS', 'LASSO_PATH', 'NONE'] as const,
 });
+export const StoppingRule = builder.enumType('StoppingRule', {
+  values: {
+    STABILITY: { description: 'Stop when the top-k stability reaches `confidence` (default)' },
+    EXPECTED_GAIN: { description: 'Also stop when the rest of the budget is expected to add fewer than `gainTolerance` features to the top-k overlap with the large-sample top-k' },
+  } satisfies Record<StoppingRuleKind, object>,
+});
+const MaskDesign = builder.enumType('MaskDesign', {
+  values: {
+    LIME: { description: "lime_image's independent uniform masks (reference-exact, default)" },
+    ANTITHETIC: { description: 'Each mask followed by its complement: same weights estimated, with less spread' },
+  } satisfies Record<MaskDesignValue, object>,
+});
 // LIME and Kernel SHAP sample superpixel masks alike and share the adaptive stopping rule, whose
 // stability is about the top-k set; only the name of the sample budget differs.
 type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
@@ -83,6 +95,8 @@ const superpixelSamplingFields = (t: InputFields, budget: 'numSamples' | 'nsampl
   adaptive: t.boolean({ description: `Stop sampling once the top-k set is stable at \`confidence\`; ${budget} is then the maximum` }),
   confidence: t.float({ description: 'Adaptive sampling stops when the top-k stability reaches this (default 0.95)' }),
   stabilityTopK: t.int({ description: 'k of the top-k set whose stability is reported and tested (default 5)' }),
+  stoppingRule: t.field({ type: StoppingRule, description: "Adaptive sampling's stopping rule (default STABILITY)" }),
+  gainTolerance: t.float({ description: 'EXPECTED_GAIN: ε in features of the top-k (default 0.25)' }),
 });
 const LimeInput = builder.inputType('LimeParametersInput', {
   fields: (t) => ({
@@ -91,6 +105,7 @@ const LimeInput = builder.inputType('LimeParametersInput', {
     topLabels: t.int(),
     kernelWidth: t.float(),
     featureSelection: t.field({ type: FeatureSelection }),
+    maskDesign: t.field({ type: MaskDesign }),
     ...superpixelSamplingFields(t, 'numSamples'),
   }),
 });

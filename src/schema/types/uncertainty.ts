@@ -3,6 +3,7 @@
 import type { AdaptiveRecord, StabilityCheck } from '../../engine/perturb/adaptive.js';
 import type { ClassUncertainty, Uncertainty } from '../../engine/perturb/uncertainty.js';
 import { builder } from '../builder.js';
+import { StoppingRule } from './explanation-inputs.js';
 import { ExplanationRef } from './nodes.js';
 
 interface FeatureInterval {
@@ -52,6 +53,7 @@ const UncertaintyRef = builder.objectRef<Uncertainty>('ExplanationUncertainty').
 const StopReasonEnum = builder.enumType('AdaptiveStopReason', {
   values: {
     STABLE: { description: 'The top-k stability reached the confidence asked for' },
+    NO_EXPECTED_GAIN: { description: 'EXPECTED_GAIN: the rest of the budget was expected to add fewer than gainTolerance features to the top-k overlap' },
     MAX_SAMPLES: { description: 'The sample budget (numSamples / nsamples) was spent first' },
   } as const,
 });
@@ -61,11 +63,18 @@ const StabilityCheckRef = builder.objectRef<StabilityCheck>('StabilityCheck').im
     samples: t.exposeInt('samples'),
     stability: t.exposeFloat('stability'),
     expectedSamples: t.exposeInt('expectedSamples', { description: 'Where the run then expected to stop' }),
+    expectedGain: t.float({
+      nullable: true,
+      description: 'Features the rest of the budget was expected to add to the top-k overlap with the large-sample top-k (worst class)',
+      resolve: (c) => c.expectedGain ?? null,
+    }),
   }),
 });
 
 const AdaptiveRef = builder.objectRef<AdaptiveRecord>('AdaptiveSampling').implement({
   fields: (t) => ({
+    rule: t.field({ type: StoppingRule, resolve: (a) => a.rule ?? 'STABILITY' }),
+    gainTolerance: t.float({ nullable: true, resolve: (a) => a.gainTolerance ?? null }),
     confidence: t.exposeFloat('confidence'),
     topK: t.exposeInt('topK'),
     samplesUsed: t.exposeInt('samplesUsed'),
