@@ -1,6 +1,7 @@
 import { METHOD_REGISTRY } from '../../engine/methods.js';
 import { STATUSES } from '../../services/explanation-states.js';
 import { builder } from '../builder.js';
+import { describedEnum } from './fields.js';
 
 const methodValue = (m: (typeof METHOD_REGISTRY)[keyof typeof METHOD_REGISTRY]) => ({
   description: `${m.displayName} (${m.family.toLowerCase()} family, parameters.${m.parameters}${m.needsGradients ? ', needs gradients: not on quantized models' : ''}; ${m.signed ? 'signed maps' : 'maps ≥ 0'})`,
@@ -23,26 +24,20 @@ export const PresetEnum = builder.enumType('InputPreset', {
     IDENTITY: { value: 'identity', description: 'Shorter side to the input size with PIL bilinear, center crop, scale to [0, 1]' },
   } as const,
 });
-export const ResizeModeEnum = builder.enumType('ResizeMode', {
-  values: {
-    CENTER_CROP: { description: 'Shorter side to resizeShorter (aspect ratio kept), then the center width × height' },
-    STRETCH: { description: 'Straight to width × height; the aspect ratio is not kept' },
-  } as const,
+export const ResizeModeEnum = describedEnum('ResizeMode', {
+  CENTER_CROP: 'Shorter side to resizeShorter (aspect ratio kept), then the center width × height',
+  STRETCH: 'Straight to width × height; the aspect ratio is not kept',
 });
 export const InterpolationEnum = builder.enumType('Interpolation', {
   description: "Pillow 9.4's resampling filter, reproduced exactly",
   values: ['BILINEAR', 'NEAREST'] as const,
 });
-export const ColorProfilePolicyEnum = builder.enumType('ColorProfilePolicy', {
-  values: {
-    IGNORE: { description: 'An embedded ICC profile is ignored, as PIL (and so torchvision and Keras) does' },
-    CONVERT_TO_SRGB: { description: 'Pixels are converted from an embedded ICC profile to sRGB, as colour-managed viewers show them' },
-  } as const,
+export const ColorProfilePolicyEnum = describedEnum('ColorProfilePolicy', {
+  IGNORE: 'An embedded ICC profile is ignored, as PIL (and so torchvision and Keras) does',
+  CONVERT_TO_SRGB: 'Pixels are converted from an embedded ICC profile to sRGB, as colour-managed viewers show them',
 });
-export const OrientationPolicyEnum = builder.enumType('OrientationPolicy', {
-  values: {
-    IGNORE: { description: 'The stored pixels, as PIL reads them: the EXIF orientation tag is not applied' },
-    APPLY: { description: 'The EXIF orientation is applied first, as photo viewers show the picture' },
-  } as const,
+export const OrientationPolicyEnum = describedEnum('OrientationPolicy', {
+  IGNORE: 'The stored pixels, as PIL reads them: the EXIF orientation tag is not applied',
+  APPLY: 'The EXIF orientation is applied first, as photo viewers show the picture',
 });
 export const OutputKindEnum = builder.enumType('OutputKind', { values: ['LOGITS', 'PROBABILITIES'] as const });

@@ -5,16 +5,14 @@ import type { RandomizationResult } from '../../engine/metrics/randomization.js'
 import { EXPLANATION_ORDERS } from '../../resolvers/queries.js';
 import { faithfulnessOf } from '../../services/queries.js';
 import { builder } from '../builder.js';
+import { describedEnum } from './fields.js';
 import { ExplanationRef } from './nodes.js';
 
-export const FaithfulnessFillEnum = builder.enumType('FaithfulnessFill', {
-  description: 'What deleted pixels become, and what insertion starts from',
-  values: {
-    BLUR: { description: 'A Gaussian-blurred copy of the model input (σ = blurSigma pixels)' },
-    MEAN: { description: "The model input's mean color" },
-    BLACK: { description: 'Black' },
-  } satisfies Record<(typeof FAITHFULNESS_FILLS)[number], object>,
-});
+export const FaithfulnessFillEnum = describedEnum('FaithfulnessFill', {
+  BLUR: 'A Gaussian-blurred copy of the model input (σ = blurSigma pixels)',
+  MEAN: "The model input's mean color",
+  BLACK: 'Black',
+} satisfies Record<(typeof FAITHFULNESS_FILLS)[number], string>, 'What deleted pixels become, and what insertion starts from');
 
 export const ExplanationOrderEnum = builder.enumType('ExplanationOrder', {
   description: 'Orders of the explanations list; ordered by a metric, explanations without it are left out (ties newest first when descending)',

@@ -2,6 +2,7 @@
 // the reference implementations' defaults (see src/engine/methods.ts).
 import type { AlphaSampling as AlphaSamplingValue, MaskDesign as MaskDesignValue, StoppingRuleKind } from '../../engine/methods.js';
 import { builder } from '../builder.js';
+import { describedEnum } from './fields.js';
 import { ExplanationMethodEnum } from './enums.js';
 import { EvaluationInput } from './evaluation.js';
 import { ImageRef, ModelRef, StudyRef } from './nodes.js';
@@ -50,15 +51,12 @@ const CamInput = builder.inputType('CamParametersInput', {
   }),
 });
 const BaselineKind = builder.enumType('BaselineKind', { values: ['BLACK', 'BLURRED', 'UNIFORM_NOISE'] as const });
-const AlphaSampling = builder.enumType('AlphaSampling', {
-  description: "Gradient SHAP: where on each baseline → input path the gradients are taken (all from the seed's numpy stream)",
-  values: {
-    SHAP: { description: "shap's GradientExplainer: α ~ U(0, 1) i.i.d. (default; the reference's numbers)" },
-    STRATIFIED: { description: 'One α in each of `samples` equal strata of [0, 1]: a lower-variance estimate of the same expectation' },
-    ANTITHETIC: { description: 'Pairs (α, 1 − α): exact when the output is quadratic along the path' },
-    QUASI_RANDOM: { description: 'A randomly shifted evenly spaced grid of α, folded to be symmetric about ½ (the tent transform): every stratum of width 2/`samples` covered from both ends, exact when the output is quadratic along the path' },
-  } satisfies Record<AlphaSamplingValue, object>,
-});
+const AlphaSampling = describedEnum('AlphaSampling', {
+  SHAP: "shap's GradientExplainer: α ~ U(0, 1) i.i.d. (default; the reference's numbers)",
+  STRATIFIED: 'One α in each of `samples` equal strata of [0, 1]: a lower-variance estimate of the same expectation',
+  ANTITHETIC: 'Pairs (α, 1 − α): exact when the output is quadratic along the path',
+  QUASI_RANDOM: 'A randomly shifted evenly spaced grid of α, folded to be symmetric about ½ (the tent transform): every stratum of width 2/`samples` covered from both ends, exact when the output is quadratic along the path',
+} satisfies Record<AlphaSamplingValue, string>, "Gradient SHAP: where on each baseline → input path the gradients are taken (all from the seed's numpy stream)");
 const GradientInput = builder.inputType('GradientParametersInput', {
   fields: (t) => ({
     samples: t.int({ description: 'SmoothGrad noise samples / Gradient SHAP samples' }),
@@ -73,18 +71,14 @@ const GradientInput = builder.inputType('GradientParametersInput', {
 const FeatureSelection = builder.enumType('FeatureSelection', {
   values: ['AUTO', 'FORWARD_SELECTION', 'HIGHEST_WEIGHTS', 'LASSO_PATH', 'NONE'] as const,
 });
-export const StoppingRule = builder.enumType('StoppingRule', {
-  values: {
-    STABILITY: { description: 'Stop when the top-k stability reaches `confidence` (default)' },
-    EXPECTED_GAIN: { description: 'Also stop when the rest of the budget is expected to add fewer than `gainTolerance` features to the top-k overlap with the large-sample top-k' },
-  } satisfies Record<StoppingRuleKind, object>,
-});
-const MaskDesign = builder.enumType('MaskDesign', {
-  values: {
-    LIME: { description: "lime_image's independent uniform masks (reference-exact, default)" },
-    ANTITHETIC: { description: 'Each mask followed by its complement: same weights estimated, with less spread' },
-  } satisfies Record<MaskDesignValue, object>,
-});
+export const StoppingRule = describedEnum('StoppingRule', {
+  STABILITY: 'Stop when the top-k stability reaches `confidence` (default)',
+  EXPECTED_GAIN: 'Also stop when the rest of the budget is expected to add fewer than `gainTolerance` features to the top-k overlap with the large-sample top-k',
+} satisfies Record<StoppingRuleKind, string>);
+const MaskDesign = describedEnum('MaskDesign', {
+  LIME: "lime_image's independent uniform masks (reference-exact, default)",
+  ANTITHETIC: 'Each mask followed by its complement: same weights estimated, with less spread',
+} satisfies Record<MaskDesignValue, string>);
 // LIME and Kernel SHAP sample superpixel masks alike and share the adaptive stopping rule, whose
 // stability is about the top-k set; only the name of the sample budget differs.
 type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];

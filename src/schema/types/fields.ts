@@ -1,6 +1,6 @@
 // Field shapes that recur across the schema: a row looked up by its global id, and a mutation whose
 // one argument is an input object and whose result is the union of its payload and typed errors.
-import type { InputObjectRef, ObjectRef, SchemaTypes } from '@pothos/core';
+import type { EnumRef, InputObjectRef, ObjectRef, SchemaTypes } from '@pothos/core';
 import type { App } from '../../app.js';
 import type { Context } from '../../context.js';
 import { builder } from '../builder.js';
@@ -41,4 +41,13 @@ export function inputMutation<Row, Input>(
     args: { input: t.arg({ type: spec.input, required: true }) },
     resolve: (root, args, ctx) => spec.resolve(root, args as { input: Input }, ctx),
   });
+}
+
+/**
+ * An enum whose values are documented one by one: `{ VALUE: 'what it means' }`. The values' names
+ * stay literal types, so resolvers and inputs are still checked against them.
+ */
+export function describedEnum<const V extends Record<string, string>>(name: string, values: V, description?: string): EnumRef<Types, Extract<keyof V, string>> {
+  const config = Object.fromEntries(Object.entries(values).map(([value, text]) => [value, { description: text }]));
+  return builder.enumType(name, { description, values: config }) as EnumRef<Types, Extract<keyof V, string>>;
 }

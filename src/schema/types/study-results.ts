@@ -10,15 +10,14 @@ import { STUDY_TOP_K, type StudyPredictionRow } from '../../services/study-predi
 import { findExplanation } from '../../services/queries.js';
 import { findImage, findModel } from '../../services/rows.js';
 import { builder } from '../builder.js';
+import { describedEnum } from './fields.js';
 import { PREDICT_ERRORS } from './errors.js';
 import { ClassScoreRef, ExplanationRef, ImageRef, imageAndModelFields, ModelRef, StudyRef } from './nodes.js';
 
-const BinarizationKindEnum = builder.enumType('BinarizationKind', {
-  values: {
-    LIME_FEATURES: { description: "lime's get_image_and_mask(positive_only=True, num_features=k): the k first positive superpixels by |weight| (ties by segment id); LIME and Kernel SHAP maps only" },
-    THRESHOLD: { description: 'Min–max scale the map ((x − min) / (max − min); a constant map is all 0), keep pixels ≥ value' },
-    TOP_PERCENT: { description: 'The round(p·N/100) largest pixels (at least one), ties at the cut by lower pixel index (row-major)' },
-  } as const,
+const BinarizationKindEnum = describedEnum('BinarizationKind', {
+  LIME_FEATURES: "lime's get_image_and_mask(positive_only=True, num_features=k): the k first positive superpixels by |weight| (ties by segment id); LIME and Kernel SHAP maps only",
+  THRESHOLD: 'Min–max scale the map ((x − min) / (max − min); a constant map is all 0), keep pixels ≥ value',
+  TOP_PERCENT: 'The round(p·N/100) largest pixels (at least one), ties at the cut by lower pixel index (row-major)',
 });
 
 type BinarizationView = { kind: Binarization['kind']; numFeatures: number | null; value: number | null; percent: number | null };

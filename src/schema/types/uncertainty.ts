@@ -3,6 +3,7 @@
 import type { AdaptiveRecord, StabilityCheck } from '../../engine/perturb/adaptive.js';
 import type { ClassUncertainty, Uncertainty } from '../../engine/perturb/uncertainty.js';
 import { builder } from '../builder.js';
+import { describedEnum } from './fields.js';
 import { StoppingRule } from './explanation-inputs.js';
 import { ExplanationRef } from './nodes.js';
 
@@ -50,12 +51,10 @@ const UncertaintyRef = builder.objectRef<Uncertainty>('ExplanationUncertainty').
   }),
 });
 
-const StopReasonEnum = builder.enumType('AdaptiveStopReason', {
-  values: {
-    STABLE: { description: 'The top-k stability reached the confidence asked for' },
-    NO_EXPECTED_GAIN: { description: 'EXPECTED_GAIN: the rest of the budget was expected to add fewer than gainTolerance features to the top-k overlap' },
-    MAX_SAMPLES: { description: 'The sample budget (numSamples / nsamples) was spent first' },
-  } as const,
+const StopReasonEnum = describedEnum('AdaptiveStopReason', {
+  STABLE: 'The top-k stability reached the confidence asked for',
+  NO_EXPECTED_GAIN: 'EXPECTED_GAIN: the rest of the budget was expected to add fewer than gainTolerance features to the top-k overlap',
+  MAX_SAMPLES: 'The sample budget (numSamples / nsamples) was spent first',
 });
 
 const StabilityCheckRef = builder.objectRef<StabilityCheck>('StabilityCheck').implement({
