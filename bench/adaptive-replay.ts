@@ -1,8 +1,9 @@
 // Stopping rules replayed on real photos (issue 15). An adaptive run's samples are a prefix of the
 // plain run's (same masks, same probabilities), so per photo and seed we evaluate LIME's 1,000 masks
-// once, cache the top-1 class's probabilities outside the repo with a 5,000-sample consensus (seed
-// 1000), and replay each rule on prefixes exactly: samples used, top-5 agreement with the consensus
-// against plain 1,000 at the same seeds, and the calibration of the reported stability.
+// once, cache the top-1 class's probabilities outside the repo, and replay each rule on prefixes
+// exactly: samples used, top-5 agreement with the consensus (plain LIME on 5,000 samples pooled from
+// the photo's *other* seeds, so it is independent of the run scored) against plain 1,000 at the same
+// seeds, and the calibration of the reported stability.
 // Rule "expected gain": stop at the first check where continuing to the budget is expected to add
 // less than ε features to the top-5's overlap with the large-sample top-5 (WeightDistribution.expectedOverlap).
 // Knobs: ADAPTIVE_REPLAY_CACHE (default $TMPDIR/xai-adaptive-replay), ADAPTIVE_REPLAY_SEEDS (20),

@@ -1,5 +1,6 @@
-// Field shapes that recur across the schema: a row looked up by its global id, and a mutation whose
-// one argument is an input object and whose result is the union of its payload and typed errors.
+// Shapes that recur across the schema: a row looked up by its global id, a mutation whose one
+// argument is an input object and whose result is the union of its payload and typed errors, and an
+// enum documented value by value.
 import type { EnumRef, InputObjectRef, ObjectRef, SchemaTypes } from '@pothos/core';
 import type { App } from '../../app.js';
 import type { Context } from '../../context.js';
