@@ -49,7 +49,7 @@ export interface DoneWhenService {
   stop(): Promise<void>;
 }
 
-export async function startDoneWhenService(log: (s: string) => void): Promise<DoneWhenService> {
+export async function startDoneWhenService(log: (s: string) => void, { keep = false } = {}): Promise<DoneWhenService> {
   const data = mkdtempSync(path.join(os.tmpdir(), 'xai-done-when-'));
   const models = path.join(data, 'models');
   mkdirSync(models);
@@ -116,7 +116,8 @@ export async function startDoneWhenService(log: (s: string) => void): Promise<Do
       process.off('exit', onExit);
       service.kill('SIGTERM');
       if (service.exitCode === null) await new Promise((r) => service.once('exit', r));
-      rmSync(data, { recursive: true, force: true });
+      if (keep) log(`data folder kept: ${data}`);
+      else rmSync(data, { recursive: true, force: true });
     },
   };
 }

@@ -8,7 +8,11 @@
 //   node --import tsx scripts/portal-study.ts [--seed N] [--photos 10] [--out DIR] [--deadline 2026-12-02T14:38:00Z]
 //
 // Needs ../shared and $XAI_TORCHVISION_DIR/resnet50-random.onnx (default ~/.cache/xai-models). On the
-// deadline it presses Cancel study and reports how far it got (exit 1).
+// deadline it presses Cancel study and reports how far it got (exit 1). With --alone, after the study
+// the same cells run again one request at a time (seed + 1, so nothing is reused), each waited for: the
+// issue's "study ≤ 1.1× the sum of its cells run alone", measured in the same run on the same service.
+// --keep leaves the service's data folder in place (its path is logged), e.g. for `npm run bench
+// study-report` with BENCH_STUDY_DATA_DIR.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,14 +21,14 @@ import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import { donePhotos, logTo, root, shared, startDoneWhenService } from './done-when-service.js';
 
-const { values: opt } = parseArgs({ options: { seed: { type: 'string', default: '12' }, photos: { type: 'string', default: '10' }, out: { type: 'string', default: 'test-artifacts/portal-study' }, deadline: { type: 'string' } } });
+const { values: opt } = parseArgs({ options: { seed: { type: 'string', default: '12' }, photos: { type: 'string', default: '10' }, out: { type: 'string', default: 'test-artifacts/portal-study' }, deadline: { type: 'string' }, alone: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
 const deadline = opt.deadline ? Date.parse(opt.deadline) : Infinity;
 const out = path.resolve(root, opt.out!);
 const log = logTo(out);
 const PHOTOS = donePhotos(Number(opt.photos));
 const CELLS = PHOTOS.length * 2 * 3;
 
-const service = await startDoneWhenService(log);
+const service = await startDoneWhenService(log, { keep: opt.keep });
 const { url, gql } = service;
 
 const profile = mkdtempSync(path.join(os.tmpdir(), 'xai-portal-study-chromium-'));
@@ -87,8 +91,9 @@ try {
     }
     await page.waitForTimeout(5000);
   }
+  const studyWallMs = Date.now() - started;
   const s = (await gql(`query($id: ID!) { study(id: $id) { state progress { cellsDone cellsFailed cellsTotal } startedAt finishedAt report { sha256 byteSize } cells { state } } }`, { id })).study;
-  log(`study ${s.state}: ${s.progress.cellsDone}/${s.progress.cellsTotal} done, ${s.progress.cellsFailed} failed; wall ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  log(`study ${s.state}: ${s.progress.cellsDone}/${s.progress.cellsTotal} done, ${s.progress.cellsFailed} failed; wall ${(studyWallMs / 1000).toFixed(0)} s`);
   await page.screenshot({ path: path.join(out, '02-finished.png'), fullPage: true });
   if (s.state === 'SUCCEEDED') {
     const link = page.getByTestId('report-download');
@@ -104,6 +109,7 @@ try {
     log(`${checked.tables.length} tables recomputed from ${checked.downloads} raw maps/segments`);
     await service.logTimes(id, Date.parse(s.finishedAt) - Date.parse(s.startedAt));
     if (sha === s.report.sha256 && !errors.length) code = 0;
+    if (opt.alone) await runCellsAlone(id, studyWallMs);
   }
   if (errors.length) log(`page errors: ${errors.join(' | ')}`);
 } finally {
@@ -112,3 +118,33 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 process.exit(code);
+
+/** The study's cells again, one request at a time with seed + 1, each waited for; logs the ratio. */
+async function runCellsAlone(studyId: string, studyWallMs: number): Promise<void> {
+  const q = `query($id: ID!) { study(id: $id) { seed methods { key method parameters target } cells { position methodKey image { id } model { id name } } } }`;
+  const st = (await gql(q, { id: studyId })).study;
+  const methods = new Map<string, { method: string; parameters: unknown; target: unknown }>(st.methods.map((m: any) => [m.key, m]));
+  const REQUEST = `mutation($input: RequestExplanationInput!) { requestExplanation(input: $input) { ... on RequestExplanationSuccess { data { id } } ... on Error { code message } } }`;
+  const STATUS = `query($id: ID!) { explanation(id: $id) { status error { message } } }`;
+  const byColumn = new Map<string, number>();
+  let alone = 0;
+  for (const cell of [...st.cells].sort((a: any, b: any) => a.position - b.position)) {
+    const m = methods.get(cell.methodKey)!;
+    const t0 = performance.now();
+    const input = { image: cell.image.id, model: cell.model.id, method: m.method, parameters: m.parameters, ...(m.target ? { target: m.target } : {}), seed: st.seed + 1 };
+    const r = (await gql(REQUEST, { input })).requestExplanation;
+    if (!r.data) throw new Error(`requesting a cell alone: ${JSON.stringify(r)}`);
+    for (;;) {
+      const e = (await gql(STATUS, { id: r.data.id })).explanation;
+      if (e.status === 'SUCCEEDED') break;
+      if (e.status === 'FAILED' || e.status === 'CANCELLED') throw new Error(`cell alone ${e.status}: ${JSON.stringify(e.error)}`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const ms = performance.now() - t0;
+    alone += ms;
+    const column = `${cell.model.name} ${cell.methodKey}`;
+    byColumn.set(column, (byColumn.get(column) ?? 0) + ms);
+  }
+  for (const [k, ms] of byColumn) log(`alone: ${k} total ${(ms / 1000).toFixed(1)} s`);
+  log(`${st.cells.length} cells run alone: sum ${(alone / 1000).toFixed(1)} s; the study from the portal ${(studyWallMs / 1000).toFixed(1)} s; ratio ${(studyWallMs / alone).toFixed(3)} (issue: ≤ 1.1)`);
+}
