@@ -4,6 +4,7 @@
 // lookup (explain/index.ts), the quantized-model errors, the SDK's generated method list (for the
 // CLI and the portal) are all derived from it. Also: reference defaults and parameter validation;
 // parameters are normalised here (defaults filled in) so equal requests hash equally.
+import { isDeepStrictEqual } from 'node:util';
 import { isGradientFormula, type CamVariant } from './cam/formula.ts';
 import { eigenCam } from './cam/variants/eigen-cam.ts';
 import { gradCamPlusPlus } from './cam/variants/grad-cam-plus-plus.ts';
@@ -249,6 +250,43 @@ export const DEFAULTS = {
   // The SHAP image examples use masker "blur(128,128)" and max_evals 500 with batch_size 50.
   partitionShap: { maxEvals: 500, masker: { kind: 'BLUR', kernel: 128 }, batchSize: 50 } satisfies PartitionShapParams,
 } as const;
+
+/**
+ * Defaulted fields added to a block after explanations were first stored under request keys, oldest
+ * first. At its DEFAULTS value such a field is left out of the request key (keyParameters), so a
+ * request equal to the defaults hashes as it did before the field existed and reuses what was stored
+ * then; any other value is kept and gets its own key. A field added to DEFAULTS belongs here too
+ * (test/api/request-keys.test.ts fails until it is).
+ */
+export const LATER_FIELDS = [
+  { added: 'issue 15 uncertainty', fields: { lime: ['confidence', 'stabilityTopK'], kernelShap: ['confidence', 'stabilityTopK'] } },
+  { added: 'issue 11 Gradient SHAP α design', fields: { gradient: ['alphaSampling'] } },
+  { added: 'issue 15 stopping rule, mask design', fields: { lime: ['stoppingRule', 'gainTolerance', 'maskDesign'], kernelShap: ['stoppingRule', 'gainTolerance'] } },
+] as const satisfies readonly { added: string; fields: { [K in ParameterBlock]?: readonly (keyof ParameterBlocks[K])[] } }[];
+
+/**
+ * Normalised parameters as a request key hashes them. `stored` = 0: the key new explanations get
+ * (LATER_FIELDS at their default left out). `stored` = n > 0: the form stored while only the first n
+ * LATER_FIELDS entries existed (theirs always present, filled with defaults), so such rows are still
+ * found; null when no request of that time could have had these values.
+ */
+export function keyParameters(params: MethodParameters, stored = 0): MethodParameters | null {
+  const out: Record<string, unknown> = { ...params };
+  for (const { fields } of LATER_FIELDS.slice(stored)) {
+    for (const [key, names] of Object.entries(fields) as [ParameterBlock, readonly string[]][]) {
+      const block = out[key] as Record<string, unknown> | undefined;
+      if (!block) continue;
+      const rest = { ...block };
+      for (const name of names) {
+        const isDefault = isDeepStrictEqual(rest[name], (DEFAULTS[key] as Record<string, unknown>)[name]);
+        if (isDefault) delete rest[name];
+        else if (stored > 0) return null;
+      }
+      out[key] = rest;
+    }
+  }
+  return out as unknown as MethodParameters;
+}
 
 export function parametersKeyFor(m: Method): ParameterBlock {
   return methodInfo(m).parameters;

@@ -7,7 +7,7 @@ import { findImage, findModel } from './rows.js';
 import { modelLayers } from './layers.js';
 import { normalizeEvaluation } from '../engine/explain/evaluate.js';
 import { randomizationRefusal } from '../engine/metrics/randomization.js';
-import { needsGradients, normalizeParameters, quantizedRefusal, type Method, type MethodParameters, type Target } from '../engine/methods.js';
+import { keyParameters, LATER_FIELDS, needsGradients, normalizeParameters, quantizedRefusal, type Method, type MethodParameters, type Target } from '../engine/methods.js';
 import { fromEngineError, InvalidArgumentError, NotFoundError, UnsupportedMethodError } from '../errors.js';
 import type { Explanation, Image, Model } from '../generated/sqlite/client.js';
 
@@ -23,14 +23,15 @@ export interface ExplanationSpec {
   seed: number | null;
 }
 
-/** A validated request: parameters normalised against the model, and its idempotency key. */
+/** A validated request: parameters normalised against the model, and its idempotency keys. */
 export interface PreparedExplanation {
   image: Image;
   model: Model;
   method: Method;
   params: MethodParameters;
   seed: number | null;
-  requestKey: string;
+  /** requestKeysOf: the first is stored with a new explanation, all find a reusable one. */
+  requestKeys: string[];
 }
 
 /** Canonical JSON (sorted keys) so equal parameters always hash equally. */
@@ -45,9 +46,16 @@ export function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Identical requests share one explanation, whichever study or user asks for it. */
-export function requestKeyOf(imageId: string, modelId: string, method: Method, params: MethodParameters, seed: number | null): string {
-  return createHash('sha256').update(canonical({ imageId, modelId, method, params, seed })).digest('hex');
+/**
+ * Identical requests share one explanation, whichever study or user asks for it. The first key is
+ * the one a new explanation is stored under; the others are the keys earlier versions stored the
+ * same request under (keyParameters' older forms), so what they stored is found too. Stored keys
+ * are never rewritten: a finished row's parameters are the ones it used, not the request's.
+ */
+export function requestKeysOf(imageId: string, modelId: string, method: Method, params: MethodParameters, seed: number | null): string[] {
+  const forms = [keyParameters(params), ...LATER_FIELDS.map((_, i) => keyParameters(params, i + 1))];
+  const keys = forms.filter((p) => p !== null).map((p) => createHash('sha256').update(canonical({ imageId, modelId, method, params: p, seed })).digest('hex'));
+  return [...new Set(keys)];
 }
 
 /** The request's target as given: none (the method's default), the top k, or listed classes. */
@@ -109,28 +117,34 @@ export async function prepareExplanation(app: App, r: ExplanationSpec, field = '
       throw new InvalidArgumentError(`${field}.parameters.cam.targetLayer`, `${model.name} has no 4-D layer named '${layer}'; candidates include ${hint} (see Model.layers)`);
     }
   }
-  return { image, model, method: r.method, params, seed: r.seed, requestKey: requestKeyOf(image.id, model.id, r.method, params, r.seed) };
+  return { image, model, method: r.method, params, seed: r.seed, requestKeys: requestKeysOf(image.id, model.id, r.method, params, r.seed) };
 }
 
-/** An identical explanation that succeeded or is still on its way, if there is one (filed under
- *  `studyId` when one is given). */
-export function findReusable(app: App, requestKey: string, studyId?: string): Promise<Explanation | null> {
+/** An identical explanation (under any of its `requestKeys`) that succeeded or is still on its way,
+ *  if there is one (filed under `studyId` when one is given). */
+export function findReusable(app: App, requestKeys: string[], studyId?: string): Promise<Explanation | null> {
   return app.prisma.explanation.findFirst({
-    where: { requestKey, status: { in: ['SUCCEEDED', 'QUEUED', 'RUNNING'] }, ...(studyId ? { studyId } : {}) },
+    where: { requestKey: { in: requestKeys }, status: { in: ['SUCCEEDED', 'QUEUED', 'RUNNING'] }, ...(studyId ? { studyId } : {}) },
     orderBy: { createdAt: 'desc' },
   });
 }
 
-/** findReusable for many keys at once (in chunks, to keep each query's parameter list short). */
-export async function findReusableMany(app: App, requestKeys: string[]): Promise<Map<string, Explanation>> {
-  const out = new Map<string, Explanation>();
-  const unique = [...new Set(requestKeys)];
+/** findReusable for many requests at once (in chunks, to keep each query's parameter list short),
+ *  by each request's first key. */
+export async function findReusableMany(app: App, keySets: string[][]): Promise<Map<string, Explanation>> {
+  const byKey = new Map<string, Explanation>();
+  const unique = [...new Set(keySets.flat())];
   for (let i = 0; i < unique.length; i += 500) {
     const rows = await app.prisma.explanation.findMany({
       where: { requestKey: { in: unique.slice(i, i + 500) }, status: { in: ['SUCCEEDED', 'QUEUED', 'RUNNING'] } },
       orderBy: { createdAt: 'asc' },
     });
-    for (const r of rows) out.set(r.requestKey, r); // the newest wins, as in findReusable
+    for (const r of rows) byKey.set(r.requestKey, r); // the newest wins, as in findReusable
+  }
+  const out = new Map<string, Explanation>();
+  for (const keys of keySets) {
+    const found = keys.flatMap((k) => byKey.get(k) ?? []);
+    if (found.length) out.set(keys[0], found.reduce((a, b) => (b.createdAt > a.createdAt ? b : a)));
   }
   return out;
 }
@@ -149,7 +163,7 @@ export async function queueExplanation(
       modelId: p.model.id,
       method: p.method,
       parameters: p.params as object,
-      requestKey: p.requestKey,
+      requestKey: p.requestKeys[0],
       seed: p.seed,
       targetClasses: p.params.target.kind === 'CLASSES' ? p.params.target.classes : [],
       priority: o.priority,

@@ -29,7 +29,7 @@ export async function requestExplanation(app: App, r: ExplanationRequest): Promi
   if (!r.force) {
     // Idempotency: an identical request that succeeded, or is still on its way, is returned as is
     // (one filed under the same study: a study keeps its own record of the runs filed under it).
-    const existing = await findReusable(app, prepared.requestKey, studyId ?? undefined);
+    const existing = await findReusable(app, prepared.requestKeys, studyId ?? undefined);
     if (existing) return existing;
   }
   await checkQueuedJobsQuota(app, r.principal);

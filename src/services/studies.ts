@@ -7,7 +7,7 @@ import { METHODS, type Method } from '../engine/methods.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import type { Study } from '../generated/sqlite/client.js';
 import { markCancelled } from './explanation-states.js';
-import { checkPriority, findReusableMany, prepareExplanation, requestKeyOf } from './explanation-queue.js';
+import { checkPriority, findReusableMany, prepareExplanation, requestKeysOf } from './explanation-queue.js';
 import { assertMayChange } from './ownership.js';
 import { checkQueuedJobsQuota } from './quotas.js';
 import { advanceStudy, refreshStudyState, type StudyMethodParameters } from './study-progress.js';
@@ -90,7 +90,7 @@ export async function createStudy(app: App, r: CreateStudyRequest): Promise<Stud
   });
   // Every method against every model now, so a bad combination refuses the study with nothing stored.
   // Parameters do not depend on the image, so one image stands for all.
-  const prepared = new Map<string, { params: Parameters<typeof requestKeyOf>[3]; weight: number }>();
+  const prepared = new Map<string, { params: Parameters<typeof requestKeysOf>[3]; weight: number }>();
   for (const [j, modelId] of r.modelIds.entries()) {
     for (const [k, m] of r.methods.entries()) {
       const p = await prepareExplanation(app, { imageId: r.imageIds[0], modelId, method: m.method, target: m.target, parameters: m.parameters, evaluation: m.evaluation ?? null, seed: r.seed }, `input.methods.${k}`).catch((e) => {
@@ -107,16 +107,16 @@ export async function createStudy(app: App, r: CreateStudyRequest): Promise<Stud
 
   // Cells in image, model, method order: one image and model's cells are queued together (shared
   // decoding, one pass for the CAM variants).
-  const cells: { imageId: string; modelId: string; methodKey: string; weight: number; position: number; requestKey: string }[] = [];
+  const cells: { imageId: string; modelId: string; methodKey: string; weight: number; position: number; requestKeys: string[] }[] = [];
   for (const imageId of r.imageIds) {
     for (const modelId of r.modelIds) {
       r.methods.forEach((m, k) => {
         const p = prepared.get(`${modelId}|${k}`)!;
-        cells.push({ imageId, modelId, methodKey: keys[k], weight: p.weight, position: cells.length, requestKey: requestKeyOf(imageId, modelId, m.method, p.params, r.seed) });
+        cells.push({ imageId, modelId, methodKey: keys[k], weight: p.weight, position: cells.length, requestKeys: requestKeysOf(imageId, modelId, m.method, p.params, r.seed) });
       });
     }
   }
-  const reusable = await findReusableMany(app, cells.map((c) => c.requestKey));
+  const reusable = await findReusableMany(app, cells.map((c) => c.requestKeys));
   const study = await app.prisma.$transaction(async (tx) => {
     const s = await tx.study.create({
       data: { name, description: r.description, seed: r.seed, priority: r.priority, createdBy: identityOf(r.principal) },
@@ -135,7 +135,7 @@ export async function createStudy(app: App, r: CreateStudyRequest): Promise<Stud
       })),
     });
     await tx.studyCell.createMany({
-      data: cells.map(({ requestKey, ...c }) => ({ ...c, studyId: s.id, explanationId: reusable.get(requestKey)?.id ?? null })),
+      data: cells.map(({ requestKeys, ...c }) => ({ ...c, studyId: s.id, explanationId: reusable.get(requestKeys[0])?.id ?? null })),
     });
     return s;
   });

@@ -99,7 +99,7 @@ async function queueCell(app: App, study: Study, cell: StudyCell, method: Method
     console.error(`study ${study.id}: cell ${cell.id} cannot be queued:`, e);
     return 'skipped';
   }
-  const reused = await findReusable(app, prepared.requestKey);
+  const reused = await findReusable(app, prepared.requestKeys);
   const explanation = reused ?? (await queueExplanation(app, prepared, { createdBy: study.createdBy ?? LOCAL_IDENTITY, priority: study.priority, studyId: study.id, enqueue: false }));
   const { count } = await app.prisma.studyCell.updateMany({ where: { id: cell.id, explanationId: null }, data: { explanationId: explanation.id } });
   if (count === 0) {
