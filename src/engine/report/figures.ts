@@ -1,7 +1,8 @@
 // Figure grids as one PNG each: rows = images, columns = model × method, every tile captioned as
 // the seeds print their figures ("grad_cam on n03445924 golfcart"). Labels are drawn from one SVG
-// layer (librsvg), tiles composited by sharp; the same tiles always give the same bytes.
-import sharp, { type OverlayOptions } from 'sharp';
+// layer (librsvg) onto white, the tiles (decoded and resized by sharp) copied in; the same tiles
+// always give the same bytes.
+import sharp from 'sharp';
 
 export interface GridTile {
   /** The figure (any size; drawn into a square tile), or null for a cell without one. */
@@ -24,6 +25,12 @@ const HEAD_H = 40;
 const CAPTION_H = 30;
 const GAP = 8;
 const FONT = 11;
+const WHITE = { r: 255, g: 255, b: 255 };
+
+const memo = <K, V>(make: (key: K) => V): ((key: K) => V) => {
+  const made = new Map<K, V>();
+  return (key) => (made.has(key) ? made.get(key)! : made.set(key, make(key)).get(key)!);
+};
 
 export function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -57,38 +64,50 @@ function textBlock(lines: string[], x: number, y: number, opts: { bold?: boolean
     .join('');
 }
 
-export async function gridPng(spec: GridSpec): Promise<Buffer> {
-  const T = spec.tileSize ?? 160;
-  const rows = spec.rowLabels.length;
-  const cols = spec.columnLabels.length;
-  const cellW = T + GAP;
-  const cellH = T + CAPTION_H + GAP;
-  const width = LABEL_W + cols * cellW + GAP;
-  const height = HEAD_H + rows * cellH + GAP;
-  const chars = Math.floor(T / (FONT * 0.6));
-  const svg: string[] = [];
-  const layers: OverlayOptions[] = [];
-  spec.columnLabels.forEach((label, c) => svg.push(textBlock(wrapText(label, chars, 2), LABEL_W + c * cellW + T / 2, 16, { bold: true, anchor: 'middle' })));
-  for (let r = 0; r < rows; r++) {
-    const top = HEAD_H + r * cellH;
-    svg.push(textBlock(wrapText(spec.rowLabels[r], Math.floor((LABEL_W - 12) / (FONT * 0.6)), 3), 6, top + T / 2, { bold: true }));
-    for (let c = 0; c < cols; c++) {
-      const tile = spec.tiles[r]?.[c];
-      const left = LABEL_W + c * cellW;
-      if (tile?.png) {
-        const raw = await sharp(tile.png).removeAlpha().resize(T, T, { fit: 'contain', background: { r: 255, g: 255, b: 255 } }).raw().toBuffer();
-        layers.push({ input: raw, raw: { width: T, height: T, channels: 3 }, top, left });
-      } else {
-        svg.push(`<rect x="${left}" y="${top}" width="${T}" height="${T}" fill="#eeeef3" stroke="#b9b9c4"/>`);
-        svg.push(textBlock([tile?.placeholder ?? 'no figure'], left + T / 2, top + T / 2, { anchor: 'middle' }));
+/** Draws figure grids. A renderer remembers the tiles it decoded (by buffer) and the label layers it
+ *  drew (by their SVG): a report's views share their labels and most of their figures. */
+export function gridRenderer(): (spec: GridSpec) => Promise<Buffer> {
+  const tiles = memo((T: number) => memo((png: Buffer) => sharp(png).removeAlpha().resize(T, T, { fit: 'contain', background: WHITE }).raw().toBuffer()));
+  const base = memo((svg: string) => sharp(Buffer.from(svg)).flatten({ background: WHITE }).removeAlpha().raw().toBuffer());
+  return async (spec) => {
+    const T = spec.tileSize ?? 160;
+    const rows = spec.rowLabels.length;
+    const cols = spec.columnLabels.length;
+    const cellW = T + GAP;
+    const cellH = T + CAPTION_H + GAP;
+    const width = LABEL_W + cols * cellW + GAP;
+    const height = HEAD_H + rows * cellH + GAP;
+    const chars = Math.floor(T / (FONT * 0.6));
+    const svg: string[] = [];
+    const placed: { raw: Promise<Buffer>; top: number; left: number }[] = [];
+    spec.columnLabels.forEach((label, c) => svg.push(textBlock(wrapText(label, chars, 2), LABEL_W + c * cellW + T / 2, 16, { bold: true, anchor: 'middle' })));
+    for (let r = 0; r < rows; r++) {
+      const top = HEAD_H + r * cellH;
+      svg.push(textBlock(wrapText(spec.rowLabels[r], Math.floor((LABEL_W - 12) / (FONT * 0.6)), 3), 6, top + T / 2, { bold: true }));
+      for (let c = 0; c < cols; c++) {
+        const tile = spec.tiles[r]?.[c];
+        const left = LABEL_W + c * cellW;
+        if (tile?.png) {
+          placed.push({ raw: tiles(T)(tile.png), top, left });
+        } else {
+          svg.push(`<rect x="${left}" y="${top}" width="${T}" height="${T}" fill="#eeeef3" stroke="#b9b9c4"/>`);
+          svg.push(textBlock([tile?.placeholder ?? 'no figure'], left + T / 2, top + T / 2, { anchor: 'middle' }));
+        }
+        if (tile?.caption) svg.push(textBlock(wrapText(tile.caption, chars, 2), left, top + T + FONT + 2));
       }
-      if (tile?.caption) svg.push(textBlock(wrapText(tile.caption, chars, 2), left, top + T + FONT + 2));
     }
-  }
-  const labels = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`);
-  layers.push({ input: labels, top: 0, left: 0 });
-  return sharp({ create: { width, height, channels: 3, background: { r: 255, g: 255, b: 255 } } })
-    .composite(layers)
-    .png()
-    .toBuffer();
+    // Row labels are wrapped to their column and captions sit under their figure: no label overlaps
+    // a figure, so the figures can be copied onto the drawn labels.
+    const svgText = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`;
+    const [labels, figures] = await Promise.all([base(svgText), Promise.all(placed.map((p) => p.raw))]);
+    const canvas = Buffer.from(labels);
+    placed.forEach(({ top, left }, i) => {
+      for (let y = 0; y < T; y++) figures[i].copy(canvas, ((top + y) * width + left) * 3, y * T * 3, (y + 1) * T * 3);
+    });
+    return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  };
+}
+
+export function gridPng(spec: GridSpec): Promise<Buffer> {
+  return gridRenderer()(spec);
 }

@@ -3,7 +3,7 @@
 // deterministically. Nothing in the bytes depends on when or where it was generated: no clocks, no
 // random ids, everything in study order.
 import { toCsv, type Cell } from './csv.ts';
-import { gridPng, type GridTile } from './figures.ts';
+import { gridRenderer, type GridTile } from './figures.ts';
 import { renderHtml } from './html.ts';
 import { stabilityCaption, stabilityTables } from './stability.ts';
 import {
@@ -21,7 +21,7 @@ export * from './tables.ts';
 export { stabilityFact, type StabilityFact } from './stability.ts';
 export type { ReportCell, ReportInput } from './types.ts';
 export { zipArchive, zipArchiveParallel, unzipArchive, type ArchiveFile } from './zip.ts';
-export { gridPng, wrapText, type GridSpec, type GridTile } from './figures.ts';
+export { gridPng, gridRenderer, wrapText, type GridSpec, type GridTile } from './figures.ts';
 export { toCsv } from './csv.ts';
 
 /** Images per grid PNG: a 200-image study makes 20 pages rather than one enormous picture. */
@@ -48,10 +48,11 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
 
   // Figure grids: one set per view; LIME cells have a second view, other cells repeat their figure.
   const views = ['default', ...(input.cells.some((c) => c.tiles['lime-both']) ? ['lime-both'] : [])];
-  const figures: { view: string; name: string; png: Buffer; rows: [number, number] }[] = [];
-  for (const view of views) {
-    for (let start = 0, page = 1; start < input.images.length; start += ROWS_PER_GRID, page++) {
-      const rows = input.images.slice(start, start + ROWS_PER_GRID);
+  const byView: { view: string; name: string; png: Buffer; rows: [number, number] }[][] = views.map(() => []);
+  for (let start = 0, page = 1; start < input.images.length; start += ROWS_PER_GRID, page++) {
+    const rows = input.images.slice(start, start + ROWS_PER_GRID);
+    const grid = gridRenderer(); // a page's views share its labels and most of its figures
+    const drawn = views.map((view) => {
       const tiles: GridTile[][] = rows.map((_, r) =>
         columns.map(({ model, method }) => {
           const c = cellAt.get(`${start + r}:${model}:${method}`);
@@ -61,12 +62,16 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
           return { png, caption, placeholder: c && c.status !== 'SUCCEEDED' ? c.status : undefined };
         }),
       );
-      const png = await gridPng({ rowLabels: rows.map((i) => i.name), columnLabels: columns.map((c) => cellLabel(input, c.model, c.method)), tiles });
-      const name = `figures/${view === 'default' ? 'grid' : `grid-${view}`}-${String(page).padStart(2, '0')}.png`;
-      figures.push({ view, name, png, rows: [start, start + rows.length] });
-      files.push({ name, bytes: png });
+      return grid({ rowLabels: rows.map((i) => i.name), columnLabels: columns.map((c) => cellLabel(input, c.model, c.method)), tiles });
+    });
+    for (const [v, png] of (await Promise.all(drawn)).entries()) {
+      const view = views[v];
+      byView[v].push({ view, name: `figures/${view === 'default' ? 'grid' : `grid-${view}`}-${String(page).padStart(2, '0')}.png`, png, rows: [start, start + rows.length] });
     }
   }
+  const figures = byView.flat();
+  // PNGs are compressed already: stored as they are.
+  for (const f of figures) files.push({ name: f.name, bytes: f.png, packing: 'store' });
 
   // Predictions.
   const predictions = predictionRows(
@@ -233,6 +238,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
     stability,
     files: [...files.map((f) => f.name), 'report.html'].sort(),
   });
-  files.push({ name: 'report.html', bytes: text(html) });
+  // Mostly the grids' PNG bytes in base64: see Packing.
+  files.push({ name: 'report.html', bytes: text(html), packing: 'huffman' });
   return { files, zip: await zipArchiveParallel(files) };
 }

@@ -1,6 +1,9 @@
 // Study reports from hand-made facts: tables and flags, the archive's contents, and identical
 // bytes when the same report is built again.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
 import {
@@ -14,6 +17,7 @@ import {
   zipArchiveParallel,
   type ReportInput,
 } from '../../../src/engine/report/index.ts';
+import { tmpDir } from '../../support/tmp.ts';
 
 const cls = (index: number, synset: string | null, label: string, probability: number) => ({ index, synset, label, probability, logit: null });
 
@@ -171,6 +175,52 @@ test('the parallel ZIP writer gives the same bytes (deflated, stored and empty e
     { name: 'empty', bytes: new Uint8Array() },
   ];
   assert.ok((await zipArchiveParallel(files)).equals(zipArchive(files)));
+  const packed = files.flatMap((f) => (['deflate', 'huffman', 'store'] as const).map((packing) => ({ ...f, name: `${packing}/${f.name}`, packing })));
+  assert.ok((await zipArchiveParallel(packed)).equals(zipArchive(packed)));
+});
+
+/** Each entry's name with its compression method (0 stored, 8 deflated) and sizes, from the central directory. */
+function methods(zip: Buffer): [string, number, number, number][] {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const out: [string, number, number, number][] = [];
+  for (let i = 0, p = zip.readUInt32LE(end + 16); i < zip.readUInt16LE(end + 10); i++) {
+    const nameLen = zip.readUInt16LE(p + 28);
+    out.push([zip.toString('utf8', p + 46, p + 46 + nameLen), zip.readUInt16LE(p + 10), zip.readUInt32LE(p + 20), zip.readUInt32LE(p + 24)]);
+    p += 46 + nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+  }
+  return out;
+}
+
+test('entries packed as asked: stored as they are, Huffman-only and full deflate both smaller than the text', () => {
+  const words = Buffer.from('the same words again and again, '.repeat(2_000));
+  const zip = zipArchive([
+    { name: 'deflate.txt', bytes: words },
+    { name: 'huffman.txt', bytes: words, packing: 'huffman' },
+    { name: 'store.txt', bytes: words, packing: 'store' },
+  ]);
+  const [deflate, huffman, store] = methods(zip);
+  assert.deepEqual(store, ['store.txt', 0, words.length, words.length]);
+  assert.equal(huffman[1], 8);
+  assert.equal(deflate[1], 8);
+  // Without matches only the letters' frequencies help; with them the repeats collapse.
+  assert.ok(deflate[2] < huffman[2] && huffman[2] < words.length, `${deflate[2]} < ${huffman[2]} < ${words.length}`);
+  for (const f of unzipArchive(zip)) assert.ok(Buffer.from(f.bytes).equals(words), f.name);
+});
+
+const hasUnzip = spawnSync('unzip', ['-v'], { stdio: 'ignore' }).status === 0;
+
+test('a report archive: figures stored, report.html Huffman-coded, tables deflated; unzip -t accepts it', { skip: !hasUnzip && 'no unzip tool' }, async () => {
+  const { zip } = await buildReport(await input());
+  const packing = Object.fromEntries(methods(zip).map(([name, method]) => [name, method]));
+  assert.equal(packing['figures/grid-01.png'], 0);
+  assert.equal(packing['figures/grid-lime-both-01.png'], 0);
+  assert.equal(packing['report.html'], 8);
+  assert.equal(packing['tables/agreement.csv'], 8);
+  const file = path.join(tmpDir('xai-report-zip-'), 'report.zip');
+  writeFileSync(file, zip);
+  const r = spawnSync('unzip', ['-t', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /No errors detected/);
 });
 
 test('LIME cells show their top-k stability in the captions, a stability table and a report section', async () => {
