@@ -10,6 +10,9 @@ import { openBlobStore, type BlobStore } from './storage/index.js';
 import type { JobQueue } from './job-queue.js';
 import { redisConnection } from './redis.js';
 
+/** About 20 grids of a 10-image × 6-column page (3.2 MB each). */
+const REPORT_GRID_CACHE_BYTES = 64 * 1024 * 1024;
+
 export interface App {
   config: Config;
   db: Database;
@@ -18,6 +21,8 @@ export interface App {
   sessions: SessionCache;
   /** Preprocessed input tensors by (image hash, input spec). */
   tensors: TensorCache;
+  /** Drawn report figure grids by the hash of what they are drawn from (engine/report/figures.ts). */
+  reportGrids: TensorCache<Buffer>;
   events: Events;
   /** Rows by id, loaded in batches; immutable ones (images, models) cached in memory. */
   loaders: Loaders;
@@ -40,6 +45,7 @@ export async function createApp(config: Config): Promise<App> {
     blobs,
     sessions,
     tensors: new TensorCache(config.tensorCacheBytes),
+    reportGrids: new TensorCache<Buffer>(REPORT_GRID_CACHE_BYTES),
     events: createEvents(redis),
     loaders: createLoaders(db.prisma),
     jobs: null,

@@ -100,7 +100,7 @@ export async function reportInput(app: App, facts: StudyFacts): Promise<ReportIn
 export async function buildStudyReport(app: App, studyId: string): Promise<StudyReport> {
   const facts = await loadStudyFacts(app, studyId);
   if (!isTerminal(facts.study.state)) throw new InvalidArgumentError('id', `the study is ${facts.study.state}: its report is built once every cell has finished`);
-  const { zip } = await buildReport(await reportInput(app, facts));
+  const { zip } = await buildReport(await reportInput(app, facts), { grids: app.reportGrids });
   const blob = await app.blobs.put('reports', zip, '.zip');
   const data = { storageKey: blob.key, sha256: blob.sha256, byteSize: blob.byteSize, builtAt: new Date() };
   return app.prisma.studyReport.upsert({ where: { studyId }, create: { studyId, ...data }, update: data });

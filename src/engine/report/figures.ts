@@ -2,7 +2,9 @@
 // the seeds print their figures ("grad_cam on n03445924 golfcart"). Labels are drawn from one SVG
 // layer (librsvg) onto white, the tiles (decoded and resized by sharp) copied in; the same tiles
 // always give the same bytes.
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import type { TensorCache } from '../tensor-cache.ts';
 
 export interface GridTile {
   /** The figure (any size; drawn into a square tile), or null for a cell without one. */
@@ -64,9 +66,14 @@ function textBlock(lines: string[], x: number, y: number, opts: { bold?: boolean
     .join('');
 }
 
+/** Bumped whenever drawing changes, so a cache never returns a grid drawn the old way. */
+const DRAWING = 'grid-v2';
+
 /** Draws figure grids. A renderer remembers the tiles it decoded (by buffer) and the label layers it
- *  drew (by their SVG): a report's views share their labels and most of their figures. */
-export function gridRenderer(): (spec: GridSpec) => Promise<Buffer> {
+ *  drew (by their SVG): a report's views share their labels and most of their figures. With `cache`,
+ *  finished grids are kept by the hash of all they are drawn from (labels, layout, each figure's
+ *  bytes), so a rebuild from the same stored facts draws nothing. */
+export function gridRenderer(cache?: TensorCache<Buffer>): (spec: GridSpec) => Promise<Buffer> {
   const tiles = memo((T: number) => memo((png: Buffer) => sharp(png).removeAlpha().resize(T, T, { fit: 'contain', background: WHITE }).raw().toBuffer()));
   const base = memo((svg: string) => sharp(Buffer.from(svg)).flatten({ background: WHITE }).removeAlpha().raw().toBuffer());
   return async (spec) => {
@@ -79,7 +86,7 @@ export function gridRenderer(): (spec: GridSpec) => Promise<Buffer> {
     const height = HEAD_H + rows * cellH + GAP;
     const chars = Math.floor(T / (FONT * 0.6));
     const svg: string[] = [];
-    const placed: { raw: Promise<Buffer>; top: number; left: number }[] = [];
+    const placed: { png: Buffer; raw: () => Promise<Buffer>; top: number; left: number }[] = [];
     spec.columnLabels.forEach((label, c) => svg.push(textBlock(wrapText(label, chars, 2), LABEL_W + c * cellW + T / 2, 16, { bold: true, anchor: 'middle' })));
     for (let r = 0; r < rows; r++) {
       const top = HEAD_H + r * cellH;
@@ -88,7 +95,7 @@ export function gridRenderer(): (spec: GridSpec) => Promise<Buffer> {
         const tile = spec.tiles[r]?.[c];
         const left = LABEL_W + c * cellW;
         if (tile?.png) {
-          placed.push({ raw: tiles(T)(tile.png), top, left });
+          placed.push({ png: tile.png, raw: () => tiles(T)(tile.png!), top, left });
         } else {
           svg.push(`<rect x="${left}" y="${top}" width="${T}" height="${T}" fill="#eeeef3" stroke="#b9b9c4"/>`);
           svg.push(textBlock([tile?.placeholder ?? 'no figure'], left + T / 2, top + T / 2, { anchor: 'middle' }));
@@ -99,12 +106,18 @@ export function gridRenderer(): (spec: GridSpec) => Promise<Buffer> {
     // Row labels are wrapped to their column and captions sit under their figure: no label overlaps
     // a figure, so the figures can be copied onto the drawn labels.
     const svgText = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${svg.join('')}</svg>`;
-    const [labels, figures] = await Promise.all([base(svgText), Promise.all(placed.map((p) => p.raw))]);
-    const canvas = Buffer.from(labels);
-    placed.forEach(({ top, left }, i) => {
-      for (let y = 0; y < T; y++) figures[i].copy(canvas, ((top + y) * width + left) * 3, y * T * 3, (y + 1) * T * 3);
-    });
-    return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const draw = async (): Promise<Buffer> => {
+      const [labels, figures] = await Promise.all([base(svgText), Promise.all(placed.map((p) => p.raw()))]);
+      const canvas = Buffer.from(labels);
+      placed.forEach(({ top, left }, i) => {
+        for (let y = 0; y < T; y++) figures[i].copy(canvas, ((top + y) * width + left) * 3, y * T * 3, (y + 1) * T * 3);
+      });
+      return sharp(canvas, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    };
+    if (!cache) return draw();
+    const key = createHash('sha256').update(`${DRAWING}\n${T}\n${svgText}\n`);
+    for (const p of placed) key.update(`${p.top},${p.left},`).update(p.png);
+    return cache.get(key.digest('hex'), draw);
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type PairSpec,
 } from './tables.ts';
 import type { ReportInput } from './types.ts';
+import type { TensorCache } from '../tensor-cache.ts';
 import { zipArchiveParallel, type ArchiveFile } from './zip.ts';
 
 export * from './tables.ts';
@@ -39,7 +40,8 @@ export interface BuiltReport {
   zip: Buffer;
 }
 
-export async function buildReport(input: ReportInput): Promise<BuiltReport> {
+/** `grids`: finished figure grids kept between builds (see gridRenderer). */
+export async function buildReport(input: ReportInput, opts: { grids?: TensorCache<Buffer> } = {}): Promise<BuiltReport> {
   const files: ArchiveFile[] = [];
   const columns = input.models.flatMap((_, m) => input.methods.map((_, k) => ({ model: m, method: k })));
   const cellAt = new Map(input.cells.map((c) => [`${c.image}:${c.model}:${c.method}`, c]));
@@ -51,7 +53,7 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   const byView: { view: string; name: string; png: Buffer; rows: [number, number] }[][] = views.map(() => []);
   for (let start = 0, page = 1; start < input.images.length; start += ROWS_PER_GRID, page++) {
     const rows = input.images.slice(start, start + ROWS_PER_GRID);
-    const grid = gridRenderer(); // a page's views share its labels and most of its figures
+    const grid = gridRenderer(opts.grids); // a page's views share its labels and most of its figures
     const drawn = views.map((view) => {
       const tiles: GridTile[][] = rows.map((_, r) =>
         columns.map(({ model, method }) => {

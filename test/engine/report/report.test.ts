@@ -18,6 +18,7 @@ import {
   type ReportInput,
 } from '../../../src/engine/report/index.ts';
 import { tmpDir } from '../../support/tmp.ts';
+import { TensorCache } from '../../../src/engine/tensor-cache.ts';
 
 const cls = (index: number, synset: string | null, label: string, probability: number) => ({ index, synset, label, probability, logit: null });
 
@@ -205,6 +206,21 @@ test('entries packed as asked: stored as they are, Huffman-only and full deflate
   // Without matches only the letters' frequencies help; with them the repeats collapse.
   assert.ok(deflate[2] < huffman[2] && huffman[2] < words.length, `${deflate[2]} < ${huffman[2]} < ${words.length}`);
   for (const f of unzipArchive(zip)) assert.ok(Buffer.from(f.bytes).equals(words), f.name);
+});
+
+test('kept grids: a build from the same facts reuses them with the same bytes; a changed caption draws anew', async () => {
+  const grids = new TensorCache<Buffer>(64 * 1024 * 1024);
+  const fresh = (await buildReport(await input())).zip;
+  assert.ok((await buildReport(await input(), { grids })).zip.equals(fresh), 'drawn with a cache: the same bytes');
+  const kept = grids.sizeBytes;
+  assert.ok(kept > 0);
+  assert.ok((await buildReport(await input(), { grids })).zip.equals(fresh), 'from the cache: the same bytes');
+  assert.equal(grids.sizeBytes, kept, 'nothing drawn again');
+  const changed = await input();
+  changed.cells[0].caption = 'grad_cam on n01440764 tench (again)';
+  const other = (await buildReport(changed, { grids })).zip;
+  assert.ok(grids.sizeBytes > kept, 'the changed page drawn anew');
+  assert.ok(other.equals((await buildReport(changed)).zip));
 });
 
 const hasUnzip = spawnSync('unzip', ['-v'], { stdio: 'ignore' }).status === 0;
