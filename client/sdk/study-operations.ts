@@ -14,7 +14,7 @@ export const StudySummaryFields = graphql(`
     createdAt
     startedAt
     finishedAt
-    progress { cellsDone cellsFailed cellsTotal fraction etaSeconds }
+    progress { cellsDone cellsFailed cellsCancelled cellsTotal fraction etaSeconds }
   }
 `);
 

@@ -22,7 +22,7 @@ let page: Page;
 const SYNSET_FILE = 'n02010272_1613.png';
 
 const studyIdOf = (p: Page) => decodeURIComponent(/#\/study\/(.+)$/.exec(p.url())![1]);
-const STUDY = `query($id: ID!) { study(id: $id) { state images { image { originalName } groundTruth { synset label } } cells { methodKey state explanation { status } }
+const STUDY = `query($id: ID!) { study(id: $id) { state progress { cellsDone cellsCancelled cellsTotal } images { image { originalName } groundTruth { synset label } } cells { methodKey state explanation { status } }
   predictions { image { originalName } top1 { label } groundTruth { synset label source } correct } report { sha256 byteSize } } }`;
 
 /** A fresh Studies page (an empty form). */
@@ -174,11 +174,19 @@ describe('Studies page: ground truth, cancel and retry, in headless Chromium', {
     assert.equal(limeCell.explanation.status, 'CANCELLED');
     const shownStates = await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state')));
     assert.deepEqual(shownStates, cancelled.cells.map((c: any) => c.state), 'the grid shows the stored cell states');
+    // The cancelled cells are counted next to the bar, as the API counts them.
+    const p = cancelled.progress;
+    assert.ok(p.cellsCancelled >= 1, JSON.stringify(p));
+    assert.equal(p.cellsCancelled, cancelled.cells.filter((c: any) => c.state === 'CANCELLED').length);
+    const counts = `${p.cellsDone}/${p.cellsTotal} cells · ${p.cellsCancelled} cancelled · Cancelled`;
+    assert.match(await page.getByTestId('study-progress-text').innerText(), new RegExp(`^\\d+% · ${counts}$`));
+    assert.match((await page.getByRole('progressbar', { name: 'Progress of study cancel me' }).getAttribute('aria-valuetext')) ?? '', new RegExp(` · ${counts}$`));
     await session.shot('study-cancel-02-cancelled');
 
     await page.getByRole('button', { name: 'Retry study' }).click();
     await waitFor(async () => (await page.getByTestId('study-state').innerText()) === 'Done', 'the retried study to finish', 300_000, 200);
     assert.deepEqual(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), ['SUCCEEDED', 'SUCCEEDED']);
+    assert.equal(await page.getByTestId('study-progress-text').innerText(), '100% · 2/2 cells · Done', 'no cancelled cells are left to count');
     const done = (await service.gql(STUDY, { id })).data.study;
     assert.equal(done.state, 'SUCCEEDED');
     assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));

@@ -21,7 +21,7 @@ const CELL_TEXT: Record<string, string> = { PENDING: 'Pending', ...STATUS_TEXT }
 
 export function StudyProgressBar({ study }: { study: Pick<StudySummary, 'name' | 'state' | 'progress'> }) {
   const p = study.progress;
-  const details = [`${p.cellsDone}/${p.cellsTotal} cells`, ...(p.cellsFailed ? [`${p.cellsFailed} failed`] : [])];
+  const details = [`${p.cellsDone}/${p.cellsTotal} cells`, ...(p.cellsFailed ? [`${p.cellsFailed} failed`] : []), ...(p.cellsCancelled ? [`${p.cellsCancelled} cancelled`] : [])];
   return (
     <ProgressMeter
       status={study.state}
