@@ -11,7 +11,8 @@ export const STUDY_USAGE = `usage:
 
   --name NAME           the study's name (required)
   --description TEXT    what it is for
-  --images DIR          a folder of images (jpg, jpeg, png, webp, gif, tif, tiff, bmp; not recursive)
+  --images DIR          a folder of images (jpg, jpeg, png, webp, gif, tif, tiff, bmp; not recursive);
+                        an ImageNet-style name (n02010272_1613.jpg) gives the image its ground truth
   --models A,B          model names as registered, NAME[:VERSION] (repeatable)
   --methods M,M         methods (repeatable), each METHOD[:K=V[:K=V…]], e.g.
                           GRAD_CAM,LIME:numFeatures=5,LIME:numFeatures=10,PARTITION_SHAP:maxEvals=500

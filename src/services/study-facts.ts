@@ -3,7 +3,8 @@
 // the report are derived from these facts (engine/report/tables.ts), so all three agree.
 import type { App } from '../app.js';
 import type { Binarization } from '../engine/metrics/binarize.js';
-import { synsetFromFileName, type GroundTruth } from '../engine/report/tables.js';
+import { synsetFromFileName } from '../engine/file-name-synset.js';
+import type { GroundTruth } from '../engine/report/tables.js';
 import type { Artifact, Explanation, Image, Model, Study, StudyMethod } from '../generated/sqlite/client.js';
 import { NotFoundError } from '../errors.js';
 

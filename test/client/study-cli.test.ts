@@ -22,7 +22,7 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
   let work: string;
   const url = () => `${svc.url}/graphql`;
   const study = (args: string[], cwd = work) => runCli(['--url', url(), ...args], { cwd, script: 'study' });
-  const studyState = async (id: string) => (await svc.gql(`query($id: ID!) { study(id: $id) { state cells { state explanation { status } } } }`, { id })).data.study;
+  const studyState = async (id: string) => (await svc.gql(`query($id: ID!) { study(id: $id) { state progress { cellsDone cellsCancelled cellsTotal } cells { state explanation { status } } } }`, { id })).data.study;
   /** The progress bar's first line of a running study (stderr is not a TTY: a line per state change). */
   const RUNNING_LINE = /^RUNNING +cells +\[/m;
 
@@ -97,10 +97,13 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     assert.equal(r.code, 1, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     assert.match(r.stderr, /interrupted: cancelling the study \(Ctrl-C again to quit without waiting\)/);
     const id = /^study (\S+) \(interrupted\)/m.exec(r.stderr)![1];
-    assert.match(r.stderr, new RegExp(`study ${id.replace(/[=+/]/g, '\\$&')} was cancelled\n`));
-    assert.match(r.stdout, /^Study interrupted: CANCELLED, /m);
+    // Why it exits 1, with the cancelled cells counted: on the last progress line, in the summary and in the message.
+    assert.match(r.stderr, /^CANCELLED +2 cancelled +\[/m);
+    assert.match(r.stdout, /^Study interrupted: CANCELLED, 0\/2 cells done, 2 cancelled$/m);
+    assert.match(r.stderr, new RegExp(`^study ${id.replace(/[=+/]/g, '\\$&')} was cancelled \\(Ctrl-C\\): 2 of 2 cells cancelled, 0 done \\(retryStudy, or Retry study in the portal, runs them\\)$`, 'm'));
     const s = await studyState(id);
     assert.equal(s.state, 'CANCELLED');
+    assert.deepEqual(s.progress, { cellsDone: 0, cellsCancelled: 2, cellsTotal: 2 });
     assert.deepEqual(s.cells.map((c: any) => [c.state, c.explanation?.status ?? null]), [['CANCELLED', 'CANCELLED'], ['CANCELLED', 'CANCELLED']]);
 
     const xai = createXaiClient({ url: url(), WebSocket });
@@ -124,6 +127,35 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     }, 240_000, 200);
     assert.equal(done.state, 'SUCCEEDED');
     assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));
+  });
+
+  test('ground truth from ImageNet-style file names, by the service\'s rule; sent only where the stored name differs', async () => {
+    const dir = path.join(work, 'truth');
+    mkdirSync(dir);
+    // Pictures no earlier test uploaded (uploads are content-addressed), and the red square's bytes,
+    // stored already as red-square.png, under a synset name: the service cannot read that one itself.
+    const disc = (fill: string) => sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#888"/><circle cx="32" cy="32" r="20" fill="${fill}"/></svg>`)).png().toBuffer();
+    writeFileSync(path.join(dir, 'n02010272_1613.png'), await disc('#2a8'));
+    writeFileSync(path.join(dir, 'sim_n01642257_3703.png'), await disc('#a28'));
+    writeFileSync(path.join(dir, 'plain.png'), await disc('#82a'));
+    // (`sim_` in front: a name the CLI's own earlier pattern, anchored at the start, did not read.)
+    writeFileSync(path.join(dir, 'sim_n01530575_7.png'), (await demoImage('red-square')).png);
+    const r = await study(['--name', 'truth', '--images', 'truth', '--models', 'demo-shapes', '--methods', 'grad-cam', '--out', 'truth-out']).exit;
+    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    assert.match(r.stderr, /4 images × 1 model × 1 method = 4 cells; ground truth from file names for 3/);
+    const id = /^study (\S+) \(truth\)/m.exec(r.stderr)![1];
+    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { images { position image { id originalName } groundTruth { synset } } predictions { image { id } groundTruth { synset source } } } }`, { id })).data.study;
+    const truthOf = new Map(api.predictions.map((p: any) => [p.image.id, p.groundTruth]));
+    // Rows in file-name order; what the study was given, then what its predictions table uses.
+    assert.deepEqual(
+      [...api.images].sort((a: any, b: any) => a.position - b.position).map((i: any) => [i.image.originalName, i.groundTruth?.synset ?? null, truthOf.get(i.image.id)]),
+      [
+        ['n02010272_1613.png', null, { synset: 'n02010272', source: 'FILE_NAME' }],
+        ['plain.png', null, null],
+        ['red-square.png', 'n01530575', { synset: 'n01530575', source: 'INPUT' }],
+        ['sim_n01642257_3703.png', null, { synset: 'n01642257', source: 'FILE_NAME' }],
+      ],
+    );
   });
 
   test('bad usage, a missing folder, an empty folder and an unknown model: exit code 2 with a clear message', async () => {

@@ -2,7 +2,7 @@
 // the services (in batches, so a page of nodes costs one query per kind, not one per node).
 import type { Artifact, Explanation, Image, Model, Prediction, Study } from '../../generated/sqlite/client.js';
 import { METHODS, runsOnQuantized } from '../../engine/methods.js';
-import { synsetFromFileName } from '../../engine/report/tables.js';
+import { synsetFromFileName } from '../../engine/file-name-synset.js';
 import type { ClassLabel, ClassScore } from '../../engine/types.js';
 import { artifactUrl, imageUrl } from '../../http/urls.js';
 import { imageExplanations, imagePredictions } from '../../resolvers/queries.js';
