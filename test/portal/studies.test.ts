@@ -51,6 +51,17 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
       await row.getByLabel('Column label').fill(`LIME ${features}`);
     }
     await form.getByText('6 cells').waitFor();
+    // The same method twice with the same parameters (only the labels differ) is refused, as the CLI
+    // refuses it: said under the methods as soon as it is so, and again on Create.
+    const repeated = 'Method 3 repeats method 2 with the same parameters (labels aside): change or remove one.';
+    assert.equal(await form.getByTestId('study-repeat').count(), 0);
+    await rows.nth(2).getByLabel('LIME features').fill('3');
+    await waitFor(async () => (await form.getByTestId('study-repeat').innerText().catch(() => '')) === repeated, 'the repeated method noted');
+    await form.getByRole('button', { name: 'Create study' }).click();
+    await waitFor(async () => (await form.getByTestId('study-error').innerText().catch(() => '')) === repeated, 'the repeated method refused');
+    assert.match(page.url(), /#\/studies$/, 'no study was created');
+    await rows.nth(2).getByLabel('LIME features').fill('5');
+    await waitFor(async () => (await form.getByTestId('study-repeat').count()) === 0, 'the note gone once the parameters differ');
     await session.shot('studies-01-form');
     await form.getByRole('button', { name: 'Create study' }).click();
     await page.getByRole('heading', { name: 'Study: two shapes' }).waitFor({ timeout: 30_000 });
@@ -79,11 +90,13 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     const cells = page.getByTestId('study-cell');
     await waitFor(async () => (await cells.count()) === 6, 'six cells in the grid');
     const seen: number[] = [];
+    const texts = new Set<string>();
     const states = new Set<string>();
     await waitFor(
       async () => {
         const v = Number(await bar.getAttribute('aria-valuenow'));
         if (seen.at(-1) !== v) seen.push(v);
+        texts.add((await bar.getAttribute('aria-valuetext')) ?? '');
         for (const s of await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state') ?? ''))) states.add(s);
         if (seen.length === 2) await session.shot('studies-02-running');
         return (await page.getByTestId('study-state').innerText()) === 'Done' && v === 100;
@@ -97,6 +110,8 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     assert.deepEqual(await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), Array(6).fill('SUCCEEDED'));
     assert.match((await bar.getAttribute('aria-valuetext')) ?? '', /^100% · 6\/6 cells · Done$/);
     assert.ok(states.size >= 2, `cells were seen in more than one state: ${[...states].join(', ')}`);
+    // While it ran, the bar said how long is left (once some work had run, the service has a rate).
+    assert.ok([...texts].some((t) => /^\d+% · [0-5]\/6 cells · ETA \d+( min \d+)? s$/.test(t)), `an ETA while running: ${[...texts].join(' | ')}`);
 
     const api = await service.gql(`query($id: ID!) { study(id: $id) { state progress { cellsDone cellsTotal } cells { state } } }`, { id: studyId });
     assert.equal(api.data.study.state, 'SUCCEEDED');
@@ -168,6 +183,15 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     const api = (await service.gql(`query($id: ID!) { study(id: $id) { report { sha256 byteSize } predictions { image { originalName } top1 { label } } comparisons { rows { iou } summary { iou { mean } } } } }`, { id: studyId })).data.study;
     const shown = await preds.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [(tr.children[0] as HTMLElement).innerText, (tr.children[2] as HTMLElement).innerText]));
     assert.deepEqual(shown.sort(), api.predictions.map((p: any) => [p.image.originalName, p.top1.label]).sort());
+    // Sortable too: by probability, then the other way.
+    const probabilities = async () => (await preds.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => (tr.children[3] as HTMLElement).innerText))).map((t) => Number(t.replace('%', '')));
+    await preds.getByRole('button', { name: 'Probability' }).click();
+    assert.equal(await preds.locator('th[aria-sort]').getAttribute('aria-sort'), 'ascending');
+    const up = await probabilities();
+    assert.deepEqual(up, [...up].sort((a, b) => a - b));
+    await preds.getByRole('button', { name: 'Probability' }).click();
+    assert.equal(await preds.locator('th[aria-sort]').getAttribute('aria-sort'), 'descending');
+    assert.deepEqual(await probabilities(), [...up].reverse());
     const comparisons = page.getByTestId('comparison-table');
     assert.equal(await comparisons.count(), api.comparisons.length);
     assert.ok(api.comparisons.length >= 1, 'LIME 3 vs LIME 5 at least');

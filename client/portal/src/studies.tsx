@@ -22,6 +22,19 @@ interface MethodRow {
   curves: boolean;
 }
 
+/** The first row that asks for the same cells as an earlier one (method, target, parameters, curves;
+ *  not the label), as [earlier, later]: refused, as `npm run study` refuses it. */
+function repeatedMethod(rows: MethodRow[]): [number, number] | null {
+  const seen = new Map<string, number>();
+  for (const [i, r] of rows.entries()) {
+    const key = JSON.stringify([r.method, targetFor(r.params), parametersFor(r.method, r.params) ?? null, r.curves]);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) return [earlier, i];
+    seen.set(key, i);
+  }
+  return null;
+}
+
 let rowSeq = 0;
 const newRow = (method: Method = 'GRAD_CAM', params: Partial<Params> = {}): MethodRow => ({ uid: ++rowSeq, method, params: { ...DEFAULT_PARAMS, ...params }, label: '', curves: false });
 
@@ -162,6 +175,8 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
   const studyImages = images.images.filter((i) => chosenImages.has(i.id));
   const studyModels = models.filter((m) => chosenModels.has(m.id));
   const labelSets = useLabelSets(studyModels);
+  const twice = repeatedMethod(rows);
+  const repeated = twice && `Method ${twice[1] + 1} repeats method ${twice[0] + 1} with the same parameters (labels aside): change or remove one.`;
 
   const submit = async () => {
     setError(null);
@@ -172,6 +187,7 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
       const bad = validateParams(r.params, [r.method]);
       if (bad) return setError(`Method ${i + 1}: ${bad}`);
     }
+    if (repeated) return setError(repeated);
     if (seed.trim() && !/^-?\d+$/.test(seed.trim())) return setError('The seed must be a whole number.');
     if (labelSets.length < studyModels.length && studyImages.some((i) => truth.get(i.id)?.trim())) return setError('The models\' classes are still loading: try again in a moment.');
     const groundTruth = [];
@@ -261,6 +277,11 @@ function CreateStudyForm({ models, defaultModels }: { models: Model[]; defaultMo
         <button type="button" onClick={() => setRows([...rows, newRow('LIME')])}>
           Add a method
         </button>
+        {repeated && (
+          <p class="error" data-testid="study-repeat">
+            {repeated}
+          </p>
+        )}
         <p class="hint">{cells} cell{cells === 1 ? '' : 's'}: images × models × methods, each an ordinary explanation (identical ones are reused).</p>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? 'Creating…' : 'Create study'}
