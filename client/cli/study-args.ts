@@ -1,7 +1,7 @@
 // Command-line parsing for `npm run study`: pure functions, unit-tested without a service (see args.ts
 // for the method names and the `K=V` parameter syntax they share with `npm run explain`).
 import type { ExplanationMethod } from '../sdk/index.ts';
-import { commonOf, int, parseMethod, parseOptions, parseParams, parseValue, UsageError, type Common } from './args.ts';
+import { commonOf, int, parseMethod, parseOptions, parseParams, parseTarget, parseValue, UsageError, type Common } from './args.ts';
 
 export const STUDY_USAGE = `usage:
   npm run study -- --name NAME --images DIR --models A[,B…] --methods M[,M…] [options]
@@ -18,7 +18,8 @@ export const STUDY_USAGE = `usage:
                           GRAD_CAM,LIME:numFeatures=5,LIME:numFeatures=10,PARTITION_SHAP:maxEvals=500
                         method names as in npm run explain (grad-cam, lime, …); K=V as its --param
                         (the method's family by default; V is JSON when it parses); label=TEXT names
-                        the column in the report; faithfulness=true (or faithfulness.steps=10,
+                        the column in the report; target=top2, target=3 or target=[3,7] picks the
+                        classes it explains (default: the top-1 class); faithfulness=true (or faithfulness.steps=10,
                         faithfulness.fill=BLACK) asks for deletion/insertion curves of its cells;
                         the same method may appear with different parameters
   --seed N              the study's seed (default: the service's)
@@ -39,6 +40,8 @@ export interface MethodSpec {
   method: ExplanationMethod;
   parameters: Record<string, Record<string, unknown>>;
   label?: string;
+  /** TargetInput: the classes its cells explain. */
+  target?: { classIndices: number[] } | { topK: number };
   /** EvaluationInput: faithfulness curves, the randomization check. */
   evaluation?: Record<string, Record<string, unknown>>;
 }
@@ -116,13 +119,25 @@ export function parseMethodSpec(spec: string): MethodSpec {
   if (labels.length > 1) throw new UsageError(`--methods "${spec}": one label=… per method`);
   const label = labels[0]?.slice('label='.length).trim();
   if (labels.length && !label) throw new UsageError(`--methods "${spec}": label= needs a text`);
+  const targets = items.filter((i) => /^target=/.test(i));
+  if (targets.length > 1) throw new UsageError(`--methods "${spec}": one target=… per method`);
+  // `target=[3,7]` in brackets: a bare comma would end the method.
+  let target: MethodSpec['target'];
+  if (targets.length) {
+    const text = targets[0].slice('target='.length);
+    try {
+      target = parseTarget(text.replace(/^\[(.*)\]$/, '$1'));
+    } catch {
+      throw new UsageError(`--methods "${spec}": target= takes top2 (the two most probable classes), a class index (3) or indices in brackets ([3,7]), got "${text}"`);
+    }
+  }
   const isEvaluation = (i: string) => EVALUATIONS.has(i.split(/[.=]/)[0]);
   const parameters = parseParams(
-    items.filter((i) => !/^label=/.test(i) && !isEvaluation(i)),
+    items.filter((i) => !/^(label|target)=/.test(i) && !isEvaluation(i)),
     method,
   );
   const evaluation = parseEvaluation(items.filter(isEvaluation));
-  return { method, parameters, ...(label ? { label } : {}), ...(evaluation ? { evaluation } : {}) };
+  return { method, parameters, ...(label ? { label } : {}), ...(target ? { target } : {}), ...(evaluation ? { evaluation } : {}) };
 }
 
 /** A stable text of a method and its parameters (object keys sorted), to find the same one listed twice. */
@@ -135,7 +150,7 @@ function specKey(m: MethodSpec): string {
             .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
         )
       : v;
-  return `${m.method} ${JSON.stringify(sorted(m.parameters))} ${JSON.stringify(sorted(m.evaluation ?? {}))}`;
+  return `${m.method} ${JSON.stringify(sorted(m.parameters))} ${JSON.stringify(sorted(m.target ?? null))} ${JSON.stringify(sorted(m.evaluation ?? {}))}`;
 }
 
 export function parseMethodList(lists: string[]): MethodSpec[] {

@@ -68,7 +68,7 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
     seed: cmd.seed,
     images: images.map((i) => i.image.id),
     models: models.map((m) => m.id),
-    methods: cmd.methods.map((m) => ({ method: m.method, parameters: m.parameters as never, label: m.label, evaluation: m.evaluation as never })),
+    methods: cmd.methods.map((m) => ({ method: m.method, parameters: m.parameters as never, label: m.label, target: m.target, evaluation: m.evaluation as never })),
     groundTruth: sent.length ? sent.map((i) => ({ image: i.image.id, synset: i.truth!.synset })) : undefined,
   });
   err(

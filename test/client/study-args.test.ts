@@ -21,6 +21,12 @@ test('method specs: names as npm run explain, parameters after colons, the famil
     evaluation: { faithfulness: { steps: 10, fill: 'BLACK' } },
   });
   assert.throws(() => parseMethodSpec('LIME:faithfulness=yes'), /takes true/);
+  // The classes each method explains: top-k, one index, or indices in brackets (a bare comma ends the method).
+  assert.deepEqual(parseMethodSpec('grad-cam:target=top2'), { method: 'GRAD_CAM', parameters: {}, target: { topK: 2 } });
+  assert.deepEqual(parseMethodSpec('LIME:target=3:numFeatures=5'), { method: 'LIME', parameters: { lime: { numFeatures: 5 } }, target: { classIndices: [3] } });
+  assert.deepEqual(parseMethodList(['GRAD_CAM:target=[3,7],LIME']).map((m) => m.target ?? null), [{ classIndices: [3, 7] }, null]);
+  for (const bad of ['GRAD_CAM:target=', 'GRAD_CAM:target=top', 'GRAD_CAM:target=[a]', 'GRAD_CAM:target=top2:target=3']) assert.throws(() => parseMethodSpec(bad), UsageError, bad);
+  assert.throws(() => parseMethodSpec('GRAD_CAM:target=x'), /--methods "GRAD_CAM:target=x": target= takes top2/);
   for (const bad of ['', 'shapley', 'LIME:numFeatures', 'LIME:label=a:label=b', 'LIME:label=']) assert.throws(() => parseMethodSpec(bad), UsageError, bad);
 });
 
@@ -39,6 +45,8 @@ test('method lists: commas outside JSON, repeatable, the same method twice only 
   assert.throws(() => parseMethodList(['LIME:numFeatures=5,lime:lime.numFeatures=5']), /lists method 1 \(LIME\) twice/);
   assert.throws(() => parseMethodList(['LIME:numSamples=5:numFeatures=3,LIME:numFeatures=3:numSamples=5']), UsageError, 'key order does not make it different');
   assert.throws(() => parseMethodList(['GRAD_CAM:label=x,LIME:label=x']), /label "x" is used twice/);
+  assert.equal(parseMethodList(['GRAD_CAM:target=top2,GRAD_CAM']).length, 2, 'another target is another method');
+  assert.throws(() => parseMethodList(['GRAD_CAM:target=top2,GRAD_CAM:target=top2:label=again']), /twice with the same parameters/);
   assert.throws(() => parseMethodList([',']), /at least one/);
 });
 

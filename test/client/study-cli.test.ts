@@ -129,7 +129,7 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     assert.ok(done.cells.every((c: any) => c.state === 'SUCCEEDED'));
   });
 
-  test('ground truth from ImageNet-style file names, by the service\'s rule; sent only where the stored name differs', async () => {
+  test('ground truth from ImageNet-style file names, by the service\'s rule, sent only where the stored name differs; a per-method target', async () => {
     const dir = path.join(work, 'truth');
     mkdirSync(dir);
     // Pictures no earlier test uploaded (uploads are content-addressed), and the red square's bytes,
@@ -140,11 +140,14 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     writeFileSync(path.join(dir, 'plain.png'), await disc('#82a'));
     // (`sim_` in front: a name the CLI's own earlier pattern, anchored at the start, did not read.)
     writeFileSync(path.join(dir, 'sim_n01530575_7.png'), (await demoImage('red-square')).png);
-    const r = await study(['--name', 'truth', '--images', 'truth', '--models', 'demo-shapes', '--methods', 'grad-cam', '--out', 'truth-out']).exit;
+    const r = await study(['--name', 'truth', '--images', 'truth', '--models', 'demo-shapes', '--methods', 'grad-cam:target=top2', '--out', 'truth-out']).exit;
     assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     assert.match(r.stderr, /4 images × 1 model × 1 method = 4 cells; ground truth from file names for 3/);
     const id = /^study (\S+) \(truth\)/m.exec(r.stderr)![1];
-    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { images { position image { id originalName } groundTruth { synset } } predictions { image { id } groundTruth { synset source } } } }`, { id })).data.study;
+    const api = (await svc.gql(`query($id: ID!) { study(id: $id) { images { position image { id originalName } groundTruth { synset } } predictions { image { id } groundTruth { synset source } } methods { target } cells { explanation { targetClasses } } } }`, { id })).data.study;
+    // The method's target as given on the command line: every cell explains the two most probable classes.
+    assert.deepEqual(api.methods.map((m: any) => m.target), [{ topK: 2 }]);
+    assert.deepEqual(api.cells.map((c: any) => c.explanation.targetClasses.length), [2, 2, 2, 2]);
     const truthOf = new Map(api.predictions.map((p: any) => [p.image.id, p.groundTruth]));
     // Rows in file-name order; what the study was given, then what its predictions table uses.
     assert.deepEqual(
