@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readZip } from '../../client/cli/unzip.ts';
+import { REGISTER_MODEL } from '../api/operations.ts';
+import { renamedLayerDemoModel } from '../support/models.ts';
 import type { TestService } from '../support/service.ts';
 import { openPortal, SKIP, waitFor, type PortalSession } from './browser.ts';
 
@@ -217,6 +219,72 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     await item.waitFor();
     assert.equal(await item.getAttribute('data-state'), 'SUCCEEDED');
     assert.equal(await item.getByRole('progressbar').getAttribute('aria-valuenow'), '100');
+  });
+
+  test('a long target-layer name as column label wraps inside its column of the figure and cell grids', async () => {
+    // Exporters name tensors like this: no spaces, so nothing breaks the line unless the grid allows it.
+    const layer = '/backbone/stage4.bottleneck_block_23.depthwise_conv3x3_batchnorm/Relu_output_0';
+    const reg = await service.upload(REGISTER_MODEL, { input: { name: 'long-layer-demo', file: null } }, { 'input.file': { bytes: renamedLayerDemoModel(layer), name: 'long-layer.onnx' } });
+    assert.ok(reg.data?.registerModel?.data, JSON.stringify(reg));
+    await page.goto(`${service.url}/#/studies`);
+    await page.reload(); // the models list
+    const form = page.locator('section[aria-labelledby="new-study-h"]');
+    await form.waitFor();
+    await form.getByLabel('Name').fill('long layer');
+    await form.getByRole('checkbox', { name: 'red-square.png', exact: true }).check();
+    await form.getByRole('checkbox', { name: /long-layer-demo/ }).check();
+    await form.getByRole('checkbox', { name: /demo-shapes/ }).uncheck();
+    const rows = form.getByTestId('study-method');
+    await rows.nth(0).getByLabel('CAM target layer').fill(layer);
+    await rows.nth(0).getByLabel('Column label').fill(layer);
+    await form.getByRole('button', { name: 'Add a method' }).click();
+    await rows.nth(1).getByLabel('Method', { exact: true }).selectOption('GRAD_CAM_PLUS_PLUS');
+    await rows.nth(1).getByLabel('CAM target layer').fill(layer);
+    await rows.nth(1).getByLabel('Column label').fill(`${layer}++`);
+    await form.getByText('2 cells').waitFor();
+    await form.getByRole('button', { name: 'Create study' }).click();
+    await page.getByRole('heading', { name: 'Study: long layer' }).waitFor({ timeout: 30_000 });
+    await waitFor(async () => (await page.getByTestId('study-state').innerText()) === 'Done', 'the study to finish', 120_000);
+    const grid = page.getByTestId('figure-grid');
+    await waitFor(async () => (await grid.getByTestId('study-figure').count()) === 2, 'two figures');
+
+    // Every glyph box of every header and cell (text ranges: element boxes do not grow with overflow)
+    // lies inside its own cell, in both grids.
+    for (const id of ['figure-grid', 'cell-grid']) {
+      const outside = await page.getByTestId(id).evaluate((t) => {
+        const doc = t.ownerDocument;
+        const out: string[] = [];
+        for (const cell of Array.from(t.querySelectorAll('th, td'))) {
+          const box = cell.getBoundingClientRect();
+          const walker = doc.createTreeWalker(cell, 4 /* NodeFilter.SHOW_TEXT */);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const range = doc.createRange();
+            range.selectNodeContents(n);
+            for (const r of Array.from(range.getClientRects())) {
+              if (r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) out.push(`"${n.textContent}" spans ${r.left.toFixed(1)}–${r.right.toFixed(1)} px, its cell ${box.left.toFixed(1)}–${box.right.toFixed(1)} px`);
+            }
+          }
+        }
+        return out;
+      });
+      assert.deepEqual(outside, [], id);
+    }
+    // The label wraps at the figure's width instead of widening its column past the figure.
+    const widths = await grid.evaluate((t) => {
+      const heads = Array.from(t.querySelectorAll('thead th')).slice(1);
+      const figures = Array.from(t.querySelectorAll('tbody tr')[0].querySelectorAll('td figure'));
+      return heads.map((h, i) => ({ head: h.getBoundingClientRect().width, figure: figures[i].getBoundingClientRect().width }));
+    });
+    assert.equal(widths.length, 2);
+    for (const w of widths) assert.ok(w.head <= w.figure + 16, `column ${w.head.toFixed(1)} px wide for a ${w.figure.toFixed(1)} px figure`);
+    // In the cell grid the labels wrap too, and squeeze no image name onto several lines.
+    const rowHead = await page.getByTestId('cell-grid').locator('tbody th').first().evaluate((th) => {
+      const range = th.ownerDocument.createRange();
+      range.selectNodeContents(th);
+      return { text: (th as unknown as { innerText: string }).innerText, lines: new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size };
+    });
+    assert.deepEqual(rowHead, { text: 'red-square.png', lines: 1 });
+    await session.shot('studies-05-long-layer');
   });
 
   test('no uncaught errors in the page', () => {
