@@ -3,7 +3,7 @@
 // waits for it and writes its results to a folder. See STUDY_USAGE (study-args.ts).
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { StudyLive, XaiClient } from '../sdk/index.ts';
+import { isXaiError, XaiError, type StudyLive, type XaiClient } from '../sdk/index.ts';
 import { synsetFromFileName } from '../../src/engine/file-name-synset.ts';
 import { UsageError } from './args.ts';
 import { cliMain, err, EXIT, findModel, followToEnd, localId, out, runIfEntry, upload, userPath } from './common.ts';
@@ -57,7 +57,10 @@ async function runStudy(xai: XaiClient, cmd: Extract<StudyCommand, { kind: 'stud
   const files = await imageFiles(userPath(cmd.images));
   const images = [];
   for (const f of files) {
-    const image = await upload(xai, f);
+    const image = await upload(xai, f).catch((e) => {
+      // In a folder of many, say which file the service refused.
+      throw isXaiError(e) ? new XaiError(e.code, `${path.basename(f)}: ${e.message}`, { typename: e.typename, field: e.field, status: e.status, cause: e }) : e;
+    });
     images.push({ file: f, image, truth: fileNameTruth(f, image) });
   }
   const truth = images.filter((i) => i.truth);

@@ -161,7 +161,7 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
     );
   });
 
-  test('bad usage, a missing folder, an empty folder and an unknown model: exit code 2 with a clear message', async () => {
+  test('bad usage, a missing folder, an empty folder, an unknown model, a corrupt image and refused parameters: exit code 2 with a clear message', async () => {
     const ok = ['--name', 'x', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'grad-cam'];
     const cases: [string[], RegExp][] = [
       [ok.slice(2), /xai study: --name NAME is required/],
@@ -169,7 +169,14 @@ describe('npm run study (client/cli/study.ts) against a real service', () => {
       [['--name', 'x', '--images', 'nowhere', '--models', 'demo-shapes', '--methods', 'grad-cam'], /cannot read the folder .*nowhere: ENOENT/],
       [['--name', 'x', '--images', '.', '--models', 'demo-shapes', '--methods', 'grad-cam'], /no images .* in /],
       [['--name', 'x', '--images', 'photos', '--models', 'resnet-9000', '--methods', 'grad-cam'], /xai study: NOT_FOUND: no model named "resnet-9000"/],
+      // The file the service refuses is named, and nothing is created.
+      [['--name', 'x', '--images', 'corrupt', '--models', 'demo-shapes', '--methods', 'grad-cam'], /^xai study: INVALID_IMAGE: broken\.jpg: /m],
+      // Parameters the API refuses: its typed error, before anything runs.
+      [['--name', 'x', '--images', 'photos', '--models', 'demo-shapes', '--methods', 'LIME:numFeatures=0'], /^xai study: INVALID_ARGUMENT: lime\.numFeatures must be an integer between 1 and 100000, got 0$/m],
     ];
+    mkdirSync(path.join(work, 'corrupt'), { recursive: true });
+    writeFileSync(path.join(work, 'corrupt', 'a-fine.png'), (await demoImage('red-square')).png);
+    writeFileSync(path.join(work, 'corrupt', 'broken.jpg'), 'not a JPEG at all');
     mkdirSync(path.join(work, 'empty'), { recursive: true });
     for (const [args, pattern] of cases) {
       const r = await study(args, args.includes('.') ? path.join(work, 'empty') : work).exit;
