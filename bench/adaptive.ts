@@ -1,14 +1,20 @@
-// Adaptive LIME vs plain LIME (issue 15). Per photo: a 5,000-sample consensus top-5 (another seed),
-// then plain 1,000-sample LIME and adaptive LIME (numSamples 1,000 as the maximum) with the same
-// seeds. Prints the samples adaptive LIME used (distribution), the agreement of each with the
-// consensus (mean top-5 overlap and exact-set rate), the end-to-end wall-time ratio, the
-// calibration of the reported stability (how often a run claiming ≥ confidence has the consensus
-// set) and the bookkeeping share of the wall time. MobileNetV2 on ../shared/images, and the demo
-// model on demo drawings; first the stopping rule on synthetic problems with known answers
-// (adaptive-synthetic.ts).
-// Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order), ADAPTIVE_BENCH_SEEDS (default 3),
-// ADAPTIVE_BENCH_CONFIDENCES (default 0.95,0.8,0.5), ADAPTIVE_BENCH_DEMO=0 to skip the demo model,
-// ADAPTIVE_BENCH_REPLAY=0 to skip the stopping rules replayed on the reference photos (adaptive-replay.ts).
+// Adaptive LIME vs plain LIME end to end through the engine (issue 15). Per photo: a 5,000-sample
+// consensus top-5 (seed 1000), then for each seed plain 1,000-sample LIME and every adaptive option
+// the API has (numSamples 1,000 as the maximum), same photo and seed, interleaved so a change in the
+// machine's load hits every option alike: stoppingRule STABILITY (confidence 0.95) and EXPECTED_GAIN
+// (each ε), each with maskDesign LIME and ANTITHETIC. Prints per option the samples used (distribution),
+// the stop reasons, the agreement with the consensus (mean top-5 overlap, exact-set rate), the
+// wall-time ratio plain ÷ option measured in this run (over the summed wall times, and the median of the
+// per photo-and-seed ratios), the calibration of the reported stability and the bookkeeping share: the
+// adaptive record's bookkeepingMs ÷ the run's wall time (the issue's ≤ 5 %), and with the final
+// uncertainty summary (uncertaintyMs) added. MobileNetV2 on ../shared/images, and the demo model on
+// demo drawings; first the stopping rule on synthetic problems with known answers (adaptive-synthetic.ts).
+// Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order) or
+// ADAPTIVE_BENCH_FILES (comma-separated names), ADAPTIVE_BENCH_SEEDS (default 3), ADAPTIVE_BENCH_EPS
+// (default 0.1,0.25,0.5), ADAPTIVE_BENCH_DESIGNS (default LIME,ANTITHETIC), ADAPTIVE_BENCH_CONSENSUS=0 to
+// skip the consensus, ADAPTIVE_BENCH_DEMO=0 to skip the demo model, ADAPTIVE_BENCH_SYNTHETIC=0 to skip the
+// synthetic problems, ADAPTIVE_BENCH_REPLAY=0 to skip the stopping rules replayed on the reference photos
+// (adaptive-replay.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,65 +34,101 @@ import { median, percentile } from './stats.ts';
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
 const K = 5;
+const N = 1000;
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').filter(Boolean);
 
 interface Run {
   samples: number;
   wallMs: number;
-  overlap: number;
-  exact: boolean;
+  /** Top-5 overlap with the consensus (0..1), null without a consensus. */
+  overlap: number | null;
   stability: number;
   stopReason: string | null;
+  /** The adaptive record's bookkeepingMs (fits and assessments at the checks), 0 for plain runs. */
   bookkeepingMs: number;
+  /** The final uncertainty summary's time (every run has one). */
+  uncertaintyMs: number;
+  /** Wall time of plain 1,000 LIME on the same photo and seed. */
+  plainMs: number;
+}
+
+/** An option of the API's LIME input, as a request's lime block. */
+interface Option {
+  label: string;
+  lime: Record<string, unknown>;
+}
+
+function options(): Option[] {
+  const out: Option[] = [];
+  for (const design of list('ADAPTIVE_BENCH_DESIGNS', 'LIME,ANTITHETIC')) {
+    const base = { numSamples: N, adaptive: true, maskDesign: design };
+    out.push({ label: `STABILITY 0.95, ${design}`, lime: { ...base, stoppingRule: 'STABILITY', confidence: 0.95 } });
+    for (const eps of list('ADAPTIVE_BENCH_EPS', '0.1,0.25,0.5').map(Number)) {
+      out.push({ label: `EXPECTED_GAIN ε ${eps}, ${design}`, lime: { ...base, stoppingRule: 'EXPECTED_GAIN', gainTolerance: eps } });
+    }
+  }
+  return out;
 }
 
 const top = (r: ExplainResult) => topSet(r.segments!.weights[0].values, K);
 
-function compare(r: ExplainResult, wallMs: number, consensus: number[]): Run {
-  const t = top(r);
-  const overlap = t.filter((j) => consensus.includes(j)).length / K;
+function measure(r: ExplainResult, wallMs: number, consensus: number[] | null, plainMs: number): Run {
   const adaptive = r.summary.adaptive as AdaptiveRecord | undefined;
-  const u = r.summary.uncertainty as Uncertainty;
+  const t = top(r);
   return {
     samples: r.summary.samplesUsed as number,
     wallMs,
-    overlap,
-    exact: overlap === 1,
-    stability: u.stability,
+    overlap: consensus ? t.filter((j) => consensus.includes(j)).length / K : null,
+    stability: (r.summary.uncertainty as Uncertainty).stability,
     stopReason: adaptive?.stopReason ?? null,
-    bookkeepingMs: (adaptive?.bookkeepingMs ?? 0) + (r.summary.uncertaintyMs as number),
+    bookkeepingMs: adaptive?.bookkeepingMs ?? 0,
+    uncertaintyMs: r.summary.uncertaintyMs as number,
+    plainMs,
   };
 }
 
-function summarize(label: string, runs: Run[], plainWall: number): void {
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function summarize(label: string, runs: Run[]): void {
   const samples = runs.map((r) => r.samples);
   const wall = runs.reduce((a, r) => a + r.wallMs, 0);
-  const overlap = runs.reduce((a, r) => a + r.overlap, 0) / runs.length;
-  const exact = runs.filter((r) => r.exact).length / runs.length;
-  const book = runs.reduce((a, r) => a + r.bookkeepingMs, 0) / wall;
-  const stopped = runs.filter((r) => r.stopReason === 'STABLE').length;
+  const plainWall = runs.reduce((a, r) => a + r.plainMs, 0);
+  const ratios = runs.map((r) => r.plainMs / r.wallMs);
+  const scored = runs.filter((r) => r.overlap !== null);
+  const agreement = scored.length
+    ? `  top-5 overlap ${(scored.reduce((a, r) => a + r.overlap!, 0) / scored.length).toFixed(3)}, exact set ${(scored.filter((r) => r.overlap === 1).length / scored.length).toFixed(3)}`
+    : '';
+  const reasons = new Map<string, number>();
+  for (const r of runs) if (r.stopReason) reasons.set(r.stopReason, (reasons.get(r.stopReason) ?? 0) + 1);
+  const book = runs.map((r) => r.bookkeepingMs / r.wallMs);
+  const withFinal = runs.map((r) => (r.bookkeepingMs + r.uncertaintyMs) / r.wallMs);
   console.log(
-    `  ${label.padEnd(30)} samples median ${median(samples)} (p10 ${percentile(samples, 0.1)}, p90 ${percentile(samples, 0.9)}, min ${Math.min(...samples)}, max ${Math.max(...samples)})` +
-      `  top-5 overlap ${overlap.toFixed(3)}  exact set ${exact.toFixed(3)}  wall ${(wall / 1000).toFixed(1)} s (speed-up ×${(plainWall / wall).toFixed(2)})` +
-      `  bookkeeping ${(100 * book).toFixed(2)}%` +
-      (runs[0].stopReason !== null ? `  stopped STABLE ${stopped}/${runs.length}` : ''),
+    `  ${label.padEnd(30)} samples median ${median(samples)} (q1 ${percentile(samples, 0.25)}, q3 ${percentile(samples, 0.75)}, min ${Math.min(...samples)}, max ${Math.max(...samples)})` +
+      `  wall ${(wall / 1000).toFixed(1)} s, plain ÷ this ×${(plainWall / wall).toFixed(2)} (median per run ×${median(ratios).toFixed(2)})` +
+      agreement +
+      (reasons.size ? `  stops ${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')}` : '') +
+      `  bookkeeping ÷ wall median ${pct(median(book))}, max ${pct(Math.max(...book))} (with the final summary: median ${pct(median(withFinal))}, max ${pct(Math.max(...withFinal))})`,
   );
 }
 
 function calibration(label: string, runs: Run[], threshold: number): void {
-  const claims = runs.filter((r) => r.stability >= threshold);
-  const right = claims.filter((r) => r.exact).length;
-  const mean = runs.reduce((a, r) => a + r.stability, 0) / runs.length;
-  const rate = runs.filter((r) => r.exact).length / runs.length;
+  const scored = runs.filter((r) => r.overlap !== null);
+  if (!scored.length) return;
+  const claims = scored.filter((r) => r.stability >= threshold);
+  const right = claims.filter((r) => r.overlap === 1).length;
+  const mean = scored.reduce((a, r) => a + r.stability, 0) / scored.length;
+  const rate = scored.filter((r) => r.overlap === 1).length / scored.length;
   console.log(
-    `  ${label.padEnd(30)} runs claiming stability ≥ ${threshold}: ${claims.length}/${runs.length}, consensus set in ${claims.length ? ((100 * right) / claims.length).toFixed(1) : '–'}%` +
+    `  ${label.padEnd(30)} runs claiming stability ≥ ${threshold}: ${claims.length}/${scored.length}, consensus set in ${claims.length ? ((100 * right) / claims.length).toFixed(1) : '–'}%` +
       `   mean stability ${mean.toFixed(3)} vs exact-set rate ${rate.toFixed(3)}`,
   );
 }
 
 async function benchModel(title: string, model: ModelHandle, images: [string, Buffer][], sessions: SessionCache, seeds: number): Promise<void> {
   const ex = createPerturbExplainers({ sessions });
-  const confidences = (process.env.ADAPTIVE_BENCH_CONFIDENCES ?? '0.95,0.8,0.5').split(',').map(Number);
+  const opts = options();
+  const withConsensus = process.env.ADAPTIVE_BENCH_CONSENSUS !== '0';
   const req = (image: Buffer, seed: number, lime: Record<string, unknown>): ExplainRequest => ({
     model,
     image,
@@ -99,36 +141,40 @@ async function benchModel(title: string, model: ModelHandle, images: [string, Bu
     const out = await ex.explainLime(r, {});
     return { out, ms: performance.now() - t0 };
   };
-  console.log(`\n${title}: ${images.length} images × ${seeds} seeds, top-${K} by |weight| of the top-1 class, consensus = 5,000 samples (seed 1000)`);
+  console.log(
+    `\n${title}: ${images.length} images × ${seeds} seeds, top-${K} by |weight| of the top-1 class, plain = LIME ${N} samples` +
+      (withConsensus ? ', consensus = plain LIME on 5,000 samples (seed 1000)' : ', no consensus'),
+  );
   await timed(req(images[0][1], 0, { numSamples: 100 })); // warm-up
   const plain: Run[] = [];
-  const adaptive = new Map<number, Run[]>(confidences.map((c) => [c, []]));
+  const runs = new Map<string, Run[]>(opts.map((o) => [o.label, []]));
   for (const [name, image] of images) {
-    const consensus = top((await timed(req(image, 1000, { numSamples: 5000 }))).out);
+    const consensus = withConsensus ? top((await timed(req(image, 1000, { numSamples: 5000 }))).out) : null;
     const line: string[] = [];
+    let segments = 0;
     for (let seed = 1; seed <= seeds; seed++) {
-      const p = await timed(req(image, seed, { numSamples: 1000 }));
-      const pr = compare(p.out, p.ms, consensus);
+      const p = await timed(req(image, seed, { numSamples: N }));
+      segments = p.out.segments!.count;
+      const pr = measure(p.out, p.ms, consensus, p.ms);
       plain.push(pr);
-      line.push(`plain ${pr.overlap.toFixed(1)}/${pr.stability.toFixed(2)}`);
-      for (const c of confidences) {
-        const a = await timed(req(image, seed, { numSamples: 1000, adaptive: true, confidence: c }));
-        const ar = compare(a.out, a.ms, consensus);
-        adaptive.get(c)!.push(ar);
-        line.push(`c${c} ${ar.samples} ${ar.overlap.toFixed(1)}/${ar.stability.toFixed(2)}`);
+      line.push(`s${seed} plain ${(p.ms / 1000).toFixed(1)} s${pr.overlap !== null ? ` ${pr.overlap * K}/5` : ''}`);
+      for (const o of opts) {
+        const a = await timed(req(image, seed, o.lime));
+        const ar = measure(a.out, a.ms, consensus, p.ms);
+        runs.get(o.label)!.push(ar);
+        line.push(`${o.label.replace('EXPECTED_GAIN ε ', 'G').replace('STABILITY 0.95', 'S').replace(', ANTITHETIC', 'a').replace(', LIME', '')} ${ar.samples}${ar.overlap !== null ? ` ${ar.overlap * K}/5` : ''}`);
       }
     }
-    console.log(`  ${name.padEnd(22)} M ${(await timed(req(image, 1, { numSamples: 10 }))).out.segments!.count}  ${line.join('  ')}`);
+    console.log(`  ${name.padEnd(18)} M ${segments}  ${line.join('  ')}`);
   }
-  const plainWall = plain.reduce((a, r) => a + r.wallMs, 0);
-  summarize('plain 1000', plain, plainWall);
-  for (const [c, runs] of adaptive) summarize(`adaptive ≤1000, confidence ${c}`, runs, plainWall);
-  calibration('plain 1000', plain, 0.95);
-  for (const [c, runs] of adaptive) calibration(`adaptive, confidence ${c}`, runs, c);
+  summarize(`plain ${N}`, plain);
+  for (const [label, rs] of runs) summarize(label, rs);
+  calibration(`plain ${N}`, plain, 0.95);
+  for (const [label, rs] of runs) if (label.startsWith('STABILITY')) calibration(label, rs, 0.95);
 }
 
 export async function benchAdaptive(): Promise<void> {
-  await benchAdaptiveSynthetic();
+  if (process.env.ADAPTIVE_BENCH_SYNTHETIC !== '0') await benchAdaptiveSynthetic();
   const seeds = num('ADAPTIVE_BENCH_SEEDS', 3);
   const modelFile = path.join(shared, 'models/mobilenetv2-float.onnx');
   if (fs.existsSync(modelFile) && process.env.ADAPTIVE_BENCH_REPLAY !== '0') await benchAdaptiveReplay(shared);
@@ -137,11 +183,13 @@ export async function benchAdaptive(): Promise<void> {
     const probe = await sessions.get(modelFile, () => modelFile);
     const { spec } = inferInputSpec(describeSession(probe));
     const model: ModelHandle = { key: modelFile, path: modelFile, spec, numClasses: 1000, labels: defaultLabels(1000), outputKind: 'LOGITS', quantized: false };
-    const files = fs
-      .readdirSync(path.join(shared, 'images'))
-      .filter((f) => f.endsWith('.jpg'))
-      .sort()
-      .slice(num('ADAPTIVE_BENCH_SKIP', 0), num('ADAPTIVE_BENCH_SKIP', 0) + num('ADAPTIVE_BENCH_PHOTOS', 6));
+    const files = process.env.ADAPTIVE_BENCH_FILES
+      ? list('ADAPTIVE_BENCH_FILES', '')
+      : fs
+          .readdirSync(path.join(shared, 'images'))
+          .filter((f) => f.endsWith('.jpg'))
+          .sort()
+          .slice(num('ADAPTIVE_BENCH_SKIP', 0), num('ADAPTIVE_BENCH_SKIP', 0) + num('ADAPTIVE_BENCH_PHOTOS', 6));
     await benchModel('MobileNetV2, ../shared/images, LIME defaults (quickshift)', model, files.map((f) => [f, fs.readFileSync(path.join(shared, 'images', f))]), sessions, seeds);
     await sessions.close();
   } else {
