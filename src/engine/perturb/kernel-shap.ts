@@ -220,6 +220,21 @@ export function kernelShapSolve(
   });
 }
 
+/** Plan samples before adaptive sampling's first check: the enumerated subsets and enough draws to fit M segments. */
+export const kernelShapFirstCheck = (plan: KernelPlan): number => plan.nFixed + Math.max(100, 2 * plan.M);
+
+/**
+ * Kernel SHAP's solve on the first n plan samples (prefix weights) and the distribution of its values;
+ * ey is n×k, the Gaussian draws have their own stream. What adaptive sampling checks, in one place for
+ * the explainer and the tests.
+ */
+export function kernelShapAssessor(plan: KernelPlan, ey: Float64Array, classes: readonly number[], fx: ArrayLike<number>, fnull: ArrayLike<number>, topK: number, seed: number) {
+  const k = classes.length;
+  const solve = (n: number, w: Float64Array = prefixWeights(plan, n)) => kernelShapSolve(plan.masks, n, plan.M, w, ey, k, fx, fnull);
+  const assess = (n: number, w: Float64Array, phis: Float64Array[]) => kernelShapDistributions(plan, n, w, ey, classes, fx, fnull, phis, topK, seed);
+  return { solve, assess };
+}
+
 export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainRequest, ctl: RunControl): Promise<ExplainResult> {
   const prep = await prepareSegmented(req, ctx, 'kernelShap', ctl);
   const { p, runner, classes, seg, composer } = prep;
@@ -260,8 +275,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
     evaluated = upTo;
   };
 
-  const assess = (n: number, w: Float64Array, phis: Float64Array[]) =>
-    kernelShapDistributions(plan, n, w, ey, classes, fx, fnull, phis, p.stabilityTopK, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
+  const assessor = kernelShapAssessor(plan, ey, classes, fx, fnull, p.stabilityTopK, (prep.seed ^ BOOTSTRAP_SALT) >>> 0);
   const tSample = performance.now();
   let adaptive: AdaptiveRecord | null = null;
   let phis: Float64Array[] | null = null;
@@ -272,7 +286,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
     weights = plan.weights;
   } else {
     const run = await sampleUntilStable({
-      first: plan.nFixed + Math.max(100, 2 * M),
+      first: kernelShapFirstCheck(plan),
       max: plan.n,
       rule: stoppingRuleOf(p),
       granularity: runner.plan.size,
@@ -281,7 +295,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
       evaluate: (upTo, progress) => evaluate(upTo, progress),
       assess: (n) => {
         const w = prefixWeights(plan, n);
-        return assess(n, w, (phis = kernelShapSolve(plan.masks, n, M, w, ey, k, fx, fnull)));
+        return assessor.assess(n, w, (phis = assessor.solve(n, w)));
       },
       onCheck: (c) => ctl.onProgress?.({ stage: 'sample', done: c.samples + 1, total: c.expectedSamples + 1, stability: c.stability }),
     });
@@ -292,10 +306,10 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
   const sampleMs = performance.now() - tSample;
   ctl.onProgress?.({ stage: 'fit', done: 0, total: k });
   const tFit = performance.now();
-  phis ??= kernelShapSolve(plan.masks, evaluated, M, weights, ey, k, fx, fnull);
+  phis ??= assessor.solve(evaluated, weights);
   const fitMs = performance.now() - tFit;
   const tUnc = performance.now();
-  dists ??= assess(evaluated, weights, phis);
+  dists ??= assessor.assess(evaluated, weights, phis);
   const uncertainty = summarizeUncertainty(dists, p.stabilityTopK, effectiveSampleSize(weights, evaluated));
   const uncertaintyMs = performance.now() - tUnc;
   ctl.onProgress?.({ stage: 'fit', done: k, total: k });
