@@ -52,7 +52,8 @@ export async function sampleUntilStable(o: AdaptiveOptions): Promise<{ record: A
   let expected = o.max;
   let stability: number | null = null;
   for (;;) {
-    await o.evaluate(target, { expected, stability });
+    // The run goes on at least to the next check, so the expected total is never short of it.
+    await o.evaluate(target, { expected: Math.max(expected, target), stability });
     const n = target;
     const t0 = performance.now();
     const dists = o.assess(n);

@@ -244,7 +244,6 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
 
   const plan = kernelShapPlan(M, p.nsamples, new RandomState(prep.seed));
   // Row 0 of the evaluation is the all-hidden image (f(∅), the base value); rows 1… are the plan's samples.
-  const total = plan.n + 1;
   const ey = new Float64Array(plan.n * k);
   const fnull = new Float64Array(k);
   const zeros = new Uint8Array(M);
@@ -269,7 +268,8 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
       },
       ctl,
       'sample',
-      { done: from, total: progress ? progress.expected + 1 : total, ...(progress?.stability != null ? { stability: progress.stability } : {}) },
+      // Progress counts plan samples, as nsamples and samplesUsed do: row 0 (f(∅)) is not one of them.
+      { done: from - 1, total: progress ? progress.expected : plan.n, ...(progress?.stability != null ? { stability: progress.stability } : {}) },
     );
     started = true;
     evaluated = upTo;
@@ -297,7 +297,7 @@ export async function explainKernelShapWith(ctx: PerturbContext, req: ExplainReq
         const w = prefixWeights(plan, n);
         return assessor.assess(n, w, (phis = assessor.solve(n, w)));
       },
-      onCheck: (c) => ctl.onProgress?.({ stage: 'sample', done: c.samples + 1, total: c.expectedSamples + 1, stability: c.stability }),
+      onCheck: (c) => ctl.onProgress?.({ stage: 'sample', done: c.samples, total: c.expectedSamples, stability: c.stability }),
     });
     adaptive = run.record;
     dists = run.dists;

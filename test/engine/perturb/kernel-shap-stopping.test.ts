@@ -33,6 +33,8 @@ async function run(f: (z: ArrayLike<number>) => number, seed: number, rule: Stop
   const assessor = kernelShapAssessor(plan, ey, [0], fx, fnull, K, seed + 7);
   let evaluated = 0;
   let phis: Float64Array[] = [];
+  /** What each evaluation step was told to show: samples it evaluates up to, and the expected total. */
+  const shown: { upTo: number; expected: number }[] = [];
   const { record, dists } = await sampleUntilStable({
     first: kernelShapFirstCheck(plan),
     max: plan.n,
@@ -40,7 +42,8 @@ async function run(f: (z: ArrayLike<number>) => number, seed: number, rule: Stop
     confidence: 0.95,
     topK: K,
     rule,
-    evaluate: async (upTo) => {
+    evaluate: async (upTo, progress) => {
+      shown.push({ upTo, expected: progress.expected });
       for (let i = evaluated; i < upTo; i++) ey[i] = f(plan.masks.subarray(i * M, (i + 1) * M));
       evaluated = upTo;
     },
@@ -50,7 +53,7 @@ async function run(f: (z: ArrayLike<number>) => number, seed: number, rule: Stop
     },
   });
   const efficiencyGap = phis[0].reduce((s, v) => s + v, 0) - (fx[0] - fnull[0]);
-  return { plan, record, top: topSet(dists[0].values, K), stability: dists[0].stability(), efficiencyGap };
+  return { plan, record, shown, top: topSet(dists[0].values, K), stability: dists[0].stability(), efficiencyGap };
 }
 
 const GAIN: StoppingRule = { kind: 'EXPECTED_GAIN', epsilon: 0.25 };
@@ -95,4 +98,18 @@ test('Kernel SHAP, EXPECTED_GAIN on an exact tie for 5th place: never claims sta
   }
   // No affordable budget resolves an exact tie: the rule sees no gain in going on.
   assert.ok(early >= 6, `EXPECTED_GAIN stopped before the budget on ${early}/8 seeds`);
+});
+
+test('the expected total shown while sampling is never short of the next check, even when the last check expected to stop sooner', async () => {
+  const { f } = problem(0.15, 0.15);
+  let shorter = 0;
+  for (let seed = 1; seed <= 30; seed++) {
+    const r = await run(f, seed, { kind: 'STABILITY' });
+    const checks = r.record.checks;
+    for (let i = 1; i < checks.length; i++) if (checks[i - 1].expectedSamples < checks[i].samples) shorter++;
+    for (const s of r.shown) assert.ok(s.expected >= s.upTo, `seed ${seed}: evaluating to ${s.upTo} with ${s.expected} expected`);
+    assert.equal(r.shown.length, checks.length);
+    checks.forEach((c, i) => assert.equal(r.shown[i].upTo, c.samples));
+  }
+  assert.ok(shorter >= 1, 'some check expected to stop before the next check (the case this guards)');
 });
