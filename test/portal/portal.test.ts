@@ -109,6 +109,24 @@ describe('portal in headless Chromium', { skip: SKIP, timeout: 600_000 }, () => 
     const loaded = (l: Locator) => l.evaluate((el) => (el as unknown as { complete: boolean; naturalWidth: number }).complete && (el as unknown as { naturalWidth: number }).naturalWidth > 0);
     await waitFor(() => loaded(lime.getByTestId('lime-view')), 'the LIME positive view to load');
     assert.equal(await lime.getByTestId('lime-view').getAttribute('data-view'), 'positive');
+    // Issue 15: under the figure the largest weights with their 95% error bars, next to it the
+    // top-k stability and effective samples, all as the API returns them for this explanation.
+    const u = (
+      await service.gql(`query($id: ID!) { explanation(id: $id) { uncertainty { topK effectiveSampleSize classes { classIndex stability features { segment weight lower upper } } } } }`, {
+        id: await lime.getAttribute('data-explanation-id'),
+      })
+    ).data.explanation.uncertainty;
+    const [cls] = u.classes;
+    assert.equal(
+      (await lime.getByTestId('stability').innerText()).trim(),
+      `top-${u.topK} stability ${Math.round(100 * cls.stability)}% · ${Math.round(u.effectiveSampleSize)} effective samples`,
+    );
+    const largest = [...cls.features].sort((a: any, b: any) => Math.abs(b.weight) - Math.abs(a.weight) || a.segment - b.segment);
+    const bars = lime.getByTestId('weight-bars');
+    assert.equal(await bars.locator('g').count(), Math.min(10, largest.length));
+    const described = (await bars.getAttribute('aria-label')) ?? '';
+    for (const f of largest.slice(0, 3)) assert.ok(described.includes(`segment ${f.segment}: ${f.weight.toFixed(3)} [${f.lower.toFixed(3)}, ${f.upper.toFixed(3)}]`), described);
+    assert.equal(await bars.locator('g').first().locator('line.interval').count(), 3, 'each bar has its interval and two caps');
     await page.getByRole('group', { name: 'Stored LIME images' }).getByRole('radio', { name: 'Positive and negative' }).check();
     await waitFor(async () => (await lime.getByTestId('lime-view').getAttribute('data-view')) === 'both' && loaded(lime.getByTestId('lime-view')), 'the both view');
     assert.match(await lime.getByTestId('lime-view').getAttribute('src') ?? '', /^\/files\/artifacts\//);
