@@ -172,6 +172,22 @@ describe('study results over the API', () => {
     assert.equal(faith.rows.length, 12, 'six images × two models');
     assert.ok(faith.rows.every((r: any) => r.method === 'Grad-CAM' && r.deletion.length === 9 && r.deletionAuc === r.deletionAuc));
     assert.deepEqual(faith.summary.map((x: any) => [x.model, x.method, x.deletionAuc.n]), [['demo-shapes', 'Grad-CAM', 6], ['demo-copy', 'Grad-CAM', 6]]);
+    // LIME cells (issue 15): their stability and every segment's weight with its 95% interval, as the API returns them.
+    const cellsQ = `query($id: ID!) { study(id: $id) { cells { methodKey image { originalName } model { name }
+      explanation { stability uncertainty { topK effectiveSampleSize classes { classIndex features { segment weight sd lower upper } } } } } } }`;
+    const lime = (await gql(cellsQ, { id: studyId })).study.cells.filter((c: any) => c.methodKey === 'lime-5');
+    assert.equal(lime.length, 12, 'six images × two models');
+    const stability = JSON.parse(entries.get('tables/stability.json')!.toString());
+    assert.equal(stability.length, lime.length);
+    const intervals = entries.get('tables/weight-intervals.csv')!.toString().trim().split('\n').slice(1).map((l) => l.split(','));
+    for (const c of lime) {
+      const u = c.explanation.uncertainty;
+      const row = stability.find((r: any) => r.image === c.image.originalName && r.model === c.model.name);
+      assert.deepEqual([row.method, row.topK, row.stability, row.effectiveSampleSize], ['LIME (5 features)', u.topK, c.explanation.stability, u.effectiveSampleSize]);
+      const mine = intervals.filter((r) => r[0] === c.image.originalName && r[1] === c.model.name);
+      const api = u.classes.flatMap((k: any) => k.features.map((f: any) => [k.classIndex, f.segment, f.weight, f.sd, f.lower, f.upper]));
+      assert.deepEqual(mine.map((r) => r.slice(3, 9).map(Number)), api, `${c.image.originalName} × ${c.model.name}`);
+    }
     const agreement = JSON.parse(entries.get('tables/agreement.json')!.toString());
     const api = (await gql(COMPARISONS, { id: studyId })).study.comparisons;
     assert.equal(agreement.length, api.length);

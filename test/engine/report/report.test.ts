@@ -246,17 +246,35 @@ test('LIME cells show their top-k stability in the captions, a stability table a
     uncertainty: { estimator: 'HC3_SANDWICH', level: 0.95, topK: 5, effectiveSampleSize: 371.6, stability: 0.9675, classes: [] },
     adaptive: { confidence: 0.95, topK: 5, samplesUsed: 448, maxSamples: 1000, stopReason: 'STABLE', checks: [], bookkeepingMs: 3 },
   };
-  const facts = [stabilityFact({ image: 1, model: 0, method: 1 }, stored)!, stabilityFact({ image: 0, model: 0, method: 1 }, { samplesUsed: 1000, uncertainty: { ...stored.uncertainty, stability: 0.41 } })!];
+  // A plain run with its per-segment intervals, and an adaptive one stopped by the EXPECTED_GAIN rule.
+  const classes = [{ classIndex: 7, stability: 0.41, topSet: [0, 2], weights: [0.3, -0.05, 0.2], sd: [0.02, 0.03, 0.04], lower: [0.26, -0.11, 0.12], upper: [0.34, 0.01, 0.28] }];
+  const gain = { ...stored, samplesUsed: 288, adaptive: { ...stored.adaptive, rule: 'EXPECTED_GAIN', gainTolerance: 0.25, samplesUsed: 288, stopReason: 'NO_EXPECTED_GAIN' } };
+  const facts = [
+    stabilityFact({ image: 1, model: 0, method: 1 }, stored)!,
+    stabilityFact({ image: 0, model: 0, method: 1 }, { samplesUsed: 1000, uncertainty: { ...stored.uncertainty, stability: 0.41, classes } })!,
+    stabilityFact({ image: 1, model: 1, method: 1 }, gain)!,
+  ];
   assert.equal(stabilityFact({ image: 0, model: 0, method: 0 }, { samplesUsed: 3 }), null, 'no uncertainty, no fact');
   const files = unzipArchive((await buildReport({ ...base, stability: facts })).zip);
   const get = (n: string) => Buffer.from(files.find((f) => f.name === n)!.bytes).toString();
   const csv = get('tables/stability.csv').trim().split('\n');
-  assert.equal(csv[0], 'image,model,method,top_k,stability,effective_sample_size,samples_used,confidence,stop_reason');
-  assert.equal(csv[1], 'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",5,0.41,371.6,1000,,');
-  assert.equal(csv[2], 'bittern.jpg,mobilenetv2,"LIME, 5 features",5,0.9675,371.6,448,0.95,STABLE');
+  assert.equal(csv[0], 'image,model,method,top_k,stability,effective_sample_size,samples_used,confidence,stop_reason,stopping_rule,gain_tolerance');
+  assert.equal(csv[1], 'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",5,0.41,371.6,1000,,,,');
+  assert.equal(csv[2], 'bittern.jpg,mobilenetv2,"LIME, 5 features",5,0.9675,371.6,448,0.95,STABLE,STABILITY,');
+  assert.equal(csv[3], 'bittern.jpg,resnet50,"LIME, 5 features",5,0.9675,371.6,288,0.95,NO_EXPECTED_GAIN,EXPECTED_GAIN,0.25');
+  // Every segment's weight with its 95% interval, for the cells whose result has them.
+  const intervals = get('tables/weight-intervals.csv').trim().split('\n');
+  assert.deepEqual(intervals, [
+    'image,model,method,class_index,segment,weight,sd,lower_95,upper_95,in_top_k',
+    'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",7,0,0.3,0.02,0.26,0.34,1',
+    'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",7,1,-0.05,0.03,-0.11,0.01,0',
+    'n01440764_1.jpg,mobilenetv2,"LIME, 5 features",7,2,0.2,0.04,0.12,0.28,1',
+  ]);
+  assert.ok(!get('tables/stability.json').includes('"classes"'), 'the intervals are in their own table');
   const html = get('report.html');
-  assert.ok(html.includes('<h2>Stability</h2>'));
+  assert.ok(html.includes('<h2>Stability</h2>') && html.includes('tables/weight-intervals.csv'));
   assert.ok(html.includes('top-5: 96.8%') && html.includes('stable (confidence 0.95)') && html.includes('plain run'));
+  assert.ok(html.includes('no expected gain (expected gain &lt; 0.25, confidence 0.95)'));
   // The figure grid changes: the captions carry the stability.
   const plain = unzipArchive((await buildReport(base)).zip);
   const grid = (fs: typeof files) => Buffer.from(fs.find((f) => f.name === 'figures/grid-01.png')!.bytes);
