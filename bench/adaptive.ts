@@ -97,7 +97,7 @@ function summarize(label: string, runs: Run[]): void {
   const ratios = runs.map((r) => r.plainMs / r.wallMs);
   const scored = runs.filter((r) => r.overlap !== null);
   const agreement = scored.length
-    ? `  top-5 overlap ${(scored.reduce((a, r) => a + r.overlap!, 0) / scored.length).toFixed(3)}, exact set ${(scored.filter((r) => r.overlap === 1).length / scored.length).toFixed(3)}`
+    ? `  top-5 overlap ${((K * scored.reduce((a, r) => a + r.overlap!, 0)) / scored.length).toFixed(2)}/5, exact set ${(scored.filter((r) => r.overlap === 1).length / scored.length).toFixed(3)}`
     : '';
   const reasons = new Map<string, number>();
   for (const r of runs) if (r.stopReason) reasons.set(r.stopReason, (reasons.get(r.stopReason) ?? 0) + 1);
@@ -105,7 +105,7 @@ function summarize(label: string, runs: Run[]): void {
   const withFinal = runs.map((r) => (r.bookkeepingMs + r.uncertaintyMs) / r.wallMs);
   console.log(
     `  ${label.padEnd(30)} samples median ${median(samples)} (q1 ${percentile(samples, 0.25)}, q3 ${percentile(samples, 0.75)}, min ${Math.min(...samples)}, max ${Math.max(...samples)})` +
-      `  wall ${(wall / 1000).toFixed(1)} s, plain ÷ this ×${(plainWall / wall).toFixed(2)} (median per run ×${median(ratios).toFixed(2)})` +
+      `  wall ${(wall / 1000).toFixed(1)} s, plain ÷ this ×${(plainWall / wall).toFixed(2)} (median per run ×${median(ratios).toFixed(2)}; samples ×${((N * runs.length) / samples.reduce((a, b) => a + b, 0)).toFixed(2)})` +
       agreement +
       (reasons.size ? `  stops ${[...reasons].map(([k, v]) => `${k} ${v}`).join(', ')}` : '') +
       `  bookkeeping ÷ wall median ${pct(median(book))}, max ${pct(Math.max(...book))} (with the final summary: median ${pct(median(withFinal))}, max ${pct(Math.max(...withFinal))})`,
