@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ModelHandle } from '../src/engine/explain/types.ts';
 import { defaultLabels } from '../src/engine/labels.ts';
-import { DEFAULTS, normalizeParameters } from '../src/engine/methods.ts';
+import { DEFAULTS, MASK_DESIGNS, normalizeParameters } from '../src/engine/methods.ts';
 import { DEFAULT_GROWTH, sampleUntilStable, type StoppingRule } from '../src/engine/perturb/adaptive.ts';
 import { fitLime, limeAssessor, limeFirstCheck, limeMasks, type MaskDesign } from '../src/engine/perturb/lime.ts';
 import { BOOTSTRAP_SALT, prepareSegmented } from '../src/engine/perturb/prepare.ts';
@@ -35,9 +35,24 @@ interface Cached {
   stem: string;
   M: number;
   cls: number;
-  /** Plain (reference) masks and complement-pair masks, per seed. */
+  /** Plain (reference) masks, per seed; then the other designs' runs, per design and seed. */
   seeds: Record<string, CachedRun>;
   antithetic: Record<string, CachedRun>;
+  designs?: Partial<Record<MaskDesign, Record<string, CachedRun>>>;
+}
+
+/** A cached record's runs of one mask design (the first two designs keep their original fields). */
+function runsOf(rec: Cached, design: MaskDesign): Record<string, CachedRun> {
+  if (design === 'LIME') return rec.seeds;
+  if (design === 'ANTITHETIC') return rec.antithetic;
+  rec.designs ??= {};
+  return (rec.designs[design] ??= {});
+}
+
+/** The designs to cache and replay (ADAPTIVE_REPLAY_DESIGNS), plain LIME always first. */
+function designs(): MaskDesign[] {
+  const asked = (process.env.ADAPTIVE_REPLAY_DESIGNS ?? MASK_DESIGNS.join(',')).split(',') as MaskDesign[];
+  return ['LIME', ...asked.filter((d) => d !== 'LIME' && MASK_DESIGNS.includes(d))];
 }
 
 async function probabilities(sessions: SessionCache, model: ModelHandle, image: Buffer, seed: number, n: number, design: MaskDesign) {
@@ -90,15 +105,15 @@ async function collect(shared: string, dir: string, seeds: number, cpuBudgetS: n
   for (let s = 1; s <= seeds && inBudget(); s++) {
     for (const [stem, file] of files) {
       if (!inBudget()) break;
-      for (const design of ['LIME', 'ANTITHETIC'] as const) {
+      for (const design of designs()) {
         const rec = recs.get(stem);
-        const runs = rec && (design === 'LIME' ? rec.seeds : rec.antithetic);
-        if (runs?.[s]) continue;
+        if (rec && runsOf(rec, design)[s]) continue;
+        if (!inBudget()) break;
         const t1 = performance.now();
         const r = await probabilities(sessions, model, fs.readFileSync(file), s, N, design);
         const run = { Y: [...r.Y], ms: performance.now() - t1 };
         const next = rec ?? { stem, M: r.M, cls: r.cls, seeds: {}, antithetic: {} };
-        (design === 'LIME' ? next.seeds : next.antithetic)[s] = run;
+        runsOf(next, design)[s] = run;
         recs.set(stem, next);
         save(next);
       }
@@ -115,13 +130,13 @@ function pooledConsensus(rec: Cached, s: number): number[] | null {
   const parts: { X: Uint8Array; Y: number[] }[] = [];
   let rows = 0;
   for (const design of ['LIME', 'ANTITHETIC'] as const) {
-    for (const key of Object.keys(design === 'LIME' ? rec.seeds : rec.antithetic)) {
+    for (const key of Object.keys(runsOf(rec, design))) {
       const seed = Number(key);
       if (seed === s || rows >= CONSENSUS_SAMPLES) continue;
       const { X, drawRows } = limeMasks(seed, N, rec.M, design);
       drawRows(N);
       const take = Math.min(N, CONSENSUS_SAMPLES - rows);
-      parts.push({ X: X.subarray(0, take * rec.M), Y: (design === 'LIME' ? rec.seeds : rec.antithetic)[key].Y.slice(0, take) });
+      parts.push({ X: X.subarray(0, take * rec.M), Y: runsOf(rec, design)[key].Y.slice(0, take) });
       rows += take;
     }
   }
@@ -153,7 +168,7 @@ interface Rule {
 /** Every rule on one photo, seed and mask design, through the engine's own loop and fit. */
 async function replay(rec: Cached, seed: number, consensusSet: readonly number[], design: MaskDesign, rules: readonly Rule[], fixed: readonly number[]) {
   const { M } = rec;
-  const Y = Float64Array.from((design === 'LIME' ? rec.seeds : rec.antithetic)[seed].Y);
+  const Y = Float64Array.from(runsOf(rec, design)[seed].Y);
   const { X, drawRows } = limeMasks(seed, N, M, design);
   drawRows(N);
   const p = { ...DEFAULTS.lime, maskDesign: design, stabilityTopK: K };
@@ -200,15 +215,10 @@ function paired(os: Outcome[], base: Outcome[]): string {
   return `${m >= 0 ? '+' : ''}${m.toFixed(3)} ± ${se.toFixed(3)}`;
 }
 
-function histogram(xs: number[]): string {
-  const edges = [200, 300, 400, 500, 700, 999, 1000];
-  let lo = 0;
-  return edges.map((hi) => {
-    const c = xs.filter((x) => x > lo && x <= hi).length;
-    const label = hi === 1000 ? '=1000' : `${lo + 1}-${hi}`;
-    lo = hi;
-    return `${label}: ${c}`;
-  }).join(', ');
+interface Row {
+  design: MaskDesign;
+  label: string;
+  os: Outcome[];
 }
 
 export async function benchAdaptiveReplay(shared: string): Promise<void> {
@@ -217,50 +227,55 @@ export async function benchAdaptiveReplay(shared: string): Promise<void> {
   const seeds = Number(process.env.ADAPTIVE_REPLAY_SEEDS ?? 20);
   const eps = (process.env.ADAPTIVE_REPLAY_EPS ?? '0.1,0.25,0.5').split(',').map(Number);
   const growths = (process.env.ADAPTIVE_REPLAY_GROWTH ?? String(DEFAULT_GROWTH)).split(',').map(Number);
+  const fixed = (process.env.ADAPTIVE_REPLAY_FIXED ?? `${N},400`).split(',').map(Number);
   const recs = await collect(shared, dir, seeds, Number(process.env.ADAPTIVE_REPLAY_CPU_S ?? 1800), Number(process.env.ADAPTIVE_REPLAY_WALL_S ?? 3600));
   if (process.env.ADAPTIVE_REPLAY_COLLECT_ONLY === '1') return;
   const rules: Rule[] = growths.flatMap((growth) => [
     { label: `stability ≥ 0.95, growth ${growth}`, rule: { kind: 'STABILITY' } as const, growth },
     ...eps.map((epsilon) => ({ label: `expected gain < ${epsilon}, growth ${growth}`, rule: { kind: 'EXPECTED_GAIN', epsilon } as const, growth })),
   ]);
-  const fixed = [N, 400];
-  for (const design of ['LIME', 'ANTITHETIC'] as const) {
-    const runs = recs.flatMap((rec) => Object.keys(design === 'LIME' ? rec.seeds : rec.antithetic).map((s) => ({ rec, seed: Number(s) })));
-    // Pair every run with plain LIME 1,000 at the same photo and seed (the goal's baseline).
-    const both = runs
-      .filter(({ rec, seed }) => rec.seeds[seed] && rec.antithetic[seed])
-      .map((r) => ({ ...r, consensus: pooledConsensus(r.rec, r.seed) }))
-      .filter((r): r is typeof r & { consensus: number[] } => r.consensus !== null);
-    if (!both.length) continue;
-    const photosUsed = new Set(both.map((r) => r.rec.stem)).size;
-    console.log(`\nstopping rules replayed, ${design} masks: ${both.length} runs (${photosUsed} photos × up to ${Math.max(...both.map((r) => r.seed))} seeds; MobileNetV2, LIME defaults, top-1 class, top-${K}; consensus = LIME on 5,000 samples of the photo's other seeds; cache ${dir})`);
-    const base: Outcome[] = [];
+  const ds = designs();
+  // Runs (photo, seed) that every design has, each paired with plain LIME 1,000 at the same photo and seed (the goal's baseline).
+  const both = recs
+    .flatMap((rec) => Object.keys(rec.seeds).map((s) => ({ rec, seed: Number(s) })))
+    .filter(({ rec, seed }) => ds.every((d) => runsOf(rec, d)[seed]))
+    .map((r) => ({ ...r, consensus: pooledConsensus(r.rec, r.seed) }))
+    .filter((r): r is typeof r & { consensus: number[] } => r.consensus !== null);
+  if (!both.length) return;
+  const photosUsed = new Set(both.map((r) => r.rec.stem)).size;
+  const seedsUsed = new Set(both.map((r) => r.seed)).size;
+  console.log(`\nstopping rules replayed: ${both.length} runs per configuration (${photosUsed} photos × ${seedsUsed} seeds; MobileNetV2, LIME defaults, top-1 class, top-${K}; consensus = plain LIME on 5,000 samples of the photo's other seeds; cache ${dir})`);
+  const rows: Row[] = [];
+  let base: Outcome[] = [];
+  for (const design of ds) {
     const byRule: Outcome[][] = rules.map(() => []);
     const byFixed: Outcome[][] = fixed.map(() => []);
     for (const { rec, seed, consensus } of both) {
-      base.push((await replay(rec, seed, consensus, 'LIME', [], [N])).fixed[0]);
       const r = await replay(rec, seed, consensus, design, rules, fixed);
       r.byRule.forEach((o, i) => byRule[i].push(o));
       r.fixed.forEach((o, i) => byFixed[i].push(o));
     }
-    const agree = (os: Outcome[]) =>
-      `overlap ${mean(os.map((o) => o.overlap)).toFixed(3)}/5 (vs plain LIME 1000: ${paired(os, base)}), exact set ${(os.filter((o) => o.overlap === K).length / os.length).toFixed(3)}`;
-    const claims = (os: Outcome[]) => {
-      const c = os.filter((o) => o.stability >= 0.95);
-      return `claims ≥ 0.95: ${c.length}, right ${c.length ? ((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(1) + '%' : '–'}`;
-    };
-    fixed.forEach((n, i) => console.log(`  fixed ${String(n).padEnd(36)} ${agree(byFixed[i])}  ${claims(byFixed[i])}`));
-    rules.forEach((r, i) => {
-      const xs = byRule[i].map((o) => o.samples);
-      console.log(`  ${r.label.padEnd(42)} ${agree(byRule[i])}  ${claims(byRule[i])}  sample ratio ×${(N / mean(xs)).toFixed(2)}`);
-      console.log(`      samples ${q(xs)}  [${histogram(xs)}]`);
-    });
+    if (design === 'LIME') base = byFixed[fixed.indexOf(N)] ?? (await Promise.all(both.map(async ({ rec, seed, consensus }) => (await replay(rec, seed, consensus, 'LIME', [], [N])).fixed[0])));
+    fixed.forEach((n, i) => rows.push({ design, label: `fixed ${n}`, os: byFixed[i] }));
+    rules.forEach((r, i) => rows.push({ design, label: r.label, os: byRule[i] }));
     const all = [...byFixed.flat(), ...byRule.flat()];
-    console.log('  calibration of the reported top-5 stability (all outcomes above):');
+    console.log(`  ${design}: calibration of the reported top-5 stability (all its outcomes):`);
     for (const [lo, hi] of [[0, 0.5], [0.5, 0.8], [0.8, 0.95], [0.95, 1.01]]) {
       const c = all.filter((o) => o.stability >= lo && o.stability < hi);
       console.log(`    claimed [${lo}, ${Math.min(hi, 1)}${hi > 1 ? ']' : ')'}: ${c.length} outcomes, mean claim ${mean(c.map((o) => o.stability)).toFixed(3)}, consensus set in ${c.length ? ((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(1) : '–'}%`);
     }
+  }
+  for (const r of rows) {
+    const xs = r.os.map((o) => o.samples);
+    console.log(`  ${r.design.padEnd(10)} ${r.label.padEnd(36)} overlap ${mean(r.os.map((o) => o.overlap)).toFixed(3)} (${paired(r.os, base)})  samples ${q(xs)}`);
+  }
+  console.log('\n| design | configuration | top-5 overlap | vs plain 1,000 (paired ± s.e.) | exact set | samples: median (q1, q3; mean) | claims ≥ 0.95: right |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    const xs = r.os.map((o) => o.samples);
+    const c = r.os.filter((o) => o.stability >= 0.95);
+    const claims = c.length ? `${c.filter((o) => o.overlap === K).length}/${c.length} (${((100 * c.filter((o) => o.overlap === K).length) / c.length).toFixed(0)}%)` : '0';
+    console.log(`| ${r.design} | ${r.label} | ${mean(r.os.map((o) => o.overlap)).toFixed(3)} | ${paired(r.os, base)} | ${(100 * r.os.filter((o) => o.overlap === K).length / r.os.length).toFixed(1)}% | ${percentile(xs, 0.5)} (${percentile(xs, 0.25)}, ${percentile(xs, 0.75)}; ${mean(xs).toFixed(0)}) | ${claims} |`);
   }
 }
 

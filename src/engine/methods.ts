@@ -138,7 +138,7 @@ export interface GradientParams {
   batchSize: number;
   alphaSampling: AlphaSampling;
 }
-export const MASK_DESIGNS = ['LIME', 'ANTITHETIC'] as const;
+export const MASK_DESIGNS = ['LIME', 'ANTITHETIC', 'ORTHOGONAL'] as const;
 export type MaskDesign = (typeof MASK_DESIGNS)[number];
 
 /**
@@ -167,7 +167,8 @@ export interface LimeParams extends SuperpixelParams {
   topLabels: number;
   kernelWidth: number;
   featureSelection: 'AUTO' | 'FORWARD_SELECTION' | 'HIGHEST_WEIGHTS' | 'LASSO_PATH' | 'NONE';
-  /** LIME: lime_image's i.i.d. masks (reference-exact); ANTITHETIC: complement pairs (perturb/lime.ts limeMasks). */
+  /** LIME: lime_image's i.i.d. masks (reference-exact); ANTITHETIC: complement pairs;
+   *  ORTHOGONAL: scrambled Hadamard blocks with complements (perturb/lime.ts limeMasks). */
   maskDesign: MaskDesign;
 }
 export interface KernelShapParams extends SuperpixelParams {

@@ -105,13 +105,23 @@ export function fitLime(
  * prefix of the full run's. ANTITHETIC (not the reference): each even row ≥ 2 is the complement of the
  * row before it, drawn with no draws of its own; every mask is still uniform, so the weighted fit
  * estimates the same weights, but a pair's even-order interactions largely cancel in the fit.
+ * ORTHOGONAL (not the reference): row 0 all ones, then blocks of scrambled Hadamard rows with their
+ * complements (orthogonalBlock); every row is still i.i.d. uniform over the segments.
  */
 export function limeMasks(seed: number, N: number, M: number, design: MaskDesign = 'LIME'): { X: Uint8Array; drawRows: (upTo: number) => void } {
   const rand = new RandomState(seed);
   const X = new Uint8Array(N * M);
   let drawn = 0;
+  let block: Uint8Array | null = null;
   const drawRows = (upTo: number) => {
     for (; drawn < upTo; drawn++) {
+      if (design === 'ORTHOGONAL' && drawn >= 1) {
+        const rows = 2 * hadamardOrder(M);
+        const at = (drawn - 1) % rows;
+        if (at === 0) block = orthogonalBlock(rand, M);
+        X.set(block!.subarray(at * M, (at + 1) * M), drawn * M);
+        continue;
+      }
       if (design === 'ANTITHETIC' && drawn >= 2 && drawn % 2 === 0) {
         for (let j = 0; j < M; j++) X[drawn * M + j] = 1 - X[(drawn - 1) * M + j];
         continue;
@@ -123,8 +133,54 @@ export function limeMasks(seed: number, N: number, M: number, design: MaskDesign
   return { X, drawRows };
 }
 
-/** The independent sampling unit of row i: itself, or its complement pair (rows 2u−1, 2u). */
-export const maskUnit = (design: MaskDesign, i: number): number => (design === 'ANTITHETIC' ? Math.ceil(i / 2) : i);
+/** Order of the Sylvester Hadamard matrix an ORTHOGONAL block uses: the least power of two > M. */
+export const hadamardOrder = (M: number): number => 2 ** Math.ceil(Math.log2(M + 1));
+
+/**
+ * One ORTHOGONAL block (2H rows × M, H = hadamardOrder(M)): the rows of the Sylvester Hadamard matrix
+ * (entry (r, c) = (−1)^popcount(r & c)) in random order, each followed by its complement, restricted to M
+ * random distinct non-constant columns, each column's sign flipped at random. The sign flips make every
+ * row i.i.d. Bernoulli(½) over the segments (LIME's marginal, so the same weights are estimated); over
+ * the block every column is balanced and every pair of columns orthogonal (X'X is the population's),
+ * and with the complements each main effect is orthogonal to every two-segment interaction.
+ */
+export function orthogonalBlock(rand: RandomState, M: number): Uint8Array {
+  const H = hadamardOrder(M);
+  const cols = Array.from({ length: H - 1 }, (_, i) => i + 1);
+  for (let j = 0; j < M; j++) {
+    const r = rand.randint(j, H - 1);
+    [cols[j], cols[r]] = [cols[r], cols[j]];
+  }
+  const flip = Array.from({ length: M }, () => rand.randint(0, 2));
+  const order = Array.from({ length: H }, (_, i) => i);
+  for (let i = H - 1; i > 0; i--) {
+    const r = rand.randint(0, i + 1);
+    [order[i], order[r]] = [order[r], order[i]];
+  }
+  const out = new Uint8Array(2 * H * M);
+  for (let q = 0; q < H; q++) {
+    for (let j = 0; j < M; j++) {
+      const bit = (popcount(order[q] & cols[j]) + flip[j]) & 1;
+      out[2 * q * M + j] = bit;
+      out[(2 * q + 1) * M + j] = 1 - bit;
+    }
+  }
+  return out;
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (; x; x &= x - 1) c++;
+  return c;
+}
+
+/**
+ * The independent sampling unit of row i: itself, or its complement pair (rows 2u−1, 2u). ORTHOGONAL's
+ * rows are dependent over a whole block, but a block's error in the weights is bounded by its pairs'
+ * (the design only removes terms an independent-pairs design keeps), so the pairs' sandwich is a
+ * conservative spread: far more units than blocks, and never overconfident for that reason.
+ */
+export const maskUnit = (design: MaskDesign, i: number): number => (design === 'LIME' ? i : Math.ceil(i / 2));
 
 /** lime_image's kernel weight of each of the first n masks. */
 export function limeSampleWeights(X: Uint8Array, n: number, M: number, kernelWidth: number): Float64Array {

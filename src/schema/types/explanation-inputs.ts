@@ -78,6 +78,7 @@ export const StoppingRule = describedEnum('StoppingRule', {
 const MaskDesign = describedEnum('MaskDesign', {
   LIME: "lime_image's independent uniform masks (reference-exact, default)",
   ANTITHETIC: 'Each mask followed by its complement: same weights estimated, with less spread',
+  ORTHOGONAL: 'Blocks of randomly scrambled Hadamard rows, each with its complement: every mask still uniform, columns exactly balanced and orthogonal per block',
 } satisfies Record<MaskDesignValue, string>);
 // LIME and Kernel SHAP sample superpixel masks alike and share the adaptive stopping rule, whose
 // stability is about the top-k set; only the name of the sample budget differs.

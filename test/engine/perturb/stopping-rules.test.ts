@@ -100,7 +100,7 @@ test('antithetic masks: complement pairs, each mask uniform; the same limit with
   const f = problem(0.2, 0.1, 0); // even-order interactions only: a pair cancels them but for the kernel's asymmetry
   const truth = limit(f);
   const n = 400;
-  const err: Record<MaskDesign, number> = { LIME: 0, ANTITHETIC: 0 };
+  const err: Record<'LIME' | 'ANTITHETIC', number> = { LIME: 0, ANTITHETIC: 0 };
   let covered = 0;
   let total = 0;
   for (let seed = 1; seed <= 40; seed++) {
