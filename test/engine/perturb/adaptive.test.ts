@@ -64,6 +64,20 @@ test('adaptive LIME: the samples are a prefix of the plain run, and results are 
   assert.equal(plain.summary.adaptive, undefined);
 });
 
+test('ORTHOGONAL masks end to end: adaptive LIME finds the square and stops early, on a prefix of the plain ORTHOGONAL run', async () => {
+  const design = { maskDesign: 'ORTHOGONAL', stabilityTopK: 1 };
+  const a = await lime({ ...design, numSamples: 400, adaptive: true }, 3);
+  const rec = adaptiveOf(a);
+  assert.equal(rec.stopReason, 'STABLE');
+  assert.ok(rec.samplesUsed < 400, `used ${rec.samplesUsed}`);
+  const plain = await lime({ ...design, numSamples: rec.samplesUsed }, 3);
+  assert.deepEqual(plain.segments!.weights, a.segments!.weights);
+  assert.deepEqual(uncertaintyOf(plain), uncertaintyOf(a));
+  const reference = await lime({ numSamples: 400, stabilityTopK: 1 }, 3);
+  assert.equal(topSegment(a), topSegment(reference));
+  assert.ok(uncertaintyOf(a).classes[0].lower[topSegment(a)] > 0.3);
+});
+
 test('LIME on the demo model: the square ranks first with a tight interval, and the 95% intervals of the zero-weight segments cover 0', async () => {
   let covered = 0;
   let total = 0;
