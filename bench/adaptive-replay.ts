@@ -4,10 +4,12 @@
 // exactly: samples used, top-5 agreement with the consensus (plain LIME on 5,000 samples pooled from
 // the photo's *other* seeds, so it is independent of the run scored) against plain 1,000 at the same
 // seeds, and the calibration of the reported stability.
+// Each mask design is replayed on its own masks (ORTHOGONAL: scrambled Hadamard blocks, perturb/lime.ts),
+// always against plain LIME 1,000 at the same photo and seed and the plain-LIME consensus.
 // Rule "expected gain": stop at the first check where continuing to the budget is expected to add
 // less than ε features to the top-5's overlap with the large-sample top-5 (WeightDistribution.expectedOverlap).
 // Knobs: ADAPTIVE_REPLAY_CACHE (default $TMPDIR/xai-adaptive-replay), ADAPTIVE_REPLAY_SEEDS (20),
-// ADAPTIVE_REPLAY_EPS (0.1,0.25,0.5), ADAPTIVE_REPLAY_GROWTH (1.5), ADAPTIVE_REPLAY_FIXED (1000,400),
+// ADAPTIVE_REPLAY_EPS (0.1,0.2,0.3), ADAPTIVE_REPLAY_GROWTH (1.25,1.5), ADAPTIVE_REPLAY_FIXED (1000,400,256),
 // ADAPTIVE_REPLAY_DESIGNS (every mask design; plain LIME always), ADAPTIVE_REPLAY_CONSENSUS (5000 samples).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -233,9 +235,9 @@ export async function benchAdaptiveReplay(shared: string): Promise<void> {
   const dir = process.env.ADAPTIVE_REPLAY_CACHE ?? path.join(os.tmpdir(), 'xai-adaptive-replay');
   fs.mkdirSync(dir, { recursive: true });
   const seeds = Number(process.env.ADAPTIVE_REPLAY_SEEDS ?? 20);
-  const eps = (process.env.ADAPTIVE_REPLAY_EPS ?? '0.1,0.25,0.5').split(',').map(Number);
-  const growths = (process.env.ADAPTIVE_REPLAY_GROWTH ?? String(DEFAULT_GROWTH)).split(',').map(Number);
-  const fixed = (process.env.ADAPTIVE_REPLAY_FIXED ?? `${N},400`).split(',').map(Number);
+  const eps = (process.env.ADAPTIVE_REPLAY_EPS ?? '0.1,0.2,0.3').split(',').map(Number);
+  const growths = (process.env.ADAPTIVE_REPLAY_GROWTH ?? `1.25,${DEFAULT_GROWTH}`).split(',').map(Number);
+  const fixed = (process.env.ADAPTIVE_REPLAY_FIXED ?? `${N},400,256`).split(',').map(Number);
   const recs = await collect(shared, dir, seeds, Number(process.env.ADAPTIVE_REPLAY_CPU_S ?? 1800), Number(process.env.ADAPTIVE_REPLAY_WALL_S ?? 3600));
   if (process.env.ADAPTIVE_REPLAY_COLLECT_ONLY === '1') return;
   const rules: Rule[] = growths.flatMap((growth) => [
