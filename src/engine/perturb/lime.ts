@@ -177,7 +177,7 @@ function popcount(x: number): number {
 /**
  * The sampling unit of row i: itself, or its complement pair (rows 2u−1, 2u). ORTHOGONAL's pairs are
  * dependent within a block, but the design only removes error terms that independent pairs keep, so
- * the pairs' sandwich errs on the wide side: on the seven reference photos it claimed 1.15–1.5× the
+ * the pairs' sandwich errs on the wide side: on the seven reference photos it claimed 1.1–1.4× the
  * spread measured between seeds (a sandwich over blocks, too few to estimate it, claimed more).
  */
 export const maskUnit = (design: MaskDesign, i: number): number => (design === 'LIME' ? i : Math.ceil(i / 2));
