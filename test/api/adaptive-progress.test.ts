@@ -5,9 +5,8 @@
 // asserted come from the run's own adaptive record, so the stream cannot show made-up numbers and pass.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { REQUEST_EXPLANATION } from './operations.js';
+import { explainAndWatch } from './explain-and-watch.js';
 import { suiteService } from './suite-service.js';
-import { watch, wsClient } from '../jobs/support.js';
 
 const RESULT = `query($id: ID!) { explanation(id: $id) {
   status samplesDone samplesTotal stability progress result
@@ -39,14 +38,7 @@ describe('progress of adaptive runs over the API (subscription)', () => {
     test(`${method}, ${rule}: the stability grows to the final one, the expected total moves to the stopping point, the final progress is the samples used`, async () => {
       const [block, p] = Object.entries(parameters)[0];
       const input = { ...svc.demo, method, seed: 3, target: { classIndices: [BLUE] }, parameters: { [block]: { ...p, segmentation: SLIC, hide: GRAY, adaptive: true, stabilityTopK: 3 } } };
-      const r = await svc.gql(REQUEST_EXPLANATION, { input });
-      const id = r.data.requestExplanation.data?.id;
-      assert.ok(id, JSON.stringify(r));
-      const client = wsClient(svc.url);
-      const events = await watch(client, id).done;
-      await client.dispose();
-      const e = (await svc.gql(RESULT, { id })).data.explanation;
-      assert.equal(e.status, 'SUCCEEDED', JSON.stringify(e));
+      const { e, events } = await explainAndWatch(svc, input, RESULT);
       const a = e.adaptiveSampling;
       assert.equal(a.rule, rule);
       assert.equal(a.maxSamples, MAX);

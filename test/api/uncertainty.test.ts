@@ -2,9 +2,9 @@
 // an adaptive run records why it stopped, and the stability streams while it samples.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { explainAndWatch } from './explain-and-watch.js';
 import { REQUEST_EXPLANATION } from './operations.js';
 import { suiteService } from './suite-service.js';
-import { watch, wsClient } from '../jobs/support.js';
 
 const RESULT = `query($id: ID!) { explanation(id: $id) {
   status samplesDone samplesTotal stability parameters result
@@ -18,17 +18,8 @@ describe('uncertainty and adaptive sampling over the API', () => {
   // Every progress report is written, so the stream shows each check's stability.
   const svc = suiteService({ queue: { concurrency: 1, progressIntervalMs: 0 }, demoImage: 'red-square.png' });
 
-  const run = async (method: string, parameters: object) => {
-    const r = await svc.gql(REQUEST_EXPLANATION, { input: { ...svc.demo, method, seed: 3, target: { classIndices: [1] }, parameters } });
-    const id = r.data.requestExplanation.data?.id;
-    assert.ok(id, JSON.stringify(r));
-    const client = wsClient(svc.url);
-    const events = await watch(client, id).done;
-    await client.dispose();
-    const e = (await svc.gql(RESULT, { id })).data.explanation;
-    assert.equal(e.status, 'SUCCEEDED', JSON.stringify(e));
-    return { e, events };
-  };
+  const run = (method: string, parameters: object) =>
+    explainAndWatch(svc, { ...svc.demo, method, seed: 3, target: { classIndices: [1] }, parameters }, RESULT);
 
   test('adaptive LIME: stability streams while sampling; the result has intervals, stability, ESS and the stopping record', async () => {
     const { e, events } = await run('LIME', { lime: { numSamples: 800, segmentation: SLIC, hide: GRAY, adaptive: true, stabilityTopK: 1 } });
