@@ -113,11 +113,11 @@ export function limeMasks(seed: number, N: number, M: number, design: MaskDesign
   const X = new Uint8Array(N * M);
   let drawn = 0;
   let block: Uint8Array | null = null;
+  const blockRows = 2 * hadamardOrder(M);
   const drawRows = (upTo: number) => {
     for (; drawn < upTo; drawn++) {
       if (design === 'ORTHOGONAL' && drawn >= 1) {
-        const rows = 2 * hadamardOrder(M);
-        const at = (drawn - 1) % rows;
+        const at = (drawn - 1) % blockRows;
         if (at === 0) block = orthogonalBlock(rand, M);
         X.set(block!.subarray(at * M, (at + 1) * M), drawn * M);
         continue;

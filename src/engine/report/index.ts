@@ -19,7 +19,6 @@ import type { TensorCache } from '../tensor-cache.ts';
 import { zipArchiveParallel, type ArchiveFile } from './zip.ts';
 
 export * from './tables.ts';
-export { synsetFromFileName } from '../file-name-synset.ts';
 export { stabilityFact, type StabilityFact } from './stability.ts';
 export type { ReportCell, ReportInput } from './types.ts';
 export { zipArchive, zipArchiveParallel, unzipArchive, type ArchiveFile } from './zip.ts';

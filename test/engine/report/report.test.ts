@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { drawDemoImage } from '../../../src/engine/demo/index.ts';
+import { synsetFromFileName } from '../../../src/engine/file-name-synset.ts';
 import {
   buildReport,
   stabilityFact,
   predictionRows,
-  synsetFromFileName,
   unzipArchive,
   wrapText,
   zipArchive,
