@@ -7,5 +7,11 @@ export interface JobQueue {
   enqueued(e: Explanation): Promise<void>;
   /** Cancels a queued or running job; running inference stops within one batch. */
   cancel(id: string): Promise<Explanation | null>;
+  /**
+   * Queues the finishing step of a study whose cells have all finished (finishStudy in
+   * services/study-progress.ts), once however often it is asked for, and again after a worker died
+   * in it. Absent (the in-process queue): the caller runs it itself.
+   */
+  finishStudy?(studyId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,10 +8,15 @@ import type { Explanation } from '../generated/sqlite/client.js';
 import type { JobQueue } from '../job-queue.js';
 import { claimDelivered, markCancelled } from '../services/explanation-states.js';
 import { claimGroup } from '../services/cam-groups.js';
+import { finishStudy } from '../services/study-progress.js';
 import { WorkerPool } from './pool.js';
 import { runClaimedJob } from './runner.js';
 
 export const QUEUE_NAME = 'xai-explanations';
+/** The job that finishes a study (its results stored, then its final state); one per study at a time. */
+const FINISH_STUDY = 'finish-study';
+
+type JobData = { id: string } | { studyId: string };
 
 /** App priority (higher first) → BullMQ priority (lower first, 1…2 097 151). */
 function bullPriority(p: number): number {
@@ -35,6 +40,13 @@ export class BullJobQueue implements JobQueue {
       { id: e.id },
       { jobId: `${e.id}-${e.queuedAt.getTime()}`, priority: bullPriority(e.priority), removeOnComplete: 1000, removeOnFail: 1000 },
     );
+  }
+
+  async finishStudy(studyId: string): Promise<void> {
+    // The job id makes every worker that saw the last cell finish add the same job: BullMQ keeps one.
+    // Removed when done, so the study's next end (after a retry) gets a job of its own; a late
+    // duplicate finds the study finished and does nothing. First in line: it only completes a study.
+    await this.queue.add(FINISH_STUDY, { studyId }, { jobId: `${FINISH_STUDY}-${studyId}`, priority: 1, removeOnComplete: true, removeOnFail: true });
   }
 
   async cancel(id: string): Promise<Explanation | null> {
@@ -66,7 +78,8 @@ export async function startBullWorker(app: App, connection: Redis, opts: BullWor
   })();
   const worker = new Worker(
     QUEUE_NAME,
-    async (job: Job<{ id: string }>) => {
+    async (job: Job<JobData>) => {
+      if ('studyId' in job.data) return finishStudy(app, job.data.studyId);
       const row = await claimDelivered(app, job.data.id, opts.maxAttempts);
       if (!row) return;
       claimed.add(row.id);

@@ -28,6 +28,10 @@ export interface ComparisonRequest {
   topPercent: number;
 }
 
+/** The comparisons a study's report shows: every pair of methods within each model, default
+ *  binarizations, top 10 % pixel overlap (also what a finished study stores up front, study-finish.ts). */
+export const REPORT_COMPARISONS: ComparisonRequest = { pairs: null, binarizations: [], topPercent: 10 };
+
 export interface ComparisonTable extends AgreementTable {
   topPercent: number;
   /** The explanations compared on each row, in row order. */

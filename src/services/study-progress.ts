@@ -9,6 +9,7 @@ import { CAM_METHODS, type Method } from '../engine/methods.js';
 import type { Explanation, Study, StudyCell } from '../generated/sqlite/client.js';
 import { findReusable, prepareExplanation, queueExplanation } from './explanation-queue.js';
 import { hasQueuedJobsQuota, queuedJobsRoom } from './quotas.js';
+import { storeStudyResults } from './study-finish.js';
 import { ACTIVE, isTerminal, type Status } from './statuses.js';
 
 /** Parameters of a study method as given (a target block and one method block). */
@@ -113,24 +114,56 @@ async function queueCell(app: App, study: Study, cell: StudyCell, method: Method
 }
 
 /** The study's state from its cells: waiting, running, or finished (failed if any cell failed). */
+function stateFromCells(study: Study, states: CellState[]): Status {
+  const open = states.some((s) => s === 'PENDING' || s === 'QUEUED' || s === 'RUNNING');
+  if (study.state === 'CANCELLED') return 'CANCELLED';
+  if (open) return states.some((s) => s !== 'PENDING' && s !== 'QUEUED') ? 'RUNNING' : 'QUEUED';
+  if (states.includes('FAILED')) return 'FAILED';
+  if (states.includes('CANCELLED')) return 'CANCELLED';
+  return 'SUCCEEDED';
+}
+
+const cellStates = async (app: App, studyId: string): Promise<CellState[]> =>
+  (await app.prisma.studyCell.findMany({ where: { studyId }, select: { explanation: { select: { status: true } } } })).map(cellStateOf);
+
+/**
+ * The study's state from its cells. When every cell has finished, the study stays RUNNING until its
+ * finishing step (finishStudy) has stored its results: where the jobs run (a BullMQ worker) or here.
+ */
 export async function refreshStudyState(app: App, studyId: string): Promise<void> {
   const study = await app.prisma.study.findUnique({ where: { id: studyId } });
   if (!study) return;
-  const cells = await app.prisma.studyCell.findMany({ where: { studyId }, select: { explanation: { select: { status: true, startedAt: true } } } });
-  const states = cells.map(cellStateOf);
-  const open = states.some((s) => s === 'PENDING' || s === 'QUEUED' || s === 'RUNNING');
-  let state: Status;
-  if (study.state === 'CANCELLED') state = 'CANCELLED';
-  else if (open) state = states.some((s) => s !== 'PENDING' && s !== 'QUEUED') ? 'RUNNING' : 'QUEUED';
-  else if (states.includes('FAILED')) state = 'FAILED';
-  else if (states.includes('CANCELLED')) state = 'CANCELLED';
-  else state = 'SUCCEEDED';
+  let state = stateFromCells(study, await cellStates(app, studyId));
+  const finishing = isTerminal(state) && !isTerminal(study.state);
+  if (finishing) state = 'RUNNING';
   const startedAt = study.startedAt ?? (state !== 'QUEUED' ? new Date() : null);
   const finishedAt = isTerminal(state) ? (study.finishedAt ?? new Date()) : null;
   if (state !== study.state || startedAt?.getTime() !== study.startedAt?.getTime() || finishedAt?.getTime() !== study.finishedAt?.getTime()) {
     // Conditional on the state read, so a concurrent cancel is not overwritten.
     await app.prisma.study.updateMany({ where: { id: studyId, state: study.state }, data: { state, startedAt, finishedAt } });
   }
+  app.events.studyChanged(studyId);
+  if (finishing) await (app.jobs?.finishStudy ? app.jobs.finishStudy(studyId) : serially(`finish:${studyId}`, () => finishStudy(app, studyId)));
+}
+
+/**
+ * A study whose cells have all finished: its predictions and comparisons are stored, then it shows its
+ * final state. Run once per end of the study (a queue's job, or serialized here); after a restart in
+ * the middle the study is still RUNNING, so resumeStudies brings it back here. A step that fails
+ * leaves the study to finish anyway: its report computes what is missing (and reports the error).
+ */
+export async function finishStudy(app: App, studyId: string): Promise<void> {
+  const study = await app.prisma.study.findUnique({ where: { id: studyId } });
+  if (!study || isTerminal(study.state) || !isTerminal(stateFromCells(study, await cellStates(app, studyId)))) return;
+  try {
+    await storeStudyResults(app, studyId);
+  } catch (e) {
+    console.error(`study ${studyId}: its predictions and comparisons were not stored (its report computes them):`, e);
+  }
+  // Read again: a cancel meanwhile stands (the condition), and so does a cell queued again.
+  const state = stateFromCells(study, await cellStates(app, studyId));
+  if (!isTerminal(state)) return;
+  await app.prisma.study.updateMany({ where: { id: studyId, state: { in: [...ACTIVE] } }, data: { state, startedAt: study.startedAt ?? new Date(), finishedAt: new Date() } });
   app.events.studyChanged(studyId);
 }
 

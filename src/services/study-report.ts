@@ -9,12 +9,9 @@ import type { RandomizationResult } from '../engine/metrics/randomization.js';
 import type { StudyReport } from '../generated/sqlite/client.js';
 import { InvalidArgumentError } from '../errors.js';
 import { hasSegments, loadStudyFacts, type FactCell, type StudyFacts } from './study-facts.js';
-import { studyComparisons } from './study-comparisons.js';
+import { REPORT_COMPARISONS, studyComparisons } from './study-comparisons.js';
 import { predictionFacts, STUDY_TOP_K } from './study-predictions.js';
 import { isTerminal } from './statuses.js';
-
-/** The report's comparisons: every pair of methods within each model, default binarizations. */
-const REPORT_TOP_PERCENT = 10;
 
 async function tilesOf(app: App, facts: StudyFacts, cell: FactCell): Promise<Record<string, Buffer | null>> {
   const e = cell.explanation;
@@ -43,7 +40,7 @@ export async function reportInput(app: App, facts: StudyFacts): Promise<ReportIn
       artifacts: c.artifacts.map((a) => ({ name: a.name, sha256: a.sha256 })),
     })),
   );
-  const comparisons = await studyComparisons(app, facts, { pairs: null, binarizations: [], topPercent: REPORT_TOP_PERCENT });
+  const comparisons = await studyComparisons(app, facts, REPORT_COMPARISONS);
   const succeeded = facts.cells.filter((c) => c.explanation?.status === 'SUCCEEDED');
   const curves = await app.prisma.faithfulness.findMany({ where: { explanationId: { in: succeeded.map((c) => c.explanation!.id) } }, orderBy: [{ explanationId: 'asc' }, { classIndex: 'asc' }] });
   // A cell's explanation may be shared by several cells (the same method under two keys).
@@ -80,7 +77,7 @@ export async function reportInput(app: App, facts: StudyFacts): Promise<ReportIn
       images: facts.images.map((i) => i.image.id),
       models: facts.models.map((m) => ({ id: m.id, name: m.name, version: m.version, sha256: m.sha256 })),
       methods: facts.methods.map((m) => ({ key: m.key, method: m.method, label: m.label, ...(m.parameters as object), binarization: m.binarization })),
-      comparisons: { pairs: 'every pair of methods within each model', topPercent: REPORT_TOP_PERCENT },
+      comparisons: { pairs: 'every pair of methods within each model', topPercent: REPORT_COMPARISONS.topPercent },
       predictions: { topK: STUDY_TOP_K.default },
     },
     images: facts.images.map((i) => ({ id: i.image.id, name: i.image.originalName ?? i.image.id, groundTruth: i.groundTruth })),

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { buildDemoModel, drawDemoImage } from '../../src/engine/demo/index.js';
 import { unzipArchive } from '../../src/engine/report/index.js';
 import { waitUntil } from '../jobs/support.js';
@@ -80,10 +81,51 @@ describe('study results over the API', () => {
   });
   after(async () => keyed?.svc.close());
 
+  test('a finished study has its predictions and comparisons stored before anyone asks; its report shows them, and the same bytes when it computes them itself', async () => {
+    const { prisma } = keyed.svc.app;
+    const raw = decodeGlobalID(studyId).id;
+    assert.equal(await prisma.studyReport.count({ where: { studyId: raw } }), 0, 'nobody asked for the report yet');
+    const imageIds = (await prisma.studyImage.findMany({ where: { studyId: raw } })).map((i) => i.imageId);
+    const explanationIds = (await prisma.studyCell.findMany({ where: { studyId: raw } })).map((c) => c.explanationId!);
+    const storedRows = async () => ({
+      predictions: await prisma.prediction.findMany({ where: { imageId: { in: imageIds } }, include: { image: true, model: true } }),
+      agreements: await prisma.agreement.findMany({ where: { explanationAId: { in: explanationIds }, explanationBId: { in: explanationIds } } }),
+    });
+    const stored = await storedRows();
+    assert.equal(stored.predictions.length, 12, 'six images × two models, each run once');
+    assert.ok(stored.predictions.every((p) => p.topK === 5));
+    assert.equal(stored.agreements.length, 36, 'three pairs of methods × two models × six images');
+    assert.ok(stored.agreements.every((a) => a.topPercent === 10));
+
+    const report = (await gql(`query($id: ID!) { study(id: $id) { report { url sha256 } } }`, { id: studyId })).study.report;
+    const zip = Buffer.from(await (await fetch(keyed.svc.url + report.url)).arrayBuffer());
+    const entries = new Map(unzipArchive(zip).map((f) => [f.name, JSON.parse(f.name.endsWith('.json') ? f.bytes.toString() : 'null')]));
+    // The report's tables are the stored rows: every prediction's classes, every agreement's values.
+    const predictions = entries.get('tables/predictions.json');
+    assert.equal(predictions.length, 12);
+    for (const row of predictions) {
+      const p = stored.predictions.find((x) => x.image.originalName === row.image && x.model.name === row.model)!;
+      assert.deepEqual(row.classes, p.classes, `${row.image} × ${row.model}`);
+    }
+    const values = (rows: any[]) => rows.map((r) => JSON.stringify([r.iou, r.dice, r.pearson, r.spearman, r.topKOverlap])).sort();
+    assert.deepEqual(values(entries.get('tables/agreement.json').flatMap((t: any) => t.rows)), values(stored.agreements));
+
+    // As if the study had finished without that step: the report computes them, with the same bytes.
+    await prisma.prediction.deleteMany({ where: { id: { in: stored.predictions.map((p) => p.id) } } });
+    await prisma.agreement.deleteMany({ where: { id: { in: stored.agreements.map((a) => a.id) } } });
+    const lazy = (await gql(`mutation($id: ID!) { buildStudyReport(id: $id) { ... on BuildStudyReportSuccess { data { sha256 } } } }`, { id: studyId })).buildStudyReport;
+    assert.equal(lazy.data.sha256, report.sha256, 'computed by the report itself: identical bytes');
+    const again = await storedRows();
+    assert.deepEqual([again.predictions.length, again.agreements.length], [12, 36], 'and stored by it');
+  });
+
   test('predictions: top-k per image and model, ground truth from the study or the file name, disagreement flags', async () => {
     const q = `query($id: ID!) { study(id: $id) { predictions(topK: 3) { image { originalName } model { id } classes { index label probability } top1 { label }
       groundTruth { synset label source } correct modelsDisagree } } }`;
+    // Stored once (when the study finished): asking reads the stored rows.
+    const before = await keyed.svc.app.prisma.prediction.count();
     const rows = (await gql(q, { id: studyId })).study.predictions;
+    assert.equal(await keyed.svc.app.prisma.prediction.count(), before);
     assert.equal(rows.length, 12, 'six images × two models');
     for (const r of rows) {
       assert.equal(r.classes.length, 3);
@@ -96,10 +138,7 @@ describe('study results over the API', () => {
     assert.deepEqual(of('green-disc.png').map((r: any) => [r.top1.label, r.correct]), [['green', false], ['green', false]]);
     assert.deepEqual(of('n04037443_1.png')[0].groundTruth, { synset: 'n04037443', label: null, source: 'FILE_NAME' });
     assert.equal(of('yellow-disc.png')[0].correct, null, 'no ground truth, no verdict');
-    // Stored once: asking again reads the same rows; a k above the model's classes gives them all, once.
-    const before = await keyed.svc.app.prisma.prediction.count();
-    await gql(q, { id: studyId });
-    assert.equal(await keyed.svc.app.prisma.prediction.count(), before);
+    // A k above the model's classes gives them all, from the same rows.
     const all = `query($id: ID!) { study(id: $id) { predictions(topK: 20) { classes { index } } } }`;
     assert.ok((await gql(all, { id: studyId })).study.predictions.every((r: any) => r.classes.length === 5), 'the demo model has five classes');
     const stored = await keyed.svc.app.prisma.prediction.count();
@@ -112,7 +151,9 @@ describe('study results over the API', () => {
   const recompute = (tables: any[]) => recomputeTables(tables, download);
 
   test("the IoU table recomputed from the downloaded maps, segments and documented binarizations, to 1e-9", async () => {
+    const stored = await keyed.svc.app.prisma.agreement.count();
     const tables = (await gql(COMPARISONS, { id: studyId })).study.comparisons;
+    assert.equal(await keyed.svc.app.prisma.agreement.count(), stored, 'the default tables were stored when the study finished');
     assert.equal(tables.length, 6, 'three pairs of methods within each of two models');
     const lime = tables.find((t: any) => t.a.methodKey === 'grad-cam' && t.b.methodKey === 'lime-5');
     assert.deepEqual(lime.a.binarization, { kind: 'THRESHOLD', numFeatures: null, value: 0.5, percent: null });
@@ -120,7 +161,6 @@ describe('study results over the API', () => {
     for (const t of tables) assert.equal(t.rows.length, 6, 'every image, every cell succeeded');
     await recompute(tables);
     assert.ok(new Set(tables.flatMap((t: any) => t.rows.map((r: any) => r.iou))).size > 3, 'the values differ from row to row');
-    const stored = await keyed.svc.app.prisma.agreement.count();
     await gql(COMPARISONS, { id: studyId });
     assert.equal(await keyed.svc.app.prisma.agreement.count(), stored, 'values are stored and read back, not recomputed');
   });

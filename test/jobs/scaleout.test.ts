@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { after, before, describe, test } from 'node:test';
+import pgClient from 'pg';
 import { spawnScript, type ServiceProcess } from '../support/processes.js';
 import { POSTGRES_SKIP_MESSAGE, withPostgres, type TestPostgres } from '../support/postgres.js';
 import { REDIS_SKIP, startRedis, type TestRedis } from '../support/redis.js';
@@ -116,6 +117,23 @@ describe('scale-out on Redis and PostgreSQL', () => {
       assert.deepEqual(last.progress, { cellsDone: 6, cellsFailed: 0, cellsCancelled: 0, cellsTotal: 6, fraction: 1, etaSeconds: 0 });
       assert.equal(new Set(last.cells.map((c: any) => c.explanation.id)).size, 6);
       assert.ok(events.length >= 3, 'progress crossed Redis from the workers to the API node');
+      // Its finishing step ran once, on a worker, before it showed SUCCEEDED: its predictions and the
+      // report's comparisons are stored (3 images × 1 model; 1 pair of methods × 3 images).
+      const raw = decodeGlobalID(s.id).id;
+      const finished = new RegExp(`study ${raw}: predictions and comparisons stored`, 'g');
+      await Promise.any(workers.map((w) => w.waitFor(new RegExp(finished.source), 10_000))); // its log line may trail the event
+      assert.deepEqual([api, ...workers].map((p) => p.output().match(finished)?.length ?? 0).sort(), [0, 0, 1]);
+      assert.equal(api.output().match(finished), null);
+      const db = new pgClient.Client({ connectionString: pg!.url });
+      await db.connect();
+      try {
+        const count = async (sql: string) => Number((await db.query(sql, [raw])).rows[0].n);
+        assert.equal(await count(`SELECT count(*) AS n FROM "Prediction" WHERE "imageId" IN (SELECT "imageId" FROM "StudyImage" WHERE "studyId" = $1)`), 3);
+        const cells = `SELECT "explanationId" FROM "StudyCell" WHERE "studyId" = $1`;
+        assert.equal(await count(`SELECT count(*) AS n FROM "Agreement" WHERE "explanationAId" IN (${cells}) AND "explanationBId" IN (${cells})`), 3);
+      } finally {
+        await db.end();
+      }
     } finally {
       await client.dispose();
     }
