@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { buildDemoModel, drawDemoImage } from '../../src/engine/demo/index.js';
 import { unzipArchive } from '../../src/engine/report/index.js';
+import { resumeStudies } from '../../src/services/study-progress.js';
 import { waitUntil } from '../jobs/support.js';
 import { startKeyedService, type KeyedService } from '../support/auth.js';
 import { CREATE_STUDY, ERROR_FIELDS, UPLOAD_IMAGE } from './operations.js';
@@ -237,5 +238,24 @@ describe('study results over the API', () => {
     }
     const missing = await keyed.svc.gql(`mutation($id: ID!) { buildStudyReport(id: $id) { ${ERROR_FIELDS} } }`, { id: 'U3R1ZHk6bm9uZQ' }, { key });
     assert.equal(missing.data.buildStudyReport.__typename, 'NotFoundError', JSON.stringify(missing));
+  });
+  test('a restart in the middle of the finishing step: the study is still RUNNING, and resuming it finishes the step once', async () => {
+    const { app } = keyed.svc;
+    const raw = decodeGlobalID(studyId).id;
+    const imageIds = (await app.prisma.studyImage.findMany({ where: { studyId: raw } })).map((i) => i.imageId);
+    const built = (await gql(`query($id: ID!) { study(id: $id) { report { sha256 } } }`, { id: studyId })).study.report;
+    // What a kill during the step leaves: every cell finished, the study RUNNING, its results not (all) stored.
+    await app.prisma.study.update({ where: { id: raw }, data: { state: 'RUNNING', finishedAt: null } });
+    await app.prisma.prediction.deleteMany({ where: { imageId: { in: imageIds } } });
+    await app.prisma.agreement.deleteMany({});
+    // What a restart runs (LocalJobQueue.start, or main.ts with Redis).
+    assert.ok((await resumeStudies(app)) >= 1);
+    const s = await app.prisma.study.findUniqueOrThrow({ where: { id: raw } });
+    assert.equal(s.state, 'SUCCEEDED');
+    assert.equal(await app.prisma.prediction.count({ where: { imageId: { in: imageIds } } }), 12, 'each prediction run once');
+    assert.equal(await app.prisma.agreement.count(), 36);
+    // Finished later than its stored report: the report is built again, with the same bytes.
+    const after = (await gql(`query($id: ID!) { study(id: $id) { report { sha256 } } }`, { id: studyId })).study.report;
+    assert.equal(after.sha256, built.sha256);
   });
 });
