@@ -103,7 +103,7 @@ export async function benchStudyDoneWhen(): Promise<void> {
     assert.equal(done.state, 'SUCCEEDED', JSON.stringify(done.cells.map((c: any) => c.state)));
     const cellIds = done.cells.map((c: any) => c.explanation.id);
     assert.equal(new Set(cellIds).size, cellCount, 'one explanation per cell');
-    const filed = (await gqlAt(svc.url, `query($id: ID!) { study(id: $id) { explanations(first: 100) { edges { node { id status attempts method durationMs model { name } } } } } }`, { id })).study.explanations.edges.map((e: any) => e.node);
+    const filed = (await gqlAt(svc.url, `query($id: ID!) { study(id: $id) { explanations(first: 100) { edges { node { id status attempts method durationMs finishedAt model { name } } } } } }`, { id })).study.explanations.edges.map((e: any) => e.node);
     assert.deepEqual(filed.map((e: any) => e.id).sort(), [...cellIds].sort(), 'no cell was queued twice');
     assert.ok(filed.every((e: any) => e.status === 'SUCCEEDED'));
     const rerun = filed.filter((e: any) => e.attempts > 1).length;
@@ -118,6 +118,10 @@ export async function benchStudyDoneWhen(): Promise<void> {
       console.log(`  cell time ${k.padEnd(32)} mean ${s(total / v.length).padStart(8)}, total ${s(total).padStart(8)} (${v.length} cells)`);
     }
     console.log(`  sum of the cells' own run times ${s(sum)} (includes the rerun's last attempt only); study wall ${s(wall)} incl. the restart`);
+    // The finishing step (predictions and the report's comparisons stored) runs after the last cell.
+    const lastCell = Math.max(...filed.map((e: any) => new Date(e.finishedAt).getTime()));
+    const step = svc.p.output().match(/study \S+: predictions and comparisons stored in (\d+) ms/);
+    console.log(`  finishing step: study finished ${((new Date(done.finishedAt).getTime() - lastCell) / 1000).toFixed(2)} s after its last cell (the step itself: ${step ? `${step[1]} ms` : 'not in this process'})`);
 
     const t1 = performance.now();
     const built = await gqlAt(svc.url, `mutation($id: ID!) { buildStudyReport(id: $id) { ... on BuildStudyReportSuccess { data { sha256 } } ... on Error { code message } } }`, { id });
