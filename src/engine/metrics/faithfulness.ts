@@ -6,7 +6,8 @@
 // points at what the model uses.
 //
 // The 2(N+1) images are composed incrementally (each step changes only the next block of ranked
-// pixels) into the perturbation runner's double-buffered batches, so composition overlaps inference.
+// pixels) into the perturbation runner's batches; one runner, hence one pair of batch tensors,
+// serves every map.
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import { FAITHFULNESS_FILLS, type FaithfulnessParams } from '../methods.ts';
@@ -105,11 +106,12 @@ export async function deletionInsertion(sessions: SessionCache, input: Faithfuln
   const [planeStride, pixelStride] = spec.layout === 'NCHW' ? [P, 1] : [1, 3];
   const progress = { done: 0, total: maps.length * 2 * perCurve };
   const out: ClassCurves[] = [];
+  const runner = new BatchRunner(session, model, plan, []);
+  const work = new Float32Array(3 * P);
   for (const { classIndex, map } of maps) {
     const order = descendingOrder(map);
-    const work = new Float32Array(3 * P);
     let composed = -1;
-    const runner = new BatchRunner(session, model, plan, [classIndex]);
+    runner.classes = [classIndex];
     const probabilities = new Float64Array(2 * perCurve);
     await runner.run(
       2 * perCurve,

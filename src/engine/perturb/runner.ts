@@ -1,10 +1,13 @@
 // Streaming batch evaluation shared by the perturbation explainers.
 //
 // A perturbation method describes sample i by writing its normalized input into a slot of a batch
-// tensor (`compose`); the runner owns two preallocated batch tensors and alternates them, so the
-// JS compositing of batch k+1 overlaps onnxruntime running batch k on its own threads, and memory
-// stays flat however many samples are drawn. For every sample it keeps only the probabilities of
-// the requested classes.
+// tensor (`compose`); the runner owns two batch tensors and alternates them, composing batch k+1
+// between handing batch k to session.run and awaiting it, and memory stays flat however many
+// samples are drawn. (onnxruntime-node 1.30 runs the session synchronously on the JS thread from a
+// setImmediate, so measured there the composing does not overlap inference; it is on the critical
+// path.) The tensors are allocated at first use, only as large as the run needs: a fresh 32-image
+// batch is 19 MB whose first touch costs more than composing into it. For every sample it keeps
+// only the probabilities of the requested classes.
 import fs from 'node:fs';
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
@@ -62,7 +65,7 @@ export interface EvalStats {
 export class BatchRunner {
   private readonly per: number;
   private readonly shape: number[];
-  private readonly buffers: Float32Array[];
+  private readonly buffers: (Float32Array | null)[] = [null, null];
   readonly stats: EvalStats = { runs: 0, images: 0, inferMs: 0, composeMs: 0 };
 
   constructor(
@@ -74,7 +77,14 @@ export class BatchRunner {
     const { spec } = model;
     this.per = 3 * spec.width * spec.height;
     this.shape = spec.layout === 'NCHW' ? [3, spec.height, spec.width] : [spec.height, spec.width, 3];
-    this.buffers = [new Float32Array(plan.size * this.per), new Float32Array(plan.size * this.per)];
+  }
+
+  /** Batch tensor `which`, holding at least `images` rows (the whole fixed batch when there is one). */
+  private buffer(which: number, images: number): Float32Array {
+    const need = (this.plan.fixed ?? images) * this.per;
+    const have = this.buffers[which];
+    if (have && have.length >= need) return have;
+    return (this.buffers[which] = new Float32Array(need));
   }
 
   get imageSize(): number {
@@ -109,15 +119,15 @@ export class BatchRunner {
     let start = 0;
     if (n <= 0) return;
     throwIfAborted(ctl.signal);
-    let count = compBatch(0, this.buffers[0]);
+    let count = compBatch(0, this.buffer(0, Math.min(B, n)));
     while (start < n) {
       const rows = this.plan.fixed ?? count;
-      const input = new ort.Tensor('float32', this.buffers[which].subarray(0, rows * this.per), [rows, ...this.shape]);
+      const input = new ort.Tensor('float32', this.buffer(which, rows).subarray(0, rows * this.per), [rows, ...this.shape]);
       const pending = this.runSession(input);
-      // Compose the next batch while ORT works on this one.
+      // Compose the next batch before awaiting this one (it would overlap an asynchronous run).
       const nextStart = start + count;
       let nextCount = 0;
-      if (nextStart < n) nextCount = compBatch(nextStart, this.buffers[1 - which]);
+      if (nextStart < n) nextCount = compBatch(nextStart, this.buffer(1 - which, Math.min(B, n - nextStart)));
       const t0 = performance.now();
       let out: Float32Array | Float64Array;
       try {
