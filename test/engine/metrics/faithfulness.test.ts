@@ -57,6 +57,24 @@ for (const fill of ['BLUR', 'MEAN', 'BLACK'] as const) {
   });
 }
 
+test('several maps in one call give the curves of each map alone (one runner and work image serve them all)', async () => {
+  const { model, rgb, shape, random, leastFirst } = await demoCase();
+  const sessions = new SessionCache();
+  try {
+    // 2·(20+1) = 42 images a map at batch 32: a full batch, then 10 in the smaller second tensor.
+    const params = checkFaithfulness({ steps: 20 });
+    const maps = [
+      { classIndex: RED, map: shape },
+      { classIndex: 0, map: random },
+      { classIndex: RED, map: leastFirst },
+    ];
+    const together = await deletionInsertion(sessions, { model, rgb, maps }, params);
+    for (const [k, m] of maps.entries()) assert.deepEqual(together[k], (await deletionInsertion(sessions, { model, rgb, maps: [m] }, params))[0], `map ${k}`);
+  } finally {
+    await sessions.close();
+  }
+});
+
 test('curve steps, areas and fills', () => {
   assert.deepEqual(stepCounts(10, 4), [0, 3, 5, 8, 10]);
   assert.equal(trapezoid([0, 0.5, 1], [1, 1, 0]), 0.75);
