@@ -42,7 +42,7 @@ export async function evaluateExplanation(
       }
     }
     const maps = result.attributions.map((a) => ({ classIndex: a.classIndex, map: a.map }));
-    out.faithfulness = { params: params.faithfulness, curves: await deletionInsertion(ctx.sessions, { model: req.model, rgb, maps }, params.faithfulness, ctl) };
+    out.faithfulness = { params: params.faithfulness, curves: await deletionInsertion(ctx.sessions, { model: req.model, rgb, maps, fills: ctx.fills }, params.faithfulness, ctl) };
   }
   if (params.randomization) out.randomization = await randomizationCheck(ctx, req, result, params.randomization, ctl);
   return out;

@@ -7,7 +7,9 @@
 //
 // The 2(N+1) images are composed incrementally (each step changes only the next block of ranked
 // pixels) into the perturbation runner's batches; one runner, hence one pair of batch tensors,
-// serves every map.
+// serves every map. The normalized fill image can come from a cache: a study evaluates several
+// explanations of the same crop, and its blur would be computed again for each.
+import { createHash } from 'node:crypto';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import { FAITHFULNESS_FILLS, type FaithfulnessParams } from '../methods.ts';
@@ -16,6 +18,7 @@ import { BatchRunner, chooseBatch, modelFileSize } from '../perturb/runner.ts';
 import { normalizeInto } from '../preprocess.ts';
 import { gaussianFilter } from '../segment/gaussian.ts';
 import type { SessionCache } from '../session.ts';
+import { specKey, type TensorCache } from '../tensor-cache.ts';
 import type { RunControl } from '../types.ts';
 import { descendingOrder } from './order.ts';
 
@@ -74,12 +77,23 @@ export function stepCounts(pixels: number, steps: number): number[] {
   return Array.from({ length: steps + 1 }, (_, i) => Math.round((i * pixels) / steps));
 }
 
+/** Normalized fill images by fillKey; whoever owns the engine context owns it. */
+export type FillCache = TensorCache<Float32Array>;
+
+/** What determines the normalized fill: the crop's bytes, its size, the fill (σ for BLUR) and the input spec. */
+export function fillKey(rgb: Uint8Array, spec: ModelHandle['spec'], p: Pick<FaithfulnessParams, 'fill' | 'blurSigma'>): string {
+  const crop = createHash('sha256').update(rgb).digest('hex');
+  return [crop, p.fill, p.fill === 'BLUR' ? p.blurSigma : '', specKey(spec)].join('|');
+}
+
 export interface FaithfulnessInput {
   model: ModelHandle;
   /** The model's uint8 RGB crop (HWC), as preprocessing makes it. */
   rgb: Uint8Array;
   /** One map per class to evaluate, over the model input grid. */
   maps: { classIndex: number; map: ArrayLike<number> }[];
+  /** Where to find or keep the normalized fill image (computed per call without one). */
+  fills?: FillCache;
 }
 
 /**
@@ -87,7 +101,7 @@ export interface FaithfulnessInput {
  * reported as the 'faithfulness' stage (images done / total).
  */
 export async function deletionInsertion(sessions: SessionCache, input: FaithfulnessInput, params: FaithfulnessParams, ctl: RunControl = {}): Promise<ClassCurves[]> {
-  const { model, rgb, maps } = input;
+  const { model, rgb, maps, fills } = input;
   const spec = model.spec;
   const P = spec.width * spec.height;
   if (rgb.length !== 3 * P) invalid(`expected the ${spec.width}×${spec.height} crop as ${3 * P} RGB bytes, got ${rgb.length}`);
@@ -97,8 +111,13 @@ export async function deletionInsertion(sessions: SessionCache, input: Faithfuln
   const plan = chooseBatch(session, model, params.batchSize, modelFileSize(model.path));
   const original = new Float32Array(3 * P);
   normalizeInto(rgb, spec, original, 0);
-  const fill = new Float32Array(3 * P);
-  normalizeFloatInto(fillImage(rgb, spec.width, spec.height, params), spec, fill, 0);
+  const makeFill = async () => {
+    const f = new Float32Array(3 * P);
+    normalizeFloatInto(fillImage(rgb, spec.width, spec.height, params), spec, f, 0);
+    return f;
+  };
+  // Read only below (a cached fill is shared).
+  const fill = fills ? await fills.get(fillKey(rgb, spec, params), makeFill) : await makeFill();
   const counts = stepCounts(P, params.steps);
   const fractions = counts.map((k) => k / P);
   const perCurve = params.steps + 1;

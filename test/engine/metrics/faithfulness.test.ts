@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkFaithfulness, deletionInsertion, fillImage, stepCounts, trapezoid } from '../../../src/engine/metrics/index.ts';
+import { fillKey, type FillCache } from '../../../src/engine/metrics/faithfulness.ts';
+import { TensorCache } from '../../../src/engine/tensor-cache.ts';
 import { toRgbRaw } from '../../../src/engine/preprocess.ts';
 import { mulberry32 } from '../../../src/engine/random.ts';
 import { SessionCache } from '../../../src/engine/session.ts';
@@ -70,6 +72,32 @@ test('several maps in one call give the curves of each map alone (one runner and
     ];
     const together = await deletionInsertion(sessions, { model, rgb, maps }, params);
     for (const [k, m] of maps.entries()) assert.deepEqual(together[k], (await deletionInsertion(sessions, { model, rgb, maps: [m] }, params))[0], `map ${k}`);
+  } finally {
+    await sessions.close();
+  }
+});
+
+test('a fill cache keeps one fill per crop, fill and σ, and the curves are those computed without it', async () => {
+  const { model, rgb, shape } = await demoCase();
+  const sessions = new SessionCache();
+  const fills: FillCache = new TensorCache(64 * 1024 * 1024);
+  try {
+    const maps = [{ classIndex: RED, map: shape }];
+    const blur5 = checkFaithfulness({ steps: 10 });
+    const plain = await deletionInsertion(sessions, { model, rgb, maps }, blur5);
+    const first = await deletionInsertion(sessions, { model, rgb, maps, fills }, blur5);
+    const again = await deletionInsertion(sessions, { model, rgb, maps, fills }, blur5);
+    assert.deepEqual(first, plain);
+    assert.deepEqual(again, plain);
+    assert.equal(fills.sizeBytes, 3 * W * W * 4, 'one fill cached');
+    assert.ok(fills.has(fillKey(rgb, model.spec, blur5)));
+    // Another σ, another fill (and other curves); MEAN ignores σ.
+    const blur2 = checkFaithfulness({ steps: 10, blurSigma: 2 });
+    assert.notDeepEqual(await deletionInsertion(sessions, { model, rgb, maps, fills }, blur2), plain);
+    assert.equal(fillKey(rgb, model.spec, { fill: 'MEAN', blurSigma: 5 }), fillKey(rgb, model.spec, { fill: 'MEAN', blurSigma: 2 }));
+    const other = Uint8Array.from(rgb, (v, i) => (i === 0 ? v ^ 1 : v));
+    assert.notEqual(fillKey(other, model.spec, blur5), fillKey(rgb, model.spec, blur5));
+    assert.equal(fills.sizeBytes, 2 * 3 * W * W * 4);
   } finally {
     await sessions.close();
   }
