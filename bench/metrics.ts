@@ -51,7 +51,7 @@ export async function benchMetrics(): Promise<void> {
         const run = () => deletionInsertion(sessions, { model, rgb, maps: [{ classIndex: 0, map }] }, params);
         await run(); // warm-up
         const ratios: number[] = [];
-        for (let rep = 0; rep < 3; rep++) {
+        for (let rep = 0; rep < 5; rep++) {
           // Floor right before and after (other load drifts); the ratio uses their mean.
           const before = await floorMs(session, model, images, batch, input);
           const t0 = performance.now();

@@ -5,13 +5,14 @@
 // between handing batch k to session.run and awaiting it, and memory stays flat however many
 // samples are drawn. (onnxruntime-node 1.30 runs the session synchronously on the JS thread from a
 // setImmediate, so measured there the composing does not overlap inference; it is on the critical
-// path.) The tensors are allocated at first use, only as large as the run needs: a fresh 32-image
-// batch is 19 MB whose first touch costs more than composing into it. For every sample it keeps
+// path.) The tensors are taken at first use, only as large as the run needs, from a pool that keeps
+// them between runs (batch-buffers.ts), and given back when the run ends. For every sample it keeps
 // only the probabilities of the requested classes.
 import fs from 'node:fs';
 import ort from 'onnxruntime-node';
 import { EngineError, throwIfAborted } from '../errors.ts';
 import { softmax } from '../predict.ts';
+import { batchBuffers } from './batch-buffers.ts';
 import { fixedBatch } from '../explain/toolkit.ts';
 import type { ModelHandle } from '../explain/types.ts';
 import type { Session } from '../session.ts';
@@ -84,7 +85,17 @@ export class BatchRunner {
     const need = (this.plan.fixed ?? images) * this.per;
     const have = this.buffers[which];
     if (have && have.length >= need) return have;
-    return (this.buffers[which] = new Float32Array(need));
+    if (have) batchBuffers.release(have);
+    return (this.buffers[which] = batchBuffers.acquire(need));
+  }
+
+  /** Returns the batch tensors to the pool (the next run takes them again). */
+  private releaseBuffers(): void {
+    for (let w = 0; w < 2; w++) {
+      const b = this.buffers[w];
+      if (b) batchBuffers.release(b);
+      this.buffers[w] = null;
+    }
   }
 
   get imageSize(): number {
@@ -119,45 +130,49 @@ export class BatchRunner {
     let start = 0;
     if (n <= 0) return;
     throwIfAborted(ctl.signal);
-    let count = compBatch(0, this.buffer(0, Math.min(B, n)));
-    while (start < n) {
-      const rows = this.plan.fixed ?? count;
-      const input = new ort.Tensor('float32', this.buffer(which, rows).subarray(0, rows * this.per), [rows, ...this.shape]);
-      const pending = this.runSession(input);
-      // Compose the next batch before awaiting this one (it would overlap an asynchronous run).
-      const nextStart = start + count;
-      let nextCount = 0;
-      if (nextStart < n) nextCount = compBatch(nextStart, this.buffer(1 - which, Math.min(B, n - nextStart)));
-      const t0 = performance.now();
-      let out: Float32Array | Float64Array;
-      try {
-        out = await pending;
-      } finally {
-        this.stats.inferMs += performance.now() - t0;
+    try {
+      let count = compBatch(0, this.buffer(0, Math.min(B, n)));
+      while (start < n) {
+        const rows = this.plan.fixed ?? count;
+        const input = new ort.Tensor('float32', this.buffer(which, rows).subarray(0, rows * this.per), [rows, ...this.shape]);
+        const pending = this.runSession(input);
+        // Compose the next batch before awaiting this one (it would overlap an asynchronous run).
+        const nextStart = start + count;
+        let nextCount = 0;
+        if (nextStart < n) nextCount = compBatch(nextStart, this.buffer(1 - which, Math.min(B, n - nextStart)));
+        const t0 = performance.now();
+        let out: Float32Array | Float64Array;
+        try {
+          out = await pending;
+        } finally {
+          this.stats.inferMs += performance.now() - t0;
+        }
+        this.stats.runs++;
+        this.stats.images += count;
+        const numClasses = out.length / rows;
+        if (!Number.isInteger(numClasses) || numClasses < 1) {
+          throw new EngineError('UNSUPPORTED_MODEL', `output '${this.model.spec.outputName}' does not split into ${rows} rows`);
+        }
+        const probs = new Float64Array(count * k);
+        for (let r = 0; r < count; r++) {
+          const row = out.subarray(r * numClasses, (r + 1) * numClasses);
+          rowProbabilities(row, this.model.outputKind === 'LOGITS', this.classes, probs, r * k);
+        }
+        onRows(start, count, probs);
+        if (progress) {
+          progress.done += count;
+          const { stability } = progress;
+          ctl.onProgress?.({ stage, done: progress.done, total: progress.total, ...(stability !== undefined ? { stability } : {}) });
+        } else {
+          ctl.onProgress?.({ stage, done: nextStart, total: n });
+        }
+        start = nextStart;
+        count = nextCount;
+        which = 1 - which;
+        throwIfAborted(ctl.signal);
       }
-      this.stats.runs++;
-      this.stats.images += count;
-      const numClasses = out.length / rows;
-      if (!Number.isInteger(numClasses) || numClasses < 1) {
-        throw new EngineError('UNSUPPORTED_MODEL', `output '${this.model.spec.outputName}' does not split into ${rows} rows`);
-      }
-      const probs = new Float64Array(count * k);
-      for (let r = 0; r < count; r++) {
-        const row = out.subarray(r * numClasses, (r + 1) * numClasses);
-        rowProbabilities(row, this.model.outputKind === 'LOGITS', this.classes, probs, r * k);
-      }
-      onRows(start, count, probs);
-      if (progress) {
-        progress.done += count;
-        const { stability } = progress;
-        ctl.onProgress?.({ stage, done: progress.done, total: progress.total, ...(stability !== undefined ? { stability } : {}) });
-      } else {
-        ctl.onProgress?.({ stage, done: nextStart, total: n });
-      }
-      start = nextStart;
-      count = nextCount;
-      which = 1 - which;
-      throwIfAborted(ctl.signal);
+    } finally {
+      this.releaseBuffers();
     }
   }
 
