@@ -112,10 +112,10 @@ export const LAYERS: { name: string; files: RegExp; mayImport: string[] }[] = [
 /**
  * Engine modules the clients import so that they compute what the service computes from one source
  * (the LIME views of a stored result and the result's uncertainty records in the portal, the synset in
- * a file name in the study CLI). Pure TypeScript: they import no package, no Node built-in, and no
+ * a file name in the study CLI, the methods' parameter defaults in both). Pure TypeScript: they import no package, no Node built-in, and no
  * engine module outside this list.
  */
-export const BROWSER_SAFE = /^src\/engine\/(errors|segment\/boundaries|render\/lime-selection|perturb\/uncertainty-records|file-name-synset)\.ts$/;
+export const BROWSER_SAFE = /^src\/engine\/(errors|segment\/boundaries|render\/lime-selection|perturb\/uncertainty-records|file-name-synset|method-defaults)\.ts$/;
 const CLIENTS = new Set(['portal', 'cli']);
 
 export function layerOf(file: string): string | null {

@@ -1,7 +1,8 @@
 // Command-line parsing for `npm run study`: pure functions, unit-tested without a service (see args.ts
 // for the method names and the `K=V` parameter syntax they share with `npm run explain`).
 import type { ExplanationMethod } from '../sdk/index.ts';
-import { commonOf, int, parseMethod, parseOptions, parseParams, parseTarget, parseValue, UsageError, type Common } from './args.ts';
+import { completeBlock } from '../../src/engine/method-defaults.ts';
+import { commonOf, familyOf, int, parseMethod, parseOptions, parseParams, parseTarget, parseValue, UsageError, type Common } from './args.ts';
 
 export const STUDY_USAGE = `usage:
   npm run study -- --name NAME --images DIR --models A[,B…] --methods M[,M…] [options]
@@ -140,8 +141,19 @@ export function parseMethodSpec(spec: string): MethodSpec {
   return { method, parameters, ...(label ? { label } : {}), ...(target ? { target } : {}), ...(evaluation ? { evaluation } : {}) };
 }
 
-/** A stable text of a method and its parameters (object keys sorted), to find the same one listed twice. */
+/**
+ * A stable text of a method and its parameters (object keys sorted), to find the same one listed
+ * twice: its parameter block completed with the service's defaults (engine/method-defaults.ts), so
+ * `LIME` and `LIME:numSamples=1000` are one, as they are one request to the service.
+ */
 function specKey(m: MethodSpec): string {
+  const block = familyOf(m.method);
+  let parameters: Record<string, unknown> = m.parameters;
+  try {
+    parameters = { ...m.parameters, [block]: completeBlock(block, m.parameters[block]) };
+  } catch {
+    // A value the service refuses (an unknown segmentation algorithm): compared as written.
+  }
   const sorted = (v: unknown): unknown =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
@@ -150,7 +162,7 @@ function specKey(m: MethodSpec): string {
             .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
         )
       : v;
-  return `${m.method} ${JSON.stringify(sorted(m.parameters))} ${JSON.stringify(sorted(m.target ?? null))} ${JSON.stringify(sorted(m.evaluation ?? {}))}`;
+  return `${m.method} ${JSON.stringify(sorted(parameters))} ${JSON.stringify(sorted(m.target ?? null))} ${JSON.stringify(sorted(m.evaluation ?? {}))}`;
 }
 
 export function parseMethodList(lists: string[]): MethodSpec[] {

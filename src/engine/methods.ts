@@ -15,8 +15,10 @@ import { scoreCam } from './cam/variants/score-cam.ts';
 import { xGradCam } from './cam/variants/xgrad-cam.ts';
 import { ALPHA_SAMPLINGS, type AlphaSampling } from './attrib/alpha.ts';
 import { EngineError } from './errors.ts';
+import { completeBlock, DEFAULTS, SEGMENTATION_DEFAULTS, withoutNulls } from './method-defaults.ts';
 
 export { ALPHA_SAMPLINGS, type AlphaSampling };
+export { completeBlock, DEFAULTS, SEGMENTATION_DEFAULTS };
 
 export type MethodFamily = 'CAM' | 'GRADIENT' | 'PERTURBATION';
 /** The ExplanationParametersInput field a method reads. */
@@ -218,39 +220,10 @@ export interface MethodParameters {
   evaluation?: EvaluationParams;
 }
 
-// scikit-image defaults per algorithm (quickshift with LIME's kernel_size/max_dist/ratio).
-export const SEGMENTATION_DEFAULTS = {
-  QUICKSHIFT: { algorithm: 'QUICKSHIFT', kernelSize: 4, maxDist: 200, ratio: 0.2, sigma: 0 },
-  SLIC: { algorithm: 'SLIC', nSegments: 50, compactness: 10, sigma: 0 },
-  FELZENSZWALB: { algorithm: 'FELZENSZWALB', scale: 1, sigma: 0.8, minSize: 20 },
-} as const satisfies Record<Segmentation['algorithm'], Segmentation>;
-const QUICKSHIFT_LIME: Segmentation = SEGMENTATION_DEFAULTS.QUICKSHIFT;
-const SLIC_SHAP: Segmentation = SEGMENTATION_DEFAULTS.SLIC;
-
-// Plain sampling by default (reference-exact); the stability of the top 5 is reported either way.
-const STABILITY_DEFAULTS = { adaptive: false, confidence: 0.95, stabilityTopK: 5, stoppingRule: 'STABILITY', gainTolerance: 0.25 } as const;
-
-export const DEFAULTS = {
-  cam: { targetLayer: null, augSmooth: false, eigenSmooth: false, batchSize: 32 } satisfies CamParams,
-  // SmoothGrad paper: 50 samples, 15% noise; Captum/IG practice: 50 steps; SHAP GradientExplainer: 200 samples.
-  gradient: { samples: 50, noiseLevel: 0.15, steps: 50, baseline: 'BLACK', baselineImageIds: [], batchSize: 16, alphaSampling: 'SHAP' } satisfies GradientParams,
-  // lime_image.explain_instance defaults: 1000 samples, top_labels 5, kernel width 0.25, batch 10.
-  lime: {
-    numSamples: 1000,
-    numFeatures: 100000,
-    topLabels: 5,
-    kernelWidth: 0.25,
-    featureSelection: 'AUTO',
-    hide: { kind: 'MEAN' },
-    segmentation: QUICKSHIFT_LIME,
-    batchSize: 10,
-    maskDesign: 'LIME',
-    ...STABILITY_DEFAULTS,
-  } satisfies LimeParams,
-  kernelShap: { nsamples: null, hide: { kind: 'MEAN' }, segmentation: SLIC_SHAP, batchSize: 50, ...STABILITY_DEFAULTS } satisfies KernelShapParams,
-  // The SHAP image examples use masker "blur(128,128)" and max_evals 500 with batch_size 50.
-  partitionShap: { maxEvals: 500, masker: { kind: 'BLUR', kernel: 128 }, batchSize: 50 } satisfies PartitionShapParams,
-} as const;
+// The defaults live in method-defaults.ts (no Node imports: the portal and the CLI complete a method's
+// parameters with them too); here they are checked against the parameter types.
+DEFAULTS satisfies { [K in ParameterBlock]: ParameterBlocks[K] };
+SEGMENTATION_DEFAULTS satisfies Record<Segmentation['algorithm'], Segmentation>;
 
 /**
  * Defaulted fields added to a block after explanations were first stored under request keys, oldest
@@ -328,17 +301,6 @@ function checkOneOf(name: string, v: unknown, allowed: readonly string[]): void 
   if (!allowed.includes(v as string)) invalid(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
 }
 
-function withoutNulls(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null));
-}
-
-/** Keeps only the chosen algorithm's parameters, filling the rest with its defaults. */
-function completeSegmentation(s: Partial<Segmentation>): Segmentation {
-  const base = SEGMENTATION_DEFAULTS[s.algorithm ?? 'QUICKSHIFT'];
-  if (!base) invalid(`unknown segmentation algorithm ${s.algorithm}`);
-  const given = withoutNulls(s as Record<string, unknown>);
-  return Object.fromEntries(Object.keys(base).map((k) => [k, given[k] ?? (base as Record<string, unknown>)[k]])) as Segmentation;
-}
 
 function checkSegmentation(s: Segmentation): void {
   if (s.algorithm === 'QUICKSHIFT') {
@@ -388,17 +350,10 @@ export function normalizeParameters(
       invalid(`parameters.${other} does not apply to ${method}; use parameters.${key}`);
     }
   }
-  const given = withoutNulls((raw[key] ?? {}) as Record<string, unknown>);
+  const merged = completeBlock(key, raw[key] ?? null) as never;
   // lime_image explains its top_labels (5) classes unless told otherwise; other methods the top-1.
-  const limeTop = key === 'lime' ? { kind: 'TOP' as const, k: Math.min(Number(given.topLabels ?? DEFAULTS.lime.topLabels), numClasses, 20) } : null;
+  const limeTop = key === 'lime' ? { kind: 'TOP' as const, k: Math.min(Number((merged as LimeParams).topLabels), numClasses, 20) } : null;
   const target = normalizeTarget(raw.target ?? limeTop, numClasses);
-  if (given.segmentation) given.segmentation = completeSegmentation(given.segmentation as Partial<Segmentation>);
-  if (given.hide) given.hide = withoutNulls(given.hide as Record<string, unknown>);
-  if (given.masker) {
-    const m = withoutNulls(given.masker as Record<string, unknown>);
-    given.masker = m.kind === 'BLUR' ? { kernel: 128, ...m } : m;
-  }
-  const merged = { ...DEFAULTS[key], ...given } as never;
   const out: MethodParameters = { target, [key]: merged };
   if (key === 'cam') {
     const p = out.cam!;

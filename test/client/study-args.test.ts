@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../../client/cli/args.ts';
 import { parseMethodList, parseMethodSpec, parseModelList, parseStudyCommand, splitTopLevel } from '../../client/cli/study-args.ts';
+import { DEFAULTS, SEGMENTATION_DEFAULTS } from '../../src/engine/method-defaults.ts';
 
 test('method specs: names as npm run explain, parameters after colons, the family by default', () => {
   assert.deepEqual(parseMethodSpec('GRAD_CAM'), { method: 'GRAD_CAM', parameters: {} });
@@ -45,6 +46,12 @@ test('method lists: commas outside JSON, repeatable, the same method twice only 
   assert.throws(() => parseMethodList(['LIME:numFeatures=5,lime:lime.numFeatures=5']), /lists method 1 \(LIME\) twice/);
   assert.throws(() => parseMethodList(['LIME:numSamples=5:numFeatures=3,LIME:numFeatures=3:numSamples=5']), UsageError, 'key order does not make it different');
   assert.throws(() => parseMethodList(['GRAD_CAM:label=x,LIME:label=x']), /label "x" is used twice/);
+  // A default written out is the same request to the service (its request key), so the same method
+  // here; the defaults are the service's own (engine/method-defaults.ts), nested ones too.
+  assert.throws(() => parseMethodList([`LIME,LIME:numSamples=${DEFAULTS.lime.numSamples}`]), /lists method 1 \(LIME\) twice with the same parameters/);
+  assert.throws(() => parseMethodList(['PARTITION_SHAP:masker={"kind":"BLUR"},PARTITION_SHAP']), /twice with the same parameters/, 'the blur kernel filled in');
+  assert.throws(() => parseMethodList([`LIME:segmentation={"algorithm":"SLIC"},LIME:segmentation={"algorithm":"SLIC","nSegments":${SEGMENTATION_DEFAULTS.SLIC.nSegments}}`]), /twice/);
+  assert.equal(parseMethodList([`LIME,LIME:numSamples=${DEFAULTS.lime.numSamples + 1}`]).length, 2);
   assert.equal(parseMethodList(['GRAD_CAM:target=top2,GRAD_CAM']).length, 2, 'another target is another method');
   assert.throws(() => parseMethodList(['GRAD_CAM:target=top2,GRAD_CAM:target=top2:label=again']), /twice with the same parameters/);
   assert.throws(() => parseMethodList([',']), /at least one/);

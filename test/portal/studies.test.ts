@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { readZip } from '../../client/cli/unzip.ts';
+import { DEFAULTS } from '../../src/engine/method-defaults.ts';
 import { REGISTER_MODEL } from '../api/operations.ts';
 import { renamedLayerDemoModel } from '../support/models.ts';
 import type { TestService } from '../support/service.ts';
@@ -62,6 +63,17 @@ describe('Studies page in headless Chromium', { skip: SKIP, timeout: 600_000 }, 
     await form.getByRole('button', { name: 'Create study' }).click();
     await waitFor(async () => (await form.getByTestId('study-error').innerText().catch(() => '')) === repeated, 'the repeated method refused');
     assert.match(page.url(), /#\/studies$/, 'no study was created');
+    await rows.nth(2).getByLabel('LIME features').fill('5');
+    await waitFor(async () => (await form.getByTestId('study-repeat').count()) === 0, 'the note gone once the parameters differ');
+    // Writing out a default is no other parameter: the service fills in the same value (one request
+    // key), so an empty LIME samples field repeats one that says the default.
+    await rows.nth(1).getByLabel('LIME samples').fill(String(DEFAULTS.lime.numSamples));
+    await rows.nth(2).getByLabel('LIME samples').fill('');
+    await rows.nth(2).getByLabel('LIME features').fill('3');
+    await waitFor(async () => (await form.getByTestId('study-repeat').innerText().catch(() => '')) === repeated, 'a default written out is a repeat');
+    await rows.nth(2).getByLabel('LIME samples').fill(String(DEFAULTS.lime.numSamples - 1));
+    await waitFor(async () => (await form.getByTestId('study-repeat').count()) === 0, 'one sample fewer is another method');
+    for (const i of [1, 2]) await rows.nth(i).getByLabel('LIME samples').fill('150');
     await rows.nth(2).getByLabel('LIME features').fill('5');
     await waitFor(async () => (await form.getByTestId('study-repeat').count()) === 0, 'the note gone once the parameters differ');
     await session.shot('studies-01-form');

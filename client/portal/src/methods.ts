@@ -1,5 +1,6 @@
 // The explanation methods the portal offers (the SDK's list, generated from the engine's method
 // registry), their parameter blocks, and how their results are drawn.
+import { DEFAULTS } from '../../../src/engine/method-defaults.ts';
 import { EXPLANATION_METHODS, type AlphaSampling, type ExplanationMethodInfo } from '../../sdk/index.ts';
 import type { Method } from './types.ts';
 
@@ -61,17 +62,18 @@ export interface Params {
   curves: boolean;
 }
 
-// Defaults as the references: LIME 1000 samples, Partition SHAP 500 evaluations, Grad-CAM on the default layer.
+// The service's defaults, shown filled in where the references print them (LIME's samples, Partition
+// SHAP's evaluations); Grad-CAM on the default layer.
 export const DEFAULT_PARAMS: Params = {
   topK: '1',
   camLayer: '',
   gradientSamples: '',
   gradientSteps: '',
   gradientAlphaSampling: '',
-  limeSamples: '1000',
+  limeSamples: String(DEFAULTS.lime.numSamples),
   limeFeatures: '',
   kernelShapSamples: '',
-  partitionShapEvals: '500',
+  partitionShapEvals: String(DEFAULTS.partitionShap.maxEvals),
   force: false,
   curves: false,
 };

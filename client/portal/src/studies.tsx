@@ -2,6 +2,7 @@
 // from selected images, models and methods (the same method may appear twice with other parameters,
 // e.g. LIME with 5 and with 10 features).
 import { useEffect, useState } from 'preact/hooks';
+import { completeBlock } from '../../../src/engine/method-defaults.ts';
 import { ModelLabelsQuery } from '../../sdk/index.ts';
 import { AlphaSamplingSelect } from './alpha-select.tsx';
 import { api, errorText } from './api.ts';
@@ -23,11 +24,14 @@ interface MethodRow {
 }
 
 /** The first row that asks for the same cells as an earlier one (method, target, parameters, curves;
- *  not the label), as [earlier, later]: refused, as `npm run study` refuses it. */
+ *  not the label), as [earlier, later]: refused, as `npm run study` refuses it. Parameters are
+ *  compared completed with the service's defaults: an empty field and its default written out are
+ *  one request to the service. */
 function repeatedMethod(rows: MethodRow[]): [number, number] | null {
   const seen = new Map<string, number>();
   for (const [i, r] of rows.entries()) {
-    const key = JSON.stringify([r.method, targetFor(r.params), parametersFor(r.method, r.params) ?? null, r.curves]);
+    const family = METHOD_INFO.get(r.method)!.family;
+    const key = JSON.stringify([r.method, targetFor(r.params), completeBlock(family, parametersFor(r.method, r.params)?.[family]), r.curves]);
     const earlier = seen.get(key);
     if (earlier !== undefined) return [earlier, i];
     seen.set(key, i);
