@@ -12,9 +12,9 @@
 // Knobs: ADAPTIVE_BENCH_PHOTOS (default 6, after skipping ADAPTIVE_BENCH_SKIP in name order) or
 // ADAPTIVE_BENCH_FILES (comma-separated names), ADAPTIVE_BENCH_SEEDS (default 3), ADAPTIVE_BENCH_EPS
 // (default 0.1,0.25,0.5), ADAPTIVE_BENCH_DESIGNS (default LIME,ANTITHETIC), ADAPTIVE_BENCH_CONSENSUS=0 to
-// skip the consensus, ADAPTIVE_BENCH_DEMO=0 to skip the demo model, ADAPTIVE_BENCH_SYNTHETIC=0 to skip the
-// synthetic problems, ADAPTIVE_BENCH_REPLAY=0 to skip the stopping rules replayed on the reference photos
-// (adaptive-replay.ts).
+// skip the consensus, ADAPTIVE_BENCH_STABILITY=0 to skip the STABILITY options, ADAPTIVE_BENCH_DEMO=0 to
+// skip the demo model, ADAPTIVE_BENCH_SYNTHETIC=0 to skip the synthetic problems, ADAPTIVE_BENCH_REPLAY=0
+// to skip the stopping rules replayed on the reference photos (adaptive-replay.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ function options(): Option[] {
   const out: Option[] = [];
   for (const design of list('ADAPTIVE_BENCH_DESIGNS', 'LIME,ANTITHETIC')) {
     const base = { numSamples: N, adaptive: true, maskDesign: design };
-    out.push({ label: `STABILITY 0.95, ${design}`, lime: { ...base, stoppingRule: 'STABILITY', confidence: 0.95 } });
+    if (process.env.ADAPTIVE_BENCH_STABILITY !== '0') out.push({ label: `STABILITY 0.95, ${design}`, lime: { ...base, stoppingRule: 'STABILITY', confidence: 0.95 } });
     for (const eps of list('ADAPTIVE_BENCH_EPS', '0.1,0.25,0.5').map(Number)) {
       out.push({ label: `EXPECTED_GAIN ε ${eps}, ${design}`, lime: { ...base, stoppingRule: 'EXPECTED_GAIN', gainTolerance: eps } });
     }

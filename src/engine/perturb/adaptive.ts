@@ -4,8 +4,9 @@
 // stops when spending the rest of the budget is expected to add fewer than ε features to the top-k's
 // overlap with the large-sample top-k: near-ties that no affordable budget resolves never become
 // "stable", but continuing does not help them either. The next check is placed at the expected
-// stopping point (the spread shrinks as 1/√n), at most 1.5× the samples so far, so few checks are
-// made and a wrong extrapolation costs little.
+// stopping point (the spread shrinks as 1/√n), at most `growth` × the samples so far (DEFAULT_GROWTH
+// unless the caller sets it, as LIME does per mask design), so few checks are made and a wrong
+// extrapolation costs little.
 import { expectedSamples, type WeightDistribution } from './uncertainty.ts';
 import type { AdaptiveRecord, StabilityCheck, StopReason, StoppingRule } from './uncertainty-records.ts';
 

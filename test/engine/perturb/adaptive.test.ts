@@ -4,7 +4,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExplainResult } from '../../../src/engine/explain/types.ts';
-import type { AdaptiveRecord } from '../../../src/engine/perturb/adaptive.ts';
+import { DEFAULT_GROWTH, type AdaptiveRecord } from '../../../src/engine/perturb/adaptive.ts';
+import { limeGrowth, type MaskDesign } from '../../../src/engine/perturb/lime.ts';
 import { createPerturbExplainers } from '../../../src/engine/perturb/index.ts';
 import type { Uncertainty } from '../../../src/engine/perturb/uncertainty.ts';
 import type { Progress } from '../../../src/engine/types.ts';
@@ -76,6 +77,22 @@ test('ORTHOGONAL masks end to end: adaptive LIME finds the square and stops earl
   const reference = await lime({ numSamples: 400, stabilityTopK: 1 }, 3);
   assert.equal(topSegment(a), topSegment(reference));
   assert.ok(uncertaintyOf(a).classes[0].lower[topSegment(a)] > 0.3);
+});
+
+test("adaptive LIME's checks are at most limeGrowth(design) × apart: 1.25× with ORTHOGONAL masks, 1.5× with plain ones", async () => {
+  // Past the square the top-3 never settles, so each run checks up to its budget at the largest steps allowed.
+  const steps = async (maskDesign: MaskDesign) => {
+    const r = await lime({ maskDesign, numSamples: 600, batchSize: 10, adaptive: true, stabilityTopK: 3 });
+    const g = r.summary.batchSize as number;
+    const n = adaptiveOf(r).checks.map((c) => c.samples);
+    assert.equal(n.at(-1), 600);
+    for (let i = 1; i < n.length; i++) assert.ok(n[i] <= Math.ceil(Math.floor(limeGrowth(maskDesign) * n[i - 1]) / g) * g, `${maskDesign} checks ${n}`);
+    return n;
+  };
+  assert.equal(limeGrowth('LIME'), DEFAULT_GROWTH);
+  const orthogonal = await steps('ORTHOGONAL');
+  const plain = await steps('LIME');
+  assert.ok(orthogonal.length > plain.length, `orthogonal checks ${orthogonal}, plain ${plain}`);
 });
 
 test('LIME on the demo model: the square ranks first with a tight interval, and the 95% intervals of the zero-weight segments cover 0', async () => {
