@@ -170,11 +170,33 @@ export function effectiveSampleSize(w: ArrayLike<number>, n = w.length): number 
   return s2 > 0 ? (s * s) / s2 : 0;
 }
 
+/**
+ * Writes the indices of the min(k, length) largest |values| into out (ties: lower index first), by
+ * |value| descending, and returns how many. One pass with insertion into a k-long list, no
+ * allocation: the stability checks select two top-k sets per Gaussian draw, 800 per class a check.
+ */
+export function topIndicesInto(values: ArrayLike<number>, k: number, out: Int32Array): number {
+  const size = Math.min(k, values.length);
+  let count = 0;
+  for (let j = 0; j < values.length; j++) {
+    const v = Math.abs(values[j]);
+    // A later index ties below an earlier one of equal |value|, so it enters only when strictly larger.
+    if (count === size && !(v > Math.abs(values[out[count - 1]]))) continue;
+    let at = count < size ? count++ : size - 1;
+    while (at > 0 && v > Math.abs(values[out[at - 1]])) {
+      out[at] = out[at - 1];
+      at--;
+    }
+    out[at] = j;
+  }
+  return count;
+}
+
 /** Indices of the k largest |values| (ties: lower index first), ascending. */
 export function topSet(values: ArrayLike<number>, k: number): number[] {
-  const idx = Array.from({ length: values.length }, (_, i) => i);
-  idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]) || a - b);
-  return idx.slice(0, Math.min(k, values.length)).sort((a, b) => a - b);
+  const out = new Int32Array(Math.min(k, values.length));
+  topIndicesInto(values, k, out);
+  return [...out].sort((a, b) => a - b);
 }
 
 /**
@@ -245,6 +267,8 @@ export class WeightDistribution {
     if (this.k >= m) return { now: this.k, later: this.k };
     const theta = new Float64Array(m);
     const future = new Float64Array(m);
+    const picked = new Int32Array(this.k);
+    const inLimit = new Uint8Array(m);
     let now = 0;
     let later = 0;
     for (let d = 0; d < draws; d++) {
@@ -253,9 +277,12 @@ export class WeightDistribution {
         theta[j] = this.values[j] + this.deltas[d * m + j];
         future[j] = theta[j] + this.deltas[d2 * m + j] / t;
       }
-      const limit = new Set(topSet(theta, this.k));
-      for (const j of this.top) if (limit.has(j)) now++;
-      for (const j of topSet(future, this.k)) if (limit.has(j)) later++;
+      const inLimitCount = topIndicesInto(theta, this.k, picked);
+      for (let a = 0; a < inLimitCount; a++) inLimit[picked[a]] = 1;
+      for (const j of this.top) now += inLimit[j];
+      const futureCount = topIndicesInto(future, this.k, picked);
+      for (let a = 0; a < futureCount; a++) later += inLimit[picked[a]];
+      inLimit.fill(0);
     }
     return { now: now / draws, later: later / draws };
   }

@@ -8,7 +8,7 @@ import { gaussianStream, mulberry32, RandomState } from '../../../src/engine/ran
 import { cosineDistanceToOnes, fitLime, limeKernel } from '../../../src/engine/perturb/lime.ts';
 import { kernelShapDistributions, limeDistributions } from '../../../src/engine/perturb/fit-uncertainty.ts';
 import { kernelShapPlan, kernelShapSolve } from '../../../src/engine/perturb/kernel-shap.ts';
-import { effectiveSampleSize, expectedSamples, topSet, WeightDistribution, Z95 } from '../../../src/engine/perturb/uncertainty.ts';
+import { effectiveSampleSize, expectedSamples, topIndicesInto, topSet, WeightDistribution, Z95 } from '../../../src/engine/perturb/uncertainty.ts';
 import { weightedStats, ridgeFromStats } from '../../../src/engine/perturb/linalg.ts';
 
 const M = 10;
@@ -188,5 +188,22 @@ test('expected overlap with the limit: nothing to gain when separated, arctan la
     assert.ok(Math.abs(now - 3.5) < 0.05, `now ${now}`);
     const want = 3.5 + Math.atan(t) / Math.PI;
     assert.ok(Math.abs(later - want) < 0.05, `t ${t}: later ${later} vs ${want}`);
+  }
+});
+
+test('top-k selection equals sorting by |value| descending, lower index first on ties', () => {
+  const rand = mulberry32(11);
+  const sorted = (v: Float64Array, k: number) =>
+    [...v.keys()].sort((a, b) => Math.abs(v[b]) - Math.abs(v[a]) || a - b).slice(0, Math.min(k, v.length));
+  for (let trial = 0; trial < 500; trial++) {
+    const m = 1 + Math.floor(rand() * 60);
+    // Few distinct magnitudes with both signs, so ties (and ±0) are common.
+    const levels = 1 + Math.floor(rand() * 8);
+    const v = Float64Array.from({ length: m }, () => (rand() < 0.5 ? -1 : 1) * Math.floor(rand() * levels));
+    const k = Math.floor(rand() * (m + 3));
+    const out = new Int32Array(Math.min(k, m));
+    const count = topIndicesInto(v, k, out);
+    assert.deepEqual([...out.subarray(0, count)], sorted(v, k), `m ${m} k ${k} [${[...v]}]`);
+    assert.deepEqual(topSet(v, k), sorted(v, k).sort((a, b) => a - b));
   }
 });
