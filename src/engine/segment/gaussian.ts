@@ -2,11 +2,12 @@
 // image (channels untouched), mode 'reflect' (d c b a | a b c d), truncate 4.0 — what
 // skimage.filters.gaussian(image, sigma=[s, s, 0], mode='reflect') does.
 //
-// Every output value is the plain correlation sum 0 + x₀k₀ + x₁k₁ + … + x₂ᵣk₂ᵣ in tap order (float64,
-// each product rounded before its add, as a per-sample loop computes it), so results are bit-exact
-// with a straightforward implementation. Speed comes from the loop order only: a whole row of
-// outputs is accumulated one tap at a time, reading contiguous memory (no strided gathers) with
-// independent sums per sample, several taps per sweep.
+// Every output value is summed as scipy's NI_Correlate1D sums it for a symmetric kernel (ni_filters.c):
+// the centre tap first, then each pair of taps at equal distance, outermost pair first, the two
+// samples added before their shared weight multiplies them — x_c·k_r + (x_{−r} + x_{+r})·k_0 + … —
+// in float64: the same operations in the same order as scipy (r + 1 products per sample, not 2r + 1).
+// Speed comes from the loop order: a whole row of outputs is accumulated a few taps at a time,
+// reading contiguous memory (no strided gathers) with independent sums per sample.
 
 /** scipy's _gaussian_kernel1d(sigma, 0, radius) with radius = int(truncate * sigma + 0.5). */
 export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
@@ -32,33 +33,48 @@ export function reflectIndex(i: number, n: number): number {
 }
 
 /**
- * dst[d0 + i] = Σ_j src[off[j] + i]·k[j] for i in [0, len), summed in tap order starting from 0.
- * A sweep over i adds eight taps (then four, then one), left to right, so the order per sample is
- * unchanged; eight measured fastest (fewer loads and stores of dst per product).
+ * dst[d0 + i] = src[off[r] + i]·k[r] + Σ_{m = 0…r−1} (src[off[m] + i] + src[off[2r − m] + i])·k[m] for i in
+ * [0, len), in that order for every sample (k symmetric, as gaussianKernel1d's always is). A sweep
+ * over i adds four pairs, left to right, so the order per sample is unchanged.
  */
 function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: Float64Array, d0: number, len: number): void {
-  const taps = k.length;
-  const a = off[0];
-  const k0 = k[0];
-  // 0 + p equals p for every p but −0, which it turns into +0, as the per-sample loop does.
-  for (let i = 0; i < len; i++) dst[d0 + i] = 0 + src[a + i] * k0;
-  let j = 1;
-  for (; j + 7 < taps; j += 8) {
-    const o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3], o4 = off[j + 4], o5 = off[j + 5], o6 = off[j + 6], o7 = off[j + 7];
-    const c0 = k[j], c1 = k[j + 1], c2 = k[j + 2], c3 = k[j + 3], c4 = k[j + 4], c5 = k[j + 5], c6 = k[j + 6], c7 = k[j + 7];
+  const r = (k.length - 1) / 2;
+  const oc = off[r];
+  const kc = k[r];
+  for (let i = 0; i < len; i++) dst[d0 + i] = src[oc + i] * kc;
+  const last = 2 * r;
+  let m = 0;
+  for (; m + 7 < r; m += 8) {
+    const a0 = off[m], a1 = off[m + 1], a2 = off[m + 2], a3 = off[m + 3], a4 = off[m + 4], a5 = off[m + 5], a6 = off[m + 6], a7 = off[m + 7];
+    const b0 = off[last - m], b1 = off[last - m - 1], b2 = off[last - m - 2], b3 = off[last - m - 3];
+    const b4 = off[last - m - 4], b5 = off[last - m - 5], b6 = off[last - m - 6], b7 = off[last - m - 7];
+    const c0 = k[m], c1 = k[m + 1], c2 = k[m + 2], c3 = k[m + 3], c4 = k[m + 4], c5 = k[m + 5], c6 = k[m + 6], c7 = k[m + 7];
     for (let i = 0; i < len; i++) {
-      dst[d0 + i] = dst[d0 + i] + src[o0 + i] * c0 + src[o1 + i] * c1 + src[o2 + i] * c2 + src[o3 + i] * c3 + src[o4 + i] * c4 + src[o5 + i] * c5 + src[o6 + i] * c6 + src[o7 + i] * c7;
+      dst[d0 + i] =
+        dst[d0 + i] +
+        (src[a0 + i] + src[b0 + i]) * c0 +
+        (src[a1 + i] + src[b1 + i]) * c1 +
+        (src[a2 + i] + src[b2 + i]) * c2 +
+        (src[a3 + i] + src[b3 + i]) * c3 +
+        (src[a4 + i] + src[b4 + i]) * c4 +
+        (src[a5 + i] + src[b5 + i]) * c5 +
+        (src[a6 + i] + src[b6 + i]) * c6 +
+        (src[a7 + i] + src[b7 + i]) * c7;
     }
   }
-  for (; j + 3 < taps; j += 4) {
-    const o0 = off[j], o1 = off[j + 1], o2 = off[j + 2], o3 = off[j + 3];
-    const c0 = k[j], c1 = k[j + 1], c2 = k[j + 2], c3 = k[j + 3];
-    for (let i = 0; i < len; i++) dst[d0 + i] = dst[d0 + i] + src[o0 + i] * c0 + src[o1 + i] * c1 + src[o2 + i] * c2 + src[o3 + i] * c3;
+  for (; m + 3 < r; m += 4) {
+    const a0 = off[m], a1 = off[m + 1], a2 = off[m + 2], a3 = off[m + 3];
+    const b0 = off[last - m], b1 = off[last - m - 1], b2 = off[last - m - 2], b3 = off[last - m - 3];
+    const c0 = k[m], c1 = k[m + 1], c2 = k[m + 2], c3 = k[m + 3];
+    for (let i = 0; i < len; i++) {
+      dst[d0 + i] = dst[d0 + i] + (src[a0 + i] + src[b0 + i]) * c0 + (src[a1 + i] + src[b1 + i]) * c1 + (src[a2 + i] + src[b2 + i]) * c2 + (src[a3 + i] + src[b3 + i]) * c3;
+    }
   }
-  for (; j < taps; j++) {
-    const o = off[j];
-    const c = k[j];
-    for (let i = 0; i < len; i++) dst[d0 + i] = dst[d0 + i] + src[o + i] * c;
+  for (; m < r; m++) {
+    const a = off[m];
+    const b = off[last - m];
+    const c = k[m];
+    for (let i = 0; i < len; i++) dst[d0 + i] = dst[d0 + i] + (src[a + i] + src[b + i]) * c;
   }
 }
 

@@ -1,12 +1,13 @@
-// gaussianFilter sums each output in plain tap order; its row-at-a-time loops must give the same
-// bytes as the straightforward per-sample computation below (scipy's algorithm written directly:
-// reflect-pad a line, correlate sample by sample), on random images of many shapes and sigmas.
+// gaussianFilter sums each output as scipy's NI_Correlate1D does for a symmetric kernel; its
+// row-at-a-time loops must give the same bytes as the straightforward per-sample computation below
+// (scipy's algorithm written directly: reflect-pad a line, correlate sample by sample), on random
+// images of many shapes and sigmas.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { mulberry32 } from '../../../src/engine/random.ts';
 import { gaussianFilter, gaussianKernel1d, reflectIndex } from '../../../src/engine/segment/gaussian.ts';
 
-/** One 1-D pass along an axis, sample by sample: s = 0; s += x[i + j]·k[j] for j = 0 … 2r. */
+/** One 1-D pass along an axis, sample by sample: s = x[i]·k[r]; s += (x[i − r + m] + x[i + r − m])·k[m] for m = 0 … r − 1. */
 function referencePass(src: Float64Array, width: number, height: number, channels: number, k: Float64Array, alongRows: boolean): Float64Array {
   const r = (k.length - 1) / 2;
   const out = new Float64Array(src.length);
@@ -15,8 +16,9 @@ function referencePass(src: Float64Array, width: number, height: number, channel
   for (let line = 0; line < (alongRows ? width : height); line++) {
     for (let c = 0; c < channels; c++) {
       for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let j = 0; j < k.length; j++) s += src[at(line, c, reflectIndex(i + j - r, n))] * k[j];
+        const x = (d: number) => src[at(line, c, reflectIndex(i + d, n))];
+        let s = x(0) * k[r];
+        for (let m = 0; m < r; m++) s += (x(m - r) + x(r - m)) * k[m];
         out[at(line, c, i)] = s;
       }
     }
