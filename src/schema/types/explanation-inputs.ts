@@ -1,6 +1,6 @@
 // Inputs of requestExplanation: one optional parameter block per method family. Omitted fields take
 // the reference implementations' defaults (see src/engine/methods.ts).
-import type { AlphaSampling as AlphaSamplingValue, MaskDesign as MaskDesignValue, StoppingRuleKind } from '../../engine/methods.js';
+import { DEFAULTS, type AlphaSampling as AlphaSamplingValue, type MaskDesign as MaskDesignValue, type StoppingRuleKind } from '../../engine/methods.js';
 import { builder } from '../builder.js';
 import { describedEnum } from './fields.js';
 import { ExplanationMethodEnum } from './enums.js';
@@ -83,15 +83,17 @@ const MaskDesign = describedEnum('MaskDesign', {
 // LIME and Kernel SHAP sample superpixel masks alike and share the adaptive stopping rule, whose
 // stability is about the top-k set; only the name of the sample budget differs.
 type InputFields = Parameters<Parameters<typeof builder.inputType>[1]['fields']>[0];
+// The defaults quoted below are LIME's; Kernel SHAP shares them (STABILITY_DEFAULTS in method-defaults.ts).
+const sampling = DEFAULTS.lime;
 const superpixelSamplingFields = (t: InputFields, budget: 'numSamples' | 'nsamples') => ({
   hide: t.field({ type: HideInput }),
   segmentation: t.field({ type: SegmentationInput }),
   batchSize: t.int(),
   adaptive: t.boolean({ description: `Stop sampling once the top-k set is stable at \`confidence\`; ${budget} is then the maximum` }),
-  confidence: t.float({ description: 'Adaptive sampling stops when the top-k stability reaches this (default 0.95)' }),
-  stabilityTopK: t.int({ description: 'k of the top-k set whose stability is reported and tested (default 5)' }),
-  stoppingRule: t.field({ type: StoppingRule, description: "Adaptive sampling's stopping rule (default STABILITY)" }),
-  gainTolerance: t.float({ description: 'EXPECTED_GAIN: ε in features of the top-k (default 0.25)' }),
+  confidence: t.float({ description: `Adaptive sampling stops when the top-k stability reaches this (default ${sampling.confidence})` }),
+  stabilityTopK: t.int({ description: `k of the top-k set whose stability is reported and tested (default ${sampling.stabilityTopK})` }),
+  stoppingRule: t.field({ type: StoppingRule, description: `Adaptive sampling's stopping rule (default ${sampling.stoppingRule})` }),
+  gainTolerance: t.float({ description: `EXPECTED_GAIN: ε in features of the top-k (default ${sampling.gainTolerance})` }),
 });
 const LimeInput = builder.inputType('LimeParametersInput', {
   fields: (t) => ({
