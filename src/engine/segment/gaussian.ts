@@ -35,7 +35,8 @@ export function reflectIndex(i: number, n: number): number {
 /**
  * dst[d0 + i] = src[off[r] + i]·k[r] + Σ_{m = 0…r−1} (src[off[m] + i] + src[off[2r − m] + i])·k[m] for i in
  * [0, len), in that order for every sample (k symmetric, as gaussianKernel1d's always is). A sweep
- * over i adds four pairs, left to right, so the order per sample is unchanged.
+ * over i adds eight pairs (then four, then one), left to right, so the order per sample is unchanged;
+ * fewer sweeps mean fewer loads and stores of dst per product.
  */
 function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: Float64Array, d0: number, len: number): void {
   const r = (k.length - 1) / 2;
