@@ -57,7 +57,9 @@ export async function withPostgres(label?: string): Promise<TestPostgres | null>
       if (dropped) return;
       dropped = true;
       await admin(adminUrl, async (c) => {
-        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        // Only client sessions: an autovacuum worker visiting the database is a superuser process the
+        // test role may not terminate (42501), and DROP DATABASE stops autovacuum by itself.
+        await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'", [name]);
         await c.query(`DROP DATABASE IF EXISTS "${name}"`);
       });
     },
