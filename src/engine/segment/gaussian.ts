@@ -6,8 +6,10 @@
 // the centre tap first, then each pair of taps at equal distance, outermost pair first, the two
 // samples added before their shared weight multiplies them — x_c·k_r + (x_{−r} + x_{+r})·k_0 + … —
 // in float64: the same operations in the same order as scipy (r + 1 products per sample, not 2r + 1).
-// Speed comes from the loop order: a whole row of outputs is accumulated a few taps at a time,
-// reading contiguous memory (no strided gathers) with independent sums per sample.
+// Speed comes from the loop order: a whole row of outputs is accumulated tap by tap, reading
+// contiguous memory (no strided gathers) with independent sums per sample, eight samples at a time
+// in WebAssembly SIMD (simd-correlate.ts) and the rest of a row in the JS loop below.
+import { simdCorrelator } from './simd-correlate.ts';
 
 /** scipy's _gaussian_kernel1d(sigma, 0, radius) with radius = int(truncate * sigma + 0.5). */
 export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
@@ -34,15 +36,15 @@ export function reflectIndex(i: number, n: number): number {
 
 /**
  * dst[d0 + i] = src[off[r] + i]·k[r] + Σ_{m = 0…r−1} (src[off[m] + i] + src[off[2r − m] + i])·k[m] for i in
- * [0, len), in that order for every sample (k symmetric, as gaussianKernel1d's always is). A sweep
+ * [from, len), in that order for every sample (k symmetric, as gaussianKernel1d's always is). A sweep
  * over i adds eight pairs (then four, then one), left to right, so the order per sample is unchanged;
  * fewer sweeps mean fewer loads and stores of dst per product.
  */
-function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: Float64Array, d0: number, len: number): void {
+function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: Float64Array, d0: number, from: number, len: number): void {
   const r = (k.length - 1) / 2;
   const oc = off[r];
   const kc = k[r];
-  for (let i = 0; i < len; i++) dst[d0 + i] = src[oc + i] * kc;
+  for (let i = from; i < len; i++) dst[d0 + i] = src[oc + i] * kc;
   const last = 2 * r;
   let m = 0;
   for (; m + 7 < r; m += 8) {
@@ -50,7 +52,7 @@ function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: 
     const b0 = off[last - m], b1 = off[last - m - 1], b2 = off[last - m - 2], b3 = off[last - m - 3];
     const b4 = off[last - m - 4], b5 = off[last - m - 5], b6 = off[last - m - 6], b7 = off[last - m - 7];
     const c0 = k[m], c1 = k[m + 1], c2 = k[m + 2], c3 = k[m + 3], c4 = k[m + 4], c5 = k[m + 5], c6 = k[m + 6], c7 = k[m + 7];
-    for (let i = 0; i < len; i++) {
+    for (let i = from; i < len; i++) {
       dst[d0 + i] =
         dst[d0 + i] +
         (src[a0 + i] + src[b0 + i]) * c0 +
@@ -67,7 +69,7 @@ function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: 
     const a0 = off[m], a1 = off[m + 1], a2 = off[m + 2], a3 = off[m + 3];
     const b0 = off[last - m], b1 = off[last - m - 1], b2 = off[last - m - 2], b3 = off[last - m - 3];
     const c0 = k[m], c1 = k[m + 1], c2 = k[m + 2], c3 = k[m + 3];
-    for (let i = 0; i < len; i++) {
+    for (let i = from; i < len; i++) {
       dst[d0 + i] = dst[d0 + i] + (src[a0 + i] + src[b0 + i]) * c0 + (src[a1 + i] + src[b1 + i]) * c1 + (src[a2 + i] + src[b2 + i]) * c2 + (src[a3 + i] + src[b3 + i]) * c3;
     }
   }
@@ -75,7 +77,7 @@ function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: 
     const a = off[m];
     const b = off[last - m];
     const c = k[m];
-    for (let i = 0; i < len; i++) dst[d0 + i] = dst[d0 + i] + (src[a + i] + src[b + i]) * c;
+    for (let i = from; i < len; i++) dst[d0 + i] = dst[d0 + i] + (src[a + i] + src[b + i]) * c;
   }
 }
 
@@ -84,25 +86,36 @@ export function gaussianFilter(img: Float64Array, width: number, height: number,
   if (!(sigma > 1e-15)) return img.slice();
   const k = gaussianKernel1d(sigma);
   const r = (k.length - 1) / 2;
+  const n = img.length;
   const rowLen = width * channels;
-  const tmp = new Float64Array(img.length);
-  const out = new Float64Array(img.length);
+  const padLen = (width + 2 * r) * channels;
+  // One buffer holds the image (overwritten by the output once the first pass is done), the first
+  // pass's result and a padded row; in WebAssembly memory when SIMD is there.
+  const simd = simdCorrelator(k, 2 * n + padLen);
+  const buf = simd ? simd.f64 : new Float64Array(2 * n + padLen);
+  const base = simd ? simd.base : 0;
+  const [tmp, padded] = [base + n, base + 2 * n];
+  buf.set(img, base);
+  const row = (off: Int32Array, d0: number) => {
+    const vector = simd ? rowLen - (rowLen % 8) : 0;
+    if (simd && vector) simd.correlate(off, d0, vector);
+    correlateRow(buf, off, k, buf, d0, vector, rowLen);
+  };
   const off = new Int32Array(k.length);
   // axis 0: output row y is the k-weighted sum of input rows reflect(y − r + j).
   for (let y = 0; y < height; y++) {
-    for (let j = 0; j < k.length; j++) off[j] = reflectIndex(y - r + j, height) * rowLen;
-    correlateRow(img, off, k, tmp, y * rowLen, rowLen);
+    for (let j = 0; j < k.length; j++) off[j] = base + reflectIndex(y - r + j, height) * rowLen;
+    row(off, tmp + y * rowLen);
   }
   // axis 1: each row padded by reflection, then output sample (x, c) sums padded samples (x + j, c).
-  const padded = new Float64Array((width + 2 * r) * channels);
-  for (let j = 0; j < k.length; j++) off[j] = j * channels;
+  for (let j = 0; j < k.length; j++) off[j] = padded + j * channels;
   for (let y = 0; y < height; y++) {
-    const base = y * rowLen;
+    const from0 = tmp + y * rowLen;
     for (let x = -r; x < width + r; x++) {
-      const from = base + reflectIndex(x, width) * channels;
-      for (let c = 0; c < channels; c++) padded[(x + r) * channels + c] = tmp[from + c];
+      const from = from0 + reflectIndex(x, width) * channels;
+      for (let c = 0; c < channels; c++) buf[padded + (x + r) * channels + c] = buf[from + c];
     }
-    correlateRow(padded, off, k, out, base, rowLen);
+    row(off, base + y * rowLen);
   }
-  return out;
+  return buf.slice(base, base + n);
 }
