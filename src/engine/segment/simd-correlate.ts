@@ -45,7 +45,7 @@ const vec = (...parts: number[][]) => [...uleb(parts.length), ...parts.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
-function correlateModule(): Uint8Array {
+function correlateModule(): Uint8Array<ArrayBuffer> {
   // Params 0–4: offp, ks, dst, bytes, r. Locals: 5 i, 6 pa, 7 pb, 8 pk, 9 centre (offp + 4r), 10 a, 11 b; v128 12–15 acc, 16 weight.
   const [offp, ks, dst, bytes, r, i, pa, pb, pk, centre, a, b, w] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16];
   const acc = [12, 13, 14, 15];
