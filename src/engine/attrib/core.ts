@@ -88,7 +88,7 @@ function normalizeFloat(rgb: ArrayLike<number>, spec: InputSpec): Float32Array {
 export function baselineImage(kind: GradientParams['baseline'], img: ImageInput, seed: number, blurSigma = 16): Float32Array {
   const n = img.width * img.height;
   if (kind === 'BLACK') return normalizeFloat(new Float64Array(n * 3), img.spec);
-  if (kind === 'BLURRED') return normalizeFloat(gaussianFilter(Float64Array.from(img.rgb), img.width, img.height, 3, blurSigma), img.spec);
+  if (kind === 'BLURRED') return normalizeFloat(gaussianFilter(img.rgb, img.width, img.height, 3, blurSigma), img.spec);
   const rand = mulberry32(seed ^ 0x5bd1e995);
   return normalizeFloat(Float64Array.from({ length: n * 3 }, () => rand() * 255), img.spec);
 }

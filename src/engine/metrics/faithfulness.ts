@@ -64,7 +64,7 @@ export function trapezoid(x: readonly number[], y: readonly number[]): number {
 export function fillImage(rgb: Uint8Array, width: number, height: number, p: Pick<FaithfulnessParams, 'fill' | 'blurSigma'>): Float64Array {
   const n = width * height;
   if (p.fill === 'BLACK') return new Float64Array(n * 3);
-  if (p.fill === 'BLUR') return gaussianFilter(Float64Array.from(rgb), width, height, 3, p.blurSigma);
+  if (p.fill === 'BLUR') return gaussianFilter(rgb, width, height, 3, p.blurSigma);
   const mean = [0, 0, 0];
   for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) mean[c] += rgb[i * 3 + c];
   const out = new Float64Array(n * 3);

@@ -29,36 +29,69 @@ function radixOrder(n: number, passes: readonly (readonly [Uint32Array, number, 
   return idx;
 }
 
-/** The float32 bits of every value (−0 as +0), or null when one is NaN or not a float32. */
-function float32Bits(values: ArrayLike<number>): Uint32Array | null {
+/**
+ * Order-preserving unsigned keys of float32 values (−0 as +0; complemented for a descending order),
+ * or null when a value is NaN or not a float32. A Float32Array's bits are copied as they are.
+ */
+function float32Keys(values: ArrayLike<number>, descending: boolean): Uint32Array | null {
   const n = values.length;
-  const f = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    if (Math.fround(v) !== v) return null; // NaN fails this too
-    f[i] = v === 0 ? 0 : v;
+  const keys = new Uint32Array(n);
+  const f = new Float32Array(keys.buffer);
+  if (values instanceof Float32Array) f.set(values);
+  else {
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (Math.fround(v) !== v) return null; // NaN fails this too
+      f[i] = v;
+    }
   }
-  return new Uint32Array(f.buffer);
-}
-
-/** Order-preserving unsigned key of an IEEE word: flip the sign bit of positives, every bit of negatives. */
-function orderKeys32(bits: Uint32Array, descending: boolean): Uint32Array {
-  const keys = new Uint32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const up = h & 0x80000000 ? ~h : h | 0x80000000;
-    keys[i] = descending ? ~up : up;
+  const flip = descending ? 0xffffffff : 0;
+  for (let i = 0; i < n; i++) {
+    let h = keys[i];
+    if ((h & 0x7fffffff) > 0x7f800000) return null; // NaN
+    if (h === 0x80000000) h = 0;
+    // Positives: flip the sign bit; negatives: flip every bit.
+    keys[i] = ((h & 0x80000000 ? ~h : h | 0x80000000) ^ flip) >>> 0;
   }
   return keys;
 }
 
-const passes32 = (keys: Uint32Array) => [[keys, 0, 11], [keys, 11, 11], [keys, 22, 10]] as const;
+/** radixOrder for 32-bit keys in three 11-bit passes, their three histograms counted in one sweep. */
+function radixOrder32(keys: Uint32Array): Uint32Array {
+  const n = keys.length;
+  const B = 2049;
+  const count = new Uint32Array(3 * B);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    count[(k & 0x7ff) + 1]++;
+    count[B + ((k >>> 11) & 0x7ff) + 1]++;
+    count[2 * B + (k >>> 22) + 1]++;
+  }
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let tmp = new Uint32Array(n);
+  for (let p = 0; p < 3; p++) {
+    const base = p * B;
+    const shift = 11 * p;
+    // A pass where every key shares the digit changes nothing.
+    let same = false;
+    for (let d = 1; d < B; d++) if (count[base + d] === n) same = true;
+    if (same) continue;
+    for (let d = 1; d < B; d++) count[base + d] += count[base + d - 1];
+    for (let j = 0; j < n; j++) {
+      const i = idx[j];
+      tmp[count[base + ((keys[i] >>> shift) & 0x7ff)]++] = i;
+    }
+    [idx, tmp] = [tmp, idx];
+  }
+  return idx;
+}
 
 /** Indices of `values` in ascending order of value, ties in ascending index order. */
 export function argsort(values: ArrayLike<number>): Uint32Array {
   const n = values.length;
-  const bits32 = float32Bits(values);
-  if (bits32) return radixOrder(n, passes32(orderKeys32(bits32, false)));
+  const keys32 = float32Keys(values, false);
+  if (keys32) return radixOrder32(keys32);
   const f = new Float64Array(n);
   for (let i = 0; i < n; i++) f[i] = values[i] === 0 ? 0 : values[i];
   const words = new Uint32Array(f.buffer);
@@ -82,8 +115,8 @@ export function argsort(values: ArrayLike<number>): Uint32Array {
 export function descendingOrder(values: ArrayLike<number>): Uint32Array {
   const n = values.length;
   // Complemented keys sorted ascending and stably: largest first, ties by index.
-  const bits32 = float32Bits(values);
-  if (bits32) return radixOrder(n, passes32(orderKeys32(bits32, true)));
+  const keys32 = float32Keys(values, true);
+  if (keys32) return radixOrder32(keys32);
   // float64 or NaN: reverse the ascending order group by group of equal values (NaN equals nothing).
   const asc = argsort(values);
   const out = new Uint32Array(n);

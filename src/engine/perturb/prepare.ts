@@ -104,7 +104,7 @@ export function hiddenImage(rgb: Uint8Array, labels: Int32Array, count: number, 
   if (hide.kind === 'COLOR') {
     for (let i = 0; i < n; i++) out.set(hide.rgb, i * 3);
   } else if (hide.kind === 'BLUR') {
-    const blurred = gaussianFilter(Float64Array.from(rgb), width, height, 3, hide.radius);
+    const blurred = gaussianFilter(rgb, width, height, 3, hide.radius);
     for (let i = 0; i < out.length; i++) out[i] = Math.min(255, Math.max(0, Math.round(blurred[i])));
   } else {
     const sums = new Float64Array(count * 3);

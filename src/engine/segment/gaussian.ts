@@ -81,9 +81,12 @@ function correlateRow(src: Float64Array, off: Int32Array, k: Float64Array, dst: 
   }
 }
 
-/** Smooths rows then columns (scipy's axis order) of an H×W×C interleaved image; returns a new array. */
-export function gaussianFilter(img: Float64Array, width: number, height: number, channels: number, sigma: number): Float64Array {
-  if (!(sigma > 1e-15)) return img.slice();
+/**
+ * Smooths rows then columns (scipy's axis order) of an H×W×C interleaved image (any numbers, e.g. a
+ * uint8 crop, taken as float64); returns a new array.
+ */
+export function gaussianFilter(img: ArrayLike<number>, width: number, height: number, channels: number, sigma: number): Float64Array {
+  if (!(sigma > 1e-15)) return Float64Array.from(img);
   const k = gaussianKernel1d(sigma);
   const r = (k.length - 1) / 2;
   const n = img.length;

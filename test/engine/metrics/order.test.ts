@@ -33,8 +33,10 @@ test('argsort and descendingOrder are stable comparator sorts (−0 as +0) on fl
 });
 
 test('descendingOrder with NaN: a permutation, the numbers among it in descending order', () => {
-  const v = [3, NaN, 1, 3, NaN, -2];
-  const order = [...descendingOrder(v)];
-  assert.deepEqual([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
-  assert.deepEqual(order.filter((i) => !Number.isNaN(v[i])), [0, 3, 2, 5]);
+  // As numbers and as float32 (whose bits are read directly, so a NaN pattern must be recognized).
+  for (const v of [[3, NaN, 1, 3, NaN, -2], Float32Array.from([3, NaN, 1, 3, NaN, -2])]) {
+    const order = [...descendingOrder(v)];
+    assert.deepEqual([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(order.filter((i) => !Number.isNaN(v[i])), [0, 3, 2, 5]);
+  }
 });
