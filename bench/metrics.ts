@@ -1,6 +1,9 @@
 // Faithfulness metrics vs the forward-only floor measured in the same run: deletion + insertion
 // curves with N steps (2(N+1) images, batched as the explainers batch) against bare session.run on
 // the same number of images at the same batch size. Also the agreement metrics' cost per map pair.
+// Single runs scatter by ±15% on a 2-core box, so each row is the median of METRICS_BENCH_REPS runs
+// (default 11) with its quartiles, next to the same statistic of floor vs floor (the measurement's
+// own noise: its median should be 1).
 // usage: npm run bench metrics [image.jpg]  or  node --import tsx bench/metrics.ts [image.jpg]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,11 +18,13 @@ import { describeSession, SessionCache } from '../src/engine/session.ts';
 import { mulberry32 } from '../src/engine/random.ts';
 import { floorMs } from './perturb.ts';
 import { photoArgument } from './photo-argument.ts';
-import { median, medianMs } from './stats.ts';
+import { median, medianMs, percentile } from './stats.ts';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const shared = path.resolve(root, '../shared');
 const tvDir = process.env.XAI_TORCHVISION_DIR ?? '/root/.cache/xai-models';
+const reps = Number(process.env.METRICS_BENCH_REPS ?? 11);
+const spread = (xs: number[]) => `median ${median(xs).toFixed(3)} (quartiles ${percentile(xs, 0.25).toFixed(3)}–${percentile(xs, 0.75).toFixed(3)})`;
 
 export async function benchMetrics(): Promise<void> {
   const models: [string, string][] = [
@@ -51,7 +56,8 @@ export async function benchMetrics(): Promise<void> {
         const run = () => deletionInsertion(sessions, { model, rgb, maps: [{ classIndex: 0, map }] }, params);
         await run(); // warm-up
         const ratios: number[] = [];
-        for (let rep = 0; rep < 5; rep++) {
+        const noise: number[] = [];
+        for (let rep = 0; rep < reps; rep++) {
           // Floor right before and after (other load drifts); the ratio uses their mean.
           const before = await floorMs(session, model, images, batch, input);
           const t0 = performance.now();
@@ -59,9 +65,10 @@ export async function benchMetrics(): Promise<void> {
           const wall = performance.now() - t0;
           const after = await floorMs(session, model, images, batch, input);
           ratios.push(wall / ((before + after) / 2));
+          noise.push(after / before);
           console.log(`  ${name.padEnd(26)} N=${String(steps).padEnd(3)} wall ${wall.toFixed(0).padStart(5)} ms  floor ${((before + after) / 2).toFixed(0).padStart(5)} ms (${images} imgs, batch ${batch})  ratio ${ratios.at(-1)!.toFixed(3)}`);
         }
-        console.log(`  ${name.padEnd(26)} N=${String(steps).padEnd(3)} median ratio ${median(ratios).toFixed(3)}`);
+        console.log(`  ${name.padEnd(26)} N=${String(steps).padEnd(3)} ratio ${spread(ratios)} over ${reps} runs; floor after / before ${spread(noise)}`);
       }
     } finally {
       await sessions.close();
