@@ -77,6 +77,22 @@ export function stepCounts(pixels: number, steps: number): number[] {
   return Array.from({ length: steps + 1 }, (_, i) => Math.round((i * pixels) / steps));
 }
 
+/**
+ * The ranked pixels regrouped by step block (block s holds ranks counts[s] … counts[s + 1] − 1), each
+ * block in ascending pixel index. An image depends only on which pixels its blocks hold, not on the
+ * order they are written in, and index order turns the composing's scattered reads and writes into
+ * a forward sweep (by then inference has evicted the images from cache).
+ */
+export function stepBlocks(order: Uint32Array, counts: readonly number[]): Uint32Array {
+  const steps = counts.length - 1;
+  const block = new Uint16Array(order.length);
+  for (let s = 0; s < steps; s++) for (let r = counts[s]; r < counts[s + 1]; r++) block[order[r]] = s;
+  const next = Int32Array.from(counts.slice(0, steps));
+  const out = new Uint32Array(order.length);
+  for (let p = 0; p < order.length; p++) out[next[block[p]]++] = p;
+  return out;
+}
+
 /** Normalized fill images by fillKey; whoever owns the engine context owns it. */
 export type FillCache = TensorCache<Float32Array>;
 
@@ -128,7 +144,7 @@ export async function deletionInsertion(sessions: SessionCache, input: Faithfuln
   const runner = new BatchRunner(session, model, plan, []);
   const work = new Float32Array(3 * P);
   for (const { classIndex, map } of maps) {
-    const order = descendingOrder(map);
+    const order = stepBlocks(descendingOrder(map), counts);
     let composed = -1;
     runner.classes = [classIndex];
     const probabilities = new Float64Array(2 * perCurve);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkFaithfulness, deletionInsertion, fillImage, stepCounts, trapezoid } from '../../../src/engine/metrics/index.ts';
-import { fillKey, type FillCache } from '../../../src/engine/metrics/faithfulness.ts';
+import { fillKey, stepBlocks, type FillCache } from '../../../src/engine/metrics/faithfulness.ts';
 import { TensorCache } from '../../../src/engine/tensor-cache.ts';
 import { toRgbRaw } from '../../../src/engine/preprocess.ts';
 import { mulberry32 } from '../../../src/engine/random.ts';
@@ -111,4 +111,13 @@ test('curve steps, areas and fills', () => {
   assert.deepEqual([...fillImage(rgb, 2, 1, { fill: 'BLACK', blurSigma: 5 })], [0, 0, 0, 0, 0, 0]);
   assert.throws(() => checkFaithfulness({ steps: 0 }), /steps/);
   assert.throws(() => checkFaithfulness({ fill: 'GRAY' as never }), /fill/);
+});
+
+test('stepBlocks keeps each step block of the ranking, in ascending pixel index', () => {
+  // 10 pixels ranked 7 2 9 0 5 1 8 3 6 4, 4 steps: blocks of ranks [0, 3) [3, 5) [5, 8) [8, 10).
+  const order = Uint32Array.from([7, 2, 9, 0, 5, 1, 8, 3, 6, 4]);
+  assert.deepEqual([...stepBlocks(order, stepCounts(10, 4))], [2, 7, 9, 0, 5, 1, 3, 8, 4, 6]);
+  // One step: the whole image, in index order; as many steps as pixels: the ranking itself.
+  assert.deepEqual([...stepBlocks(order, stepCounts(10, 1))], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual([...stepBlocks(order, stepCounts(10, 10))], [...order]);
 });
