@@ -3,7 +3,7 @@
 // bounds checks the JS loop pays. Every lane does exactly the JS loop's float64 operations in the
 // same order (centre product, then each pair sum times its weight, outermost pair first): f64x2.add
 // and f64x2.mul are IEEE binary64 per lane and WebAssembly never fuses or reassociates them, so
-// the output is bit-identical. The module is encoded here (about 200 bytes), so nothing is built
+// the output is bit-identical. The module is encoded here (410 bytes), so nothing is built
 // or downloaded.
 
 // Export `correlate(offp, ks, dst, bytes, r)`, all byte addresses in the imported memory:
@@ -110,9 +110,10 @@ const PAGE = 65536;
 const KEEP_BYTES = 32 << 20;
 
 export interface SimdCorrelator {
-  /** Float64 view of the whole memory (renewed when the memory grows). */
+  /** Float64 view of the whole memory (an instance's memory never grows: a larger need gets a new one). */
   f64: Float64Array;
-  i32: Int32Array;
+  /** Float64 index where the caller's samples may start (after the kernel header). */
+  base: number;
   /** Correlates `count` samples (a multiple of 8) into dst (float64 index), taps at the float64 indices in `off`. */
   correlate(off: Int32Array, dst: number, count: number): void;
 }
@@ -120,10 +121,10 @@ export interface SimdCorrelator {
 let kept: { instance: WebAssembly.Instance; memory: WebAssembly.Memory } | null = null;
 
 /**
- * A correlator with room for `samples` float64 values after its kernel header, for kernel k, or null
- * when WebAssembly SIMD is unavailable. Sample storage starts at float64 index `base`.
+ * A correlator for kernel k with room for `samples` float64 values after its kernel header, or null
+ * when WebAssembly SIMD or that much memory is unavailable (the caller's JS loop then does the work).
  */
-export function simdCorrelator(k: Float64Array, samples: number): (SimdCorrelator & { base: number }) | null {
+export function simdCorrelator(k: Float64Array, samples: number): SimdCorrelator | null {
   const mod = module();
   if (!mod) return null;
   const r = (k.length - 1) / 2;
@@ -135,7 +136,12 @@ export function simdCorrelator(k: Float64Array, samples: number): (SimdCorrelato
   if (need > 2 ** 31) return null;
   let inst = kept;
   if (!inst || inst.memory.buffer.byteLength < need) {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(need / PAGE) });
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: Math.ceil(need / PAGE) });
+    } catch {
+      return null;
+    }
     inst = { instance: new WebAssembly.Instance(mod, { env: { memory } }), memory };
     if (need <= KEEP_BYTES) kept = inst;
   }
@@ -147,7 +153,6 @@ export function simdCorrelator(k: Float64Array, samples: number): (SimdCorrelato
   const run = instance.exports.correlate as (offp: number, ks: number, dst: number, bytes: number, r: number) => void;
   return {
     f64,
-    i32,
     base: header / 8,
     correlate(off, dst, count) {
       for (let j = 0; j < off.length; j++) i32[offp / 4 + j] = off[j] * 8;
