@@ -85,7 +85,7 @@ export function stepCounts(pixels: number, steps: number): number[] {
  */
 export function stepBlocks(order: Uint32Array, counts: readonly number[]): Uint32Array {
   const steps = counts.length - 1;
-  const block = new Uint16Array(order.length);
+  const block = new Uint32Array(order.length);
   for (let s = 0; s < steps; s++) for (let r = counts[s]; r < counts[s + 1]; r++) block[order[r]] = s;
   const next = Int32Array.from(counts.slice(0, steps));
   const out = new Uint32Array(order.length);

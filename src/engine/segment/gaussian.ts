@@ -99,8 +99,9 @@ export function gaussianFilter(img: ArrayLike<number>, width: number, height: nu
   const base = simd ? simd.base : 0;
   const [tmp, padded] = [base + n, base + 2 * n];
   buf.set(img, base);
+  // Samples [0, vector) of a row go to SIMD, the rest (fewer than 8) to the JS loop.
+  const vector = simd ? rowLen - (rowLen % 8) : 0;
   const row = (off: Int32Array, d0: number) => {
-    const vector = simd ? rowLen - (rowLen % 8) : 0;
     if (simd && vector) simd.correlate(off, d0, vector);
     correlateRow(buf, off, k, buf, d0, vector, rowLen);
   };
