@@ -12,56 +12,24 @@
 //   dst:  where `bytes` bytes of float64 outputs go (a multiple of 64: 8 samples per pass).
 // Per 8 samples at byte i: acc = src_r[i]·k[r]; acc = acc + (src_m[i] + src_{2r−m}[i])·k[m], m = 0 … r−1.
 
-const SIMD = 0xfd;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b,
-  get: 0x20, set: 0x21,
-  i32Load: 0x28, i32Const: 0x41, i32Eq: 0x46, i32GeU: 0x4f, i32Add: 0x6a, i32Sub: 0x6b, i32Shl: 0x74,
-} as const;
-const simd = { load: 0x00, store: 0x0b, f64x2Add: 0xf0, f64x2Mul: 0xf2 } as const;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...out, b];
-    out.push(b | 0x80);
-  }
-}
-
-const vec = (...parts: number[][]) => [...uleb(parts.length), ...parts.flat()];
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
+import { I32, V128, get, i32, lazyModule, oneFunctionModule, op, set, simd, simdOp, vload, vstore } from './wasm-encode.ts';
 
 function correlateModule(): Uint8Array<ArrayBuffer> {
   // Params 0–4: offp, ks, dst, bytes, r. Locals: 5 i, 6 pa, 7 pb, 8 pk, 9 centre (offp + 4r), 10 a, 11 b; v128 12–15 acc, 16 weight.
   const [offp, ks, dst, bytes, r, i, pa, pb, pk, centre, a, b, w] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16];
   const acc = [12, 13, 14, 15];
-  const get = (l: number) => [op.get, l];
-  const set = (l: number) => [op.set, l];
-  const i32 = (n: number) => [op.i32Const, ...sleb(n)];
-  const load = (offset: number) => [SIMD, ...uleb(simd.load), 3, ...uleb(offset)];
-  const store = (offset: number) => [SIMD, ...uleb(simd.store), 3, ...uleb(offset)];
-  const add = [SIMD, ...uleb(simd.f64x2Add)];
-  const mul = [SIMD, ...uleb(simd.f64x2Mul)];
+  const load = vload;
+  const store = vstore;
+  const add = simd(simdOp.f64x2Add);
+  const mul = simd(simdOp.f64x2Mul);
+  // v128.load of a 16-byte-aligned weight.
+  const loadWeight = [...simd(simdOp.load), 4, 0];
   const code = [
     ...get(offp), ...get(r), ...i32(2), op.i32Shl, op.i32Add, ...set(centre),
     op.block, 0x40, op.loop, 0x40,
     ...get(i), ...get(bytes), op.i32GeU, op.brIf, 1,
     // Centre tap: acc = src_r · k[r].
-    ...get(ks), ...get(r), ...i32(4), op.i32Shl, op.i32Add, SIMD, ...uleb(simd.load), 4, 0, ...set(w),
+    ...get(ks), ...get(r), ...i32(4), op.i32Shl, op.i32Add, ...loadWeight, ...set(w),
     ...get(centre), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(a),
     ...acc.flatMap((l, j) => [...get(a), ...load(16 * j), ...get(w), ...mul, ...set(l)]),
     ...get(offp), ...set(pa), ...get(centre), ...get(r), ...i32(2), op.i32Shl, op.i32Add, ...set(pb), ...get(ks), ...set(pk),
@@ -70,7 +38,7 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
     ...get(pa), ...get(centre), op.i32Eq, op.brIf, 1,
     ...get(pa), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(a),
     ...get(pb), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(b),
-    ...get(pk), SIMD, ...uleb(simd.load), 4, 0, ...set(w),
+    ...get(pk), ...loadWeight, ...set(w),
     ...acc.flatMap((l, j) => [...get(l), ...get(a), ...load(16 * j), ...get(b), ...load(16 * j), ...add, ...get(w), ...mul, ...add, ...set(l)]),
     ...get(pa), ...i32(4), op.i32Add, ...set(pa),
     ...get(pb), ...i32(4), op.i32Sub, ...set(pb),
@@ -79,31 +47,12 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
     ...acc.flatMap((l, j) => [...get(dst), ...get(i), op.i32Add, ...get(l), ...store(16 * j)]),
     ...get(i), ...i32(64), op.i32Add, ...set(i),
     op.br, 0, op.end, op.end,
-    op.end,
   ];
-  const I32 = 0x7f;
-  const V128 = 0x7b;
-  const body = [...vec([...uleb(7), I32], [...uleb(5), V128]), ...code];
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([0x60, ...vec([I32], [I32], [I32], [I32], [I32]), 0])),
-    ...section(2, vec([...name('env'), ...name('memory'), 0x02, 0x00, 0x01])),
-    ...section(3, vec([0])),
-    ...section(7, vec([...name('correlate'), 0x00, 0])),
-    ...section(10, vec([...uleb(body.length), ...body])),
-  ]);
+  return oneFunctionModule('correlate', [I32, I32, I32, I32, I32], [[7, I32], [5, V128]], code);
 }
-
-let compiled: WebAssembly.Module | null | undefined;
 
 /** The compiled module, or null where WebAssembly SIMD is unavailable (the JS loop then does all the work). */
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    const bytes = correlateModule();
-    compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  }
-  return compiled;
-}
+const module = lazyModule(correlateModule);
 
 const PAGE = 65536;
 /** Memory kept between calls up to this size; a larger image gets a one-off instance the GC reclaims. */
