@@ -7,7 +7,7 @@
 // fuses or reassociates), so the densities are bit-identical either way.
 
 import {
-  F64, I32, V128, f64x2Const, get, i32, i64x2Const, lazyModule, oneFunctionModule, op, set, simd, simdOp, vload, vstore,
+  F64, I32, V128, f64x2Const, get, i32, i64x2Const, kernelInstances, oneFunctionModule, op, set, simd, simdOp, vload, vstore,
 } from './wasm-encode.ts';
 
 /** exp(x) for x at or below this is < 3e-17, far under quickshift's 1e-5 tie-breaking noise: weighed 0. */
@@ -120,31 +120,13 @@ function densityModule(): Uint8Array<ArrayBuffer> {
   return oneFunctionModule('sweep', [I32, I32, I32, I32, I32, I32, I32, F64, F64], [[6, I32], [3 + 5 * UNROLL, V128]], code);
 }
 
-const module = lazyModule(densityModule);
-
-const PAGE = 65536;
-/** Memory kept between calls up to this size; a larger image gets a one-off instance the GC reclaims. */
-const KEEP_BYTES = 32 << 20;
-let kept: { instance: WebAssembly.Instance; memory: WebAssembly.Memory } | null = null;
+const instances = kernelInstances(densityModule);
 
 /** The SIMD sweeper for n pixels rows `width` wide, or null without WebAssembly SIMD or the memory. */
 function simdSweeper(n: number, width: number): DensitySweeper | null {
-  const mod = module();
-  if (!mod) return null;
   const stride = n + PAD; // float64s per plane
-  const need = 8 * (4 * stride + width + PAD);
-  if (need > 2 ** 31) return null;
-  let inst = kept;
-  if (!inst || inst.memory.buffer.byteLength < need) {
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil(need / PAGE) });
-    } catch {
-      return null;
-    }
-    inst = { instance: new WebAssembly.Instance(mod, { env: { memory } }), memory };
-    if (need <= KEEP_BYTES) kept = inst;
-  }
+  const inst = instances(8 * (4 * stride + width + PAD));
+  if (!inst) return null;
   const all = new Float64Array(inst.memory.buffer);
   const view = (k: number) => all.subarray(k * stride, k * stride + n);
   const run = inst.instance.exports.sweep as (pa: number, qa: number, dpa: number, dqa: number, wa: number, count: number, plane: number, s: number, inv: number) => void;

@@ -12,7 +12,7 @@
 //   dst:  where `bytes` bytes of float64 outputs go (a multiple of 64: 8 samples per pass).
 // Per 8 samples at byte i: acc = src_r[i]·k[r]; acc = acc + (src_m[i] + src_{2r−m}[i])·k[m], m = 0 … r−1.
 
-import { I32, V128, get, i32, lazyModule, oneFunctionModule, op, set, simd, simdOp, vload, vstore } from './wasm-encode.ts';
+import { I32, V128, get, i32, kernelInstances, oneFunctionModule, op, set, simd, simdOp, vload, vstore } from './wasm-encode.ts';
 
 function correlateModule(): Uint8Array<ArrayBuffer> {
   // Params 0–4: offp, ks, dst, bytes, r. Locals: 5 i, 6 pa, 7 pb, 8 pk, 9 centre (offp + 4r), 10 a, 11 b; v128 12–15 acc, 16 weight.
@@ -51,12 +51,7 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
   return oneFunctionModule('correlate', [I32, I32, I32, I32, I32], [[7, I32], [5, V128]], code);
 }
 
-/** The compiled module, or null where WebAssembly SIMD is unavailable (the JS loop then does all the work). */
-const module = lazyModule(correlateModule);
-
-const PAGE = 65536;
-/** Memory kept between calls up to this size; a larger image gets a one-off instance the GC reclaims. */
-const KEEP_BYTES = 32 << 20;
+const instances = kernelInstances(correlateModule);
 
 export interface SimdCorrelator {
   /** Float64 view of the whole memory (an instance's memory never grows: a larger need gets a new one). */
@@ -67,33 +62,18 @@ export interface SimdCorrelator {
   correlate(off: Int32Array, dst: number, count: number): void;
 }
 
-let kept: { instance: WebAssembly.Instance; memory: WebAssembly.Memory } | null = null;
-
 /**
  * A correlator for kernel k with room for `samples` float64 values after its kernel header, or null
  * when WebAssembly SIMD or that much memory is unavailable (the caller's JS loop then does the work).
  */
 export function simdCorrelator(k: Float64Array, samples: number): SimdCorrelator | null {
-  const mod = module();
-  if (!mod) return null;
   const r = (k.length - 1) / 2;
   // Header: the splatted weights (16 bytes each), then the tap addresses (4 bytes each), padded to 16.
   const ksBytes = 16 * (r + 1);
   const offBytes = Math.ceil((4 * k.length) / 16) * 16;
   const header = ksBytes + offBytes;
-  const need = header + 8 * samples;
-  if (need > 2 ** 31) return null;
-  let inst = kept;
-  if (!inst || inst.memory.buffer.byteLength < need) {
-    let memory: WebAssembly.Memory;
-    try {
-      memory = new WebAssembly.Memory({ initial: Math.ceil(need / PAGE) });
-    } catch {
-      return null;
-    }
-    inst = { instance: new WebAssembly.Instance(mod, { env: { memory } }), memory };
-    if (need <= KEEP_BYTES) kept = inst;
-  }
+  const inst = instances(header + 8 * samples);
+  if (!inst) return null;
   const { memory, instance } = inst;
   const f64 = new Float64Array(memory.buffer);
   const i32 = new Int32Array(memory.buffer);

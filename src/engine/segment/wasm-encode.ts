@@ -85,14 +85,38 @@ export function oneFunctionModule(exportName: string, params: number[], locals: 
   ]);
 }
 
-/** Compiles the module once; null where WebAssembly SIMD is unavailable (callers then use JS). */
-export function lazyModule(encode: () => Uint8Array<ArrayBuffer>): () => WebAssembly.Module | null {
+const PAGE = 65536;
+/** Memory kept between calls up to this size; a larger need gets a one-off instance the GC reclaims. */
+const KEEP_BYTES = 32 << 20;
+
+export interface KernelInstance {
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory;
+}
+
+/**
+ * Instances of one kernel module, each with at least the asked bytes of memory (which never grows:
+ * a larger need gets a new instance). The module is compiled at first use; the result is null where
+ * WebAssembly SIMD or that much memory is unavailable (callers then use their JS loops).
+ */
+export function kernelInstances(encode: () => Uint8Array<ArrayBuffer>): (bytes: number) => KernelInstance | null {
   let compiled: WebAssembly.Module | null | undefined;
-  return () => {
+  let kept: KernelInstance | null = null;
+  return (bytes) => {
     if (compiled === undefined) {
-      const bytes = encode();
-      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+      const code = encode();
+      compiled = WebAssembly.validate(code) ? new WebAssembly.Module(code) : null;
     }
-    return compiled;
+    if (!compiled || bytes > 2 ** 31) return null;
+    if (kept && kept.memory.buffer.byteLength >= bytes) return kept;
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    } catch {
+      return null;
+    }
+    const inst = { instance: new WebAssembly.Instance(compiled, { env: { memory } }), memory };
+    if (bytes <= KEEP_BYTES) kept = inst;
+    return inst;
   };
 }
