@@ -1,6 +1,7 @@
 // The covariance of LIME's weighted ridge and of Kernel SHAP's constrained least squares, from the
 // samples they were fitted on (see uncertainty.ts for the estimator and why).
 import { gaussianStream } from '../random.ts';
+import { weightedStats, type WeightedStats } from './linalg.ts';
 import { invertSymmetric, RobustMeat, WeightDistribution } from './uncertainty.ts';
 
 /** What Kernel SHAP's plan tells about its samples (KernelPlan in kernel-shap.ts). */
@@ -24,8 +25,10 @@ export interface LinearFit {
 
 /**
  * Per class, the distribution of LIME's ridge weights (alpha on the selected columns, intercept
- * fitted): the sandwich over the selected columns, zero for the others. Y is n×k. unit(i) names the
- * independent sampling unit of row i (consecutive rows of one unit, e.g. a mask and its complement).
+ * fitted): the sandwich over the selected columns, zero for the others. X holds 0/1 masks, Y is n×k.
+ * unit(i) names the independent sampling unit of row i (consecutive rows of one unit, e.g. a mask and
+ * its complement). `stats` are the fit's own weighted statistics of these n rows (its centred Gram
+ * matrix is the ridge's normal matrix), computed here when not given.
  */
 export function limeDistributions(
   X: Uint8Array,
@@ -38,38 +41,36 @@ export function limeDistributions(
   topK: number,
   seed: number,
   unit: (i: number) => number = (i) => i,
+  stats: Pick<WeightedStats, 'xMean' | 'gram'> = weightedStats(X, n, M, new Float64Array(n), w),
 ): WeightDistribution[] {
   const k = fits.length;
-  let wsum = 0;
-  for (let i = 0; i < n; i++) wsum += w[i];
   return fits.map((fit, c) => {
-    const used = fit.used;
+    const used = Int32Array.from(fit.used);
     const p = used.length;
     const mean = new Float64Array(p);
-    for (let i = 0; i < n; i++) for (let a = 0; a < p; a++) mean[a] += w[i] * X[i * M + used[a]];
-    for (let a = 0; a < p; a++) mean[a] /= wsum;
     const A = new Float64Array(p * p);
-    const xc = new Float64Array(p);
-    for (let i = 0; i < n; i++) {
-      for (let a = 0; a < p; a++) xc[a] = X[i * M + used[a]] - mean[a];
-      for (let a = 0; a < p; a++) {
-        const v = w[i] * xc[a];
-        for (let b = a; b < p; b++) A[a * p + b] += v * xc[b];
-      }
-    }
     for (let a = 0; a < p; a++) {
+      mean[a] = stats.xMean[used[a]];
+      for (let b = 0; b < p; b++) A[a * p + b] = stats.gram[used[a] * M + used[b]];
       A[a * p + a] += alpha;
-      for (let b = a + 1; b < p; b++) A[b * p + a] = A[a * p + b];
     }
-    const meat = new RobustMeat(invertSymmetric(A, p), p);
+    const Ainv = invertSymmetric(A, p);
+    const meat = new RobustMeat(Ainv, p);
+    // A⁻¹x̃ for a 0/1 mask x is the sum of A⁻¹'s rows where x is 1, less A⁻¹x̄: half the work of the product.
+    const meanProjected = new Float64Array(p);
+    for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) meanProjected[a] += Ainv[a * p + b] * mean[b];
+    const xc = new Float64Array(p);
+    const projected = new Float64Array(p);
     for (let i = 0; i < n; i++) {
       let r = Y[i * k + c] - fit.intercept;
+      for (let a = 0; a < p; a++) projected[a] = -meanProjected[a];
       for (let a = 0; a < p; a++) {
         const x = X[i * M + used[a]];
         xc[a] = x - mean[a];
         r -= fit.weights[used[a]] * x;
+        if (x) for (let b = 0, row = a * p; b < p; b++) projected[b] += Ainv[row + b];
       }
-      meat.accumulate(xc, w[i], r);
+      meat.accumulateProjected(xc, projected, w[i], r);
       if (i + 1 >= n || unit(i + 1) !== unit(i)) meat.commit();
     }
     const covUsed = meat.covariance();

@@ -70,6 +70,12 @@ export interface LimeFit {
   weights: Float64Array;
 }
 
+/** The kernel weights of the first n samples and the weighted statistics per class (Y is n × k) that LIME's fit and its uncertainty share. */
+export function limeStats(X: Uint8Array, n: number, M: number, Y: Float64Array, k: number, kernelWidth: number): { w: Float64Array; stats: WeightedStats[] } {
+  const w = limeSampleWeights(X, n, M, kernelWidth);
+  return { w, stats: weightedStatsMulti(X, n, M, Y, k, w) };
+}
+
 /** lime_base.explain_instance_with_data for each column of Y (n × k probabilities). */
 export function fitLime(
   X: Uint8Array,
@@ -80,10 +86,10 @@ export function fitLime(
   kernelWidth: number,
   featureSelection: FeatureSelection,
   numFeatures: number,
+  shared: ReturnType<typeof limeStats> = limeStats(X, n, M, Y, classes.length, kernelWidth),
 ): LimeFit[] {
-  const w = limeSampleWeights(X, n, M, kernelWidth);
+  const { w, stats } = shared;
   const k = classes.length;
-  const stats = weightedStatsMulti(X, n, M, Y, k, w);
   return classes.map((classIndex, c) => {
     const y = new Float64Array(n);
     for (let i = 0; i < n; i++) y[i] = Y[i * k + c];
@@ -210,9 +216,15 @@ export const limeGrowth = (design: MaskDesign): number => (design === 'ORTHOGONA
  */
 export function limeAssessor(X: Uint8Array, M: number, Y: Float64Array, classes: readonly number[], p: LimeParams, seed: number) {
   const k = classes.length;
-  const fit = (n: number) => fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures);
-  const assess = (n: number, fits: LimeFit[]) =>
-    limeDistributions(X, n, M, Y, limeSampleWeights(X, n, M, p.kernelWidth), fits.map((f) => ({ ...f, used: f.localExp.map(([j]) => j) })), 1, p.stabilityTopK, seed, (i) => maskUnit(p.maskDesign, i));
+  // A check fits and then assesses the same prefix: its statistics are computed once.
+  let last: { n: number; shared: ReturnType<typeof limeStats> } | null = null;
+  const statsOf = (n: number) => (last?.n === n ? last : (last = { n, shared: limeStats(X, n, M, Y, k, p.kernelWidth) })).shared;
+  const fit = (n: number) => fitLime(X.subarray(0, n * M), n, M, Y.subarray(0, n * k), classes, p.kernelWidth, p.featureSelection, p.numFeatures, statsOf(n));
+  const assess = (n: number, fits: LimeFit[]) => {
+    const { w, stats } = statsOf(n);
+    const used = fits.map((f) => ({ ...f, used: f.localExp.map(([j]) => j) }));
+    return limeDistributions(X, n, M, Y, w, used, 1, p.stabilityTopK, seed, (i) => maskUnit(p.maskDesign, i), stats[0]);
+  };
   return { fit, assess };
 }
 

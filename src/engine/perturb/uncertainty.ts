@@ -122,14 +122,20 @@ export class RobustMeat {
   }
 
   accumulate(x: ArrayLike<number>, w: number, r: number, varianceWeight = w): void {
-    const { p, Ainv, ax, unit } = this;
-    let h = 0;
+    const { p, Ainv, ax } = this;
     for (let a = 0; a < p; a++) {
       let s = 0;
       for (let b = 0; b < p; b++) s += Ainv[a * p + b] * x[b];
       ax[a] = s;
-      h += x[a] * s;
     }
+    this.accumulateProjected(x, ax, w, r, varianceWeight);
+  }
+
+  /** accumulate() with A⁻¹x already at hand (`projected`). */
+  accumulateProjected(x: ArrayLike<number>, projected: ArrayLike<number>, w: number, r: number, varianceWeight = w): void {
+    const { p, unit } = this;
+    let h = 0;
+    for (let a = 0; a < p; a++) h += x[a] * projected[a];
     h *= w;
     // h → 1 only for a row that alone pins a parameter; cap the inflation there.
     const u = (Math.sqrt(w * varianceWeight) * r) / Math.max(1 - h, 0.05);
