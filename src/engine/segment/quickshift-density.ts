@@ -2,7 +2,7 @@
 // million pixel pairs). The kernel is symmetric, so each unordered pair of pixels within the window
 // is weighed once and credited to both: for every row and every forward offset (dr, dc) a "sweep"
 // weighs the row's pixels p against q = p + (dr, dc), then adds the weights to density[p] and to
-// density[q]. The sweep runs in WebAssembly SIMD (f64x2, eight pairs per loop pass) where available
+// density[q]. The sweep runs in WebAssembly SIMD (f64x2, twelve pairs per loop pass) where available
 // and in JS otherwise; both do the same float64 operations in the same order (WebAssembly never
 // fuses or reassociates), so the densities are bit-identical either way.
 
@@ -53,7 +53,7 @@ const PAD = 2 * UNROLL; // a pass reads up to this many pixels past a sweep's en
 
 // Export `sweep(pa, qa, dpa, dqa, wa, count, plane, s, inv)`, byte addresses in the imported memory:
 // pa, qa the first pixels' feature-0 values (feature c at + c·plane), dpa, dqa their densities, wa
-// scratch for count weights. Pass 1 writes the weights (in groups of 8, so it may read PAD pixels
+// scratch for count weights. Pass 1 writes the weights (2·UNROLL at a time, so it may read PAD pixels
 // past the end), pass 2 adds them to density[p …], pass 3 to density[q …].
 function densityModule(): Uint8Array<ArrayBuffer> {
   const [pa, qa, dpa, dqa, wa, count, plane, s, inv] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
