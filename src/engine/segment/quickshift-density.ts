@@ -61,33 +61,32 @@ function densityModule(): Uint8Array<ArrayBuffer> {
   const [S, INV, D] = [15, 16, 17];
   const lane = (j: number, v: number) => 18 + 5 * j + v; // v: 0 arg, 1 t, 2 k, 3 r, 4 polynomial
   const js = Array.from({ length: UNROLL }, (_, j) => j);
-  const f = (code: number) => simd(code);
   const at = (base: number) => [...get(base), ...get(i), op.i32Add];
   // One stage for every vector of the pass, so the vectors' dependency chains interleave.
   const stage = (emit: (j: number) => number[]) => js.flatMap(emit);
-  const diff2 = (j: number, a: number, b: number) => [...at(a), ...vload(16 * j), ...at(b), ...vload(16 * j), ...f(simdOp.f64x2Sub), ...set(D), ...get(D), ...get(D), ...f(simdOp.f64x2Mul)];
+  const diff2 = (j: number, a: number, b: number) => [...at(a), ...vload(16 * j), ...at(b), ...vload(16 * j), ...simd(simdOp.f64x2Sub), ...set(D), ...get(D), ...get(D), ...simd(simdOp.f64x2Mul)];
   const X = (j: number) => lane(j, 0);
   const weights = [
     ...stage((j) => [...diff2(j, pa, qa), ...set(X(j))]),
-    ...stage((j) => [...get(X(j)), ...diff2(j, pa1, qa1), ...f(simdOp.f64x2Add), ...set(X(j))]),
-    ...stage((j) => [...get(X(j)), ...diff2(j, pa2, qa2), ...f(simdOp.f64x2Add), ...get(S), ...f(simdOp.f64x2Add), ...get(INV), ...f(simdOp.f64x2Mul), ...set(X(j))]),
-    ...stage((j) => [...get(X(j)), ...f64x2Const(LOG2E), ...f(simdOp.f64x2Mul), ...f64x2Const(SHIFTER), ...f(simdOp.f64x2Add), ...set(lane(j, 1))]),
-    ...stage((j) => [...get(lane(j, 1)), ...f64x2Const(SHIFTER), ...f(simdOp.f64x2Sub), ...set(lane(j, 2))]),
+    ...stage((j) => [...get(X(j)), ...diff2(j, pa1, qa1), ...simd(simdOp.f64x2Add), ...set(X(j))]),
+    ...stage((j) => [...get(X(j)), ...diff2(j, pa2, qa2), ...simd(simdOp.f64x2Add), ...get(S), ...simd(simdOp.f64x2Add), ...get(INV), ...simd(simdOp.f64x2Mul), ...set(X(j))]),
+    ...stage((j) => [...get(X(j)), ...f64x2Const(LOG2E), ...simd(simdOp.f64x2Mul), ...f64x2Const(SHIFTER), ...simd(simdOp.f64x2Add), ...set(lane(j, 1))]),
+    ...stage((j) => [...get(lane(j, 1)), ...f64x2Const(SHIFTER), ...simd(simdOp.f64x2Sub), ...set(lane(j, 2))]),
     ...stage((j) => [
-      ...get(X(j)), ...get(lane(j, 2)), ...f64x2Const(LN2_HI), ...f(simdOp.f64x2Mul), ...f(simdOp.f64x2Sub),
-      ...get(lane(j, 2)), ...f64x2Const(LN2_LO), ...f(simdOp.f64x2Mul), ...f(simdOp.f64x2Sub), ...set(lane(j, 3)),
+      ...get(X(j)), ...get(lane(j, 2)), ...f64x2Const(LN2_HI), ...simd(simdOp.f64x2Mul), ...simd(simdOp.f64x2Sub),
+      ...get(lane(j, 2)), ...f64x2Const(LN2_LO), ...simd(simdOp.f64x2Mul), ...simd(simdOp.f64x2Sub), ...set(lane(j, 3)),
     ]),
-    ...stage((j) => [...f64x2Const(TAYLOR[DEGREE]), ...get(lane(j, 3)), ...f(simdOp.f64x2Mul), ...f64x2Const(TAYLOR[DEGREE - 1]), ...f(simdOp.f64x2Add), ...set(lane(j, 4))]),
+    ...stage((j) => [...f64x2Const(TAYLOR[DEGREE]), ...get(lane(j, 3)), ...simd(simdOp.f64x2Mul), ...f64x2Const(TAYLOR[DEGREE - 1]), ...simd(simdOp.f64x2Add), ...set(lane(j, 4))]),
     ...Array.from({ length: DEGREE - 1 }, (_, e) => DEGREE - 2 - e).flatMap((m) =>
-      stage((j) => [...get(lane(j, 4)), ...get(lane(j, 3)), ...f(simdOp.f64x2Mul), ...f64x2Const(TAYLOR[m]), ...f(simdOp.f64x2Add), ...set(lane(j, 4))]),
+      stage((j) => [...get(lane(j, 4)), ...get(lane(j, 3)), ...simd(simdOp.f64x2Mul), ...f64x2Const(TAYLOR[m]), ...simd(simdOp.f64x2Add), ...set(lane(j, 4))]),
     ),
     // 2^k from t's bits: t = 1.5·2^52 + k, so bits(t) + (1023 − bits(1.5·2^52)) = k + 1023, the biased exponent.
     ...stage((j) => [
       ...at(wa),
       ...get(lane(j, 4)),
-      ...get(lane(j, 1)), ...i64x2Const(1023n - 0x4338000000000000n), ...f(simdOp.i64x2Add), ...i32(52), ...f(simdOp.i64x2Shl),
-      ...f(simdOp.f64x2Mul),
-      ...get(X(j)), ...f64x2Const(EXP_CUTOFF), ...f(simdOp.f64x2Gt), ...f(simdOp.and),
+      ...get(lane(j, 1)), ...i64x2Const(1023n - 0x4338000000000000n), ...simd(simdOp.i64x2Add), ...i32(52), ...simd(simdOp.i64x2Shl),
+      ...simd(simdOp.f64x2Mul),
+      ...get(X(j)), ...f64x2Const(EXP_CUTOFF), ...simd(simdOp.f64x2Gt), ...simd(simdOp.and),
       ...vstore(16 * j),
     ]),
   ];
@@ -96,7 +95,7 @@ function densityModule(): Uint8Array<ArrayBuffer> {
     ...i32(0), ...set(i),
     op.block, 0x40, op.loop, 0x40,
     ...get(i), ...i32(16), op.i32Add, ...get(bytes), op.i32GtU, op.brIf, 1,
-    ...at(dst), ...at(dst), ...vload(0), ...at(wa), ...vload(0), ...f(simdOp.f64x2Add), ...vstore(0),
+    ...at(dst), ...at(dst), ...vload(0), ...at(wa), ...vload(0), ...simd(simdOp.f64x2Add), ...vstore(0),
     ...get(i), ...i32(16), op.i32Add, ...set(i),
     op.br, 0, op.end, op.end,
     op.block, 0x40,
@@ -108,7 +107,7 @@ function densityModule(): Uint8Array<ArrayBuffer> {
     ...get(count), ...i32(3), op.i32Shl, ...set(bytes),
     ...get(pa), ...get(plane), op.i32Add, ...set(pa1), ...get(pa1), ...get(plane), op.i32Add, ...set(pa2),
     ...get(qa), ...get(plane), op.i32Add, ...set(qa1), ...get(qa1), ...get(plane), op.i32Add, ...set(qa2),
-    ...get(s), ...f(simdOp.f64x2Splat), ...set(S), ...get(inv), ...f(simdOp.f64x2Splat), ...set(INV),
+    ...get(s), ...simd(simdOp.f64x2Splat), ...set(S), ...get(inv), ...simd(simdOp.f64x2Splat), ...set(INV),
     op.block, 0x40, op.loop, 0x40,
     ...get(i), ...get(bytes), op.i32GeU, op.brIf, 1,
     ...weights,

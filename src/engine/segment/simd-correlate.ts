@@ -18,8 +18,6 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
   // Params 0–4: offp, ks, dst, bytes, r. Locals: 5 i, 6 pa, 7 pb, 8 pk, 9 centre (offp + 4r), 10 a, 11 b; v128 12–15 acc, 16 weight.
   const [offp, ks, dst, bytes, r, i, pa, pb, pk, centre, a, b, w] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16];
   const acc = [12, 13, 14, 15];
-  const load = vload;
-  const store = vstore;
   const add = simd(simdOp.f64x2Add);
   const mul = simd(simdOp.f64x2Mul);
   // v128.load of a 16-byte-aligned weight.
@@ -31,7 +29,7 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
     // Centre tap: acc = src_r · k[r].
     ...get(ks), ...get(r), ...i32(4), op.i32Shl, op.i32Add, ...loadWeight, ...set(w),
     ...get(centre), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(a),
-    ...acc.flatMap((l, j) => [...get(a), ...load(16 * j), ...get(w), ...mul, ...set(l)]),
+    ...acc.flatMap((l, j) => [...get(a), ...vload(16 * j), ...get(w), ...mul, ...set(l)]),
     ...get(offp), ...set(pa), ...get(centre), ...get(r), ...i32(2), op.i32Shl, op.i32Add, ...set(pb), ...get(ks), ...set(pk),
     // Pairs, outermost first: acc = acc + (src_m + src_{2r−m}) · k[m].
     op.block, 0x40, op.loop, 0x40,
@@ -39,12 +37,12 @@ function correlateModule(): Uint8Array<ArrayBuffer> {
     ...get(pa), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(a),
     ...get(pb), op.i32Load, 2, 0, ...get(i), op.i32Add, ...set(b),
     ...get(pk), ...loadWeight, ...set(w),
-    ...acc.flatMap((l, j) => [...get(l), ...get(a), ...load(16 * j), ...get(b), ...load(16 * j), ...add, ...get(w), ...mul, ...add, ...set(l)]),
+    ...acc.flatMap((l, j) => [...get(l), ...get(a), ...vload(16 * j), ...get(b), ...vload(16 * j), ...add, ...get(w), ...mul, ...add, ...set(l)]),
     ...get(pa), ...i32(4), op.i32Add, ...set(pa),
     ...get(pb), ...i32(4), op.i32Sub, ...set(pb),
     ...get(pk), ...i32(16), op.i32Add, ...set(pk),
     op.br, 0, op.end, op.end,
-    ...acc.flatMap((l, j) => [...get(dst), ...get(i), op.i32Add, ...get(l), ...store(16 * j)]),
+    ...acc.flatMap((l, j) => [...get(dst), ...get(i), op.i32Add, ...get(l), ...vstore(16 * j)]),
     ...get(i), ...i32(64), op.i32Add, ...set(i),
     op.br, 0, op.end, op.end,
   ];

@@ -2,7 +2,7 @@
 // integers, opcodes, and a module of one exported function over an imported memory. The kernels
 // are encoded at run time, so nothing is built or downloaded.
 
-export const SIMD = 0xfd;
+const SIMD = 0xfd;
 export const I32 = 0x7f;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
@@ -21,7 +21,7 @@ export const simdOp = {
   i64x2Shl: 0xcb, i64x2Add: 0xce, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2,
 } as const;
 
-export function uleb(n: number): number[] {
+function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -32,7 +32,7 @@ export function uleb(n: number): number[] {
   return out;
 }
 
-export function sleb(n: number): number[] {
+function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -42,7 +42,7 @@ export function sleb(n: number): number[] {
   }
 }
 
-export const vec = (...parts: number[][]) => [...uleb(parts.length), ...parts.flat()];
+const vec = (...parts: number[][]) => [...uleb(parts.length), ...parts.flat()];
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const name = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'latin1')];
 
